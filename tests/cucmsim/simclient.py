@@ -159,6 +159,15 @@ class Sim:
     def clear_faults(self):
         return self.call("POST", "/faults/clear", {})
 
+    def held(self, wait=0, timeout=0.0):
+        """Requests held by hold_before/hold_after rules; with wait, blocks
+        (in the simulator) until at least that many are held."""
+        return self.call("GET", f"/faults/held?wait={int(wait)}"
+                         f"&timeout={float(timeout)}")["held"]
+
+    def release(self):
+        return self.call("POST", "/faults/release", {})["released"]
+
     def counts(self):
         return self.call("GET", "/truth/counts")
 

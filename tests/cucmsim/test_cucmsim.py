@@ -989,9 +989,45 @@ class TestFaultInjection(unittest.TestCase):
         t0 = time.monotonic()
         s, _, _ = self.sim.axl("getCCMVersion", "")
         self.assertGreaterEqual(time.monotonic() - t0, 0.3)
-        t0 = time.monotonic()
         self.sim.axl("getCCMVersion", "")
-        self.assertLess(time.monotonic() - t0, 0.3)
+        rules = self.sim.call("GET", "/faults")["rules"]
+        self.assertEqual((rules[0]["seen"], rules[0]["fired"]), (2, 1))
+
+    def _held_apply(self, action):
+        """Sends applyPhone under a hold rule from a thread; returns the
+        thread, the number of writes before, and the outcome list."""
+        before = len(self.sim.writes(self.name)[self.name])
+        self.sim.faults([{"endpoint": "axl", "op": "applyPhone",
+                          "action": action}])
+        out = []
+
+        def send():
+            out.append(self.sim.axl(
+                "applyPhone", f"<name>{self.name}</name>", conn="held")[0])
+        t = threading.Thread(target=send)
+        t.start()
+        self.assertEqual(self.sim.held(wait=1, timeout=30), 1)
+        return t, before, out
+
+    def test_hold_before_processing(self):
+        t, before, out = self._held_apply("hold_before")
+        self.assertEqual(len(self.sim.writes(self.name)[self.name]), before,
+                         "held before processing: not applied yet")
+        self.assertEqual(self.sim.release(), 1)
+        t.join(30)
+        self.assertEqual(out, [200])
+        self.assertEqual(len(self.sim.writes(self.name)[self.name]),
+                         before + 1)
+        self.assertEqual(self.sim.held(), 0)
+
+    def test_hold_after_processing(self):
+        t, before, out = self._held_apply("hold_after")
+        self.assertEqual(len(self.sim.writes(self.name)[self.name]),
+                         before + 1, "held after processing: applied")
+        self.assertEqual(out, [], "and not answered")
+        self.sim.release()
+        t.join(30)
+        self.assertEqual(out, [200])
 
     def test_reset_before_processing(self):
         before = len(self.sim.writes(self.name)[self.name])

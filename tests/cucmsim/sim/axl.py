@@ -145,6 +145,8 @@ class AxlEndpoint:
                 time.sleep(latency / 1000)
             return faults.pre_response(rule, "axl", op, sim.hostname,
                                        sim.config["ris_rate"])
+        if rule is not None and rule.action == "hold_before":
+            sim.faults.hold()
         auth = sim.auth.check(req.headers)
         if auth.status != 200:
             resp = auth_failure(auth.status)
@@ -154,6 +156,8 @@ class AxlEndpoint:
                 resp.headers.append(("Set-Cookie", auth.set_cookie))
         if latency:
             time.sleep(latency / 1000)
+        if rule is not None and rule.action == "hold_after":
+            sim.faults.hold()
         if rule is not None and rule.action in faults.POST:
             resp = faults.post_response(rule, resp)
         return resp

@@ -31,6 +31,11 @@ class Control:
             ("GET", "/faults"): lambda q, b: {"rules": sim.faults.rules()},
             ("POST", "/faults"): self.faults,
             ("POST", "/faults/clear"): self.faults_clear,
+            ("GET", "/faults/held"): lambda q, b: {
+                "held": sim.faults.wait_held(int(q.get("wait", 0)),
+                                             float(q.get("timeout", 0)))},
+            ("POST", "/faults/release"): lambda q, b: {
+                "released": sim.faults.release()},
             ("GET", "/truth/counts"): lambda q, b: sim.counts(),
             ("POST", "/counts/reset"): self.counts_reset,
             ("GET", "/truth/writes"): lambda q, b: sim.stats.writes(
@@ -98,6 +103,7 @@ class Control:
 
     def faults_clear(self, q, b):
         self.sim.faults.clear()
+        self.sim.faults.release()
         return {"rules": []}
 
     def counts_reset(self, q, b):

@@ -7,7 +7,10 @@ request, the first added wins.  wrong_ca rules count TLS handshakes instead
 of requests.  Actions taken before the request is processed (nothing is
 applied): reset, http500, http503, soap_fault, max_memory, too_large,
 rate_limit.  After processing (a write IS applied, the answer is damaged):
-truncate, invalid_xml, drop_mid_response.
+truncate, invalid_xml, drop_mid_response.  Holds, for tests that kill the
+client at an exact point: hold_before blocks the request before it is
+processed, hold_after once it has been processed (a write IS applied),
+until POST /faults/release; GET /faults/held waits for them.
 """
 
 import threading
@@ -18,7 +21,9 @@ from .httpserver import Response
 PRE = {"reset", "http500", "http503", "soap_fault", "max_memory",
        "too_large", "rate_limit"}
 POST = {"truncate", "invalid_xml", "drop_mid_response"}
-ACTIONS = PRE | POST | {"latency", "wrong_ca"}
+HOLD = {"hold_before", "hold_after"}
+ACTIONS = PRE | POST | HOLD | {"latency", "wrong_ca"}
+HOLD_LIMIT_S = 120
 MAX_MEMORY = ("Maximum AXL Memory Allocation Consumed. Please retry once "
               "requests in progress have completed")
 
@@ -91,6 +96,34 @@ class FaultEngine:
     def __init__(self):
         self._rules = []
         self._lock = threading.Lock()
+        self._hold = threading.Condition()
+        self._held = 0
+        self._generation = 0
+
+    def hold(self):
+        """Blocks the calling request until release() (bounded, so a test
+        that forgets to release cannot hang the simulator)."""
+        with self._hold:
+            gen = self._generation
+            self._held += 1
+            self._hold.notify_all()
+            self._hold.wait_for(lambda: self._generation != gen,
+                                HOLD_LIMIT_S)
+            self._held -= 1
+            self._hold.notify_all()
+
+    def wait_held(self, n, timeout):
+        """The number of requests held, once at least n are (or timeout)."""
+        with self._hold:
+            self._hold.wait_for(lambda: self._held >= n, timeout)
+            return self._held
+
+    def release(self):
+        with self._hold:
+            n = self._held
+            self._generation += 1
+            self._hold.notify_all()
+            return n
 
     def add(self, specs):
         rules = [Rule(s) for s in specs]

@@ -87,6 +87,8 @@ class RisEndpoint:
                 time.sleep(latency / 1000)
             return faults.pre_response(rule, "ris", op, sim.hostname,
                                        sim.config["ris_rate"])
+        if rule is not None and rule.action == "hold_before":
+            sim.faults.hold()
         auth = sim.auth.check(req.headers)
         if auth.status != 200:
             resp = auth_failure(auth.status)
@@ -96,6 +98,8 @@ class RisEndpoint:
                 resp.headers.append(("Set-Cookie", auth.set_cookie))
         if latency:
             time.sleep(latency / 1000)
+        if rule is not None and rule.action == "hold_after":
+            sim.faults.hold()
         if rule is not None and rule.action in faults.POST:
             resp = faults.post_response(rule, resp)
         return resp
