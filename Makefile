@@ -1,0 +1,210 @@
+# lscrenew — the only build file (GNU make).
+#
+#   make            build build/lscrenew
+#   make demo       simulator + a real renewal campaign, end to end
+#   make check      unit tests (cmocka) + simulator tests + integration scenarios
+#   make bench      cost at 1,000 / 10,000 / 40,000 phones (not part of check)
+#   make asan       the tests under AddressSanitizer + UBSan
+#   make valgrind   the unit tests under valgrind
+#   make fuzz       build and briefly run the fuzz targets
+#   make lint       cppcheck + mandoc -Tlint
+#   make install / uninstall   (PREFIX, DESTDIR)
+#
+# `make demo` and `make check` first install what they need (`make deps`):
+# apt-get when run as root, otherwise one message naming the packages.
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DOCDIR    ?= $(PREFIX)/share/doc/lscrenew
+
+CC        ?= cc
+BUILD     ?= build
+PYTHON    := /usr/bin/python3
+VERSION   := 0.1.0
+
+WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+OPT       ?= -O2 -g
+HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS    ?=
+CPPFLAGS  ?=
+LDFLAGS   ?=
+
+# Debian packages the build, the tests and the demo need.
+BUILD_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libssl-dev \
+              libiniparser-dev libsqlite3-dev libcmocka-dev
+SIM_PKGS   := python3 python3-lxml python3-cryptography
+CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium
+DEMO_PKGS  := $(BUILD_PKGS) $(SIM_PKGS)
+
+# Goals that must work before any library is installed.
+NOLIB_GOALS := deps deps-check deps-demo clean help check demo install-deps uninstall
+
+ifeq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all)),)
+else
+PKGS_NEEDED := libcurl:libcurl4-openssl-dev libxml-2.0:libxml2-dev openssl:libssl-dev \
+               sqlite3:libsqlite3-dev
+$(foreach p,$(PKGS_NEEDED),$(if $(shell pkg-config --exists $(word 1,$(subst :, ,$(p))) && echo y),,\
+  $(error $(word 1,$(subst :, ,$(p))) not found: install the Debian package $(word 2,$(subst :, ,$(p))) (or run 'make deps' as root))))
+ifeq ($(wildcard /usr/include/iniparser/iniparser.h),)
+$(error iniparser not found: install the Debian package libiniparser-dev (or run 'make deps' as root))
+endif
+endif
+
+LIB_CFLAGS := $(shell pkg-config --cflags libcurl libxml-2.0 openssl sqlite3 2>/dev/null) \
+              -I/usr/include/iniparser
+LIB_LIBS   := $(shell pkg-config --libs libcurl libxml-2.0 openssl sqlite3 2>/dev/null) -liniparser
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ALL_CPPFLAGS := -I. -D_DEFAULT_SOURCE -DLSCRENEW_VERSION='"$(VERSION)"' $(CPPFLAGS)
+ALL_CFLAGS   := -std=c11 $(WARN) $(OPT) $(HARDEN) -MMD -MP $(LIB_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+AXL_SRC     := $(wildcard axl/*.c)
+JOBS_SRC    := $(wildcard jobs/*.c)
+REPORTS_SRC := $(wildcard reports/*.c)
+CLI_SRC     := $(wildcard cli/*.c)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_HELP   := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBAXL     := $(BUILD)/libaxl.a
+LIBJOBS    := $(BUILD)/libjobs.a
+LIBREPORTS := $(BUILD)/libreports.a
+LIBCLI     := $(BUILD)/libcli.a
+BIN        := $(BUILD)/lscrenew
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
+
+.PHONY: all deps deps-check deps-demo check check-unit check-sim check-integration \
+        demo bench asan valgrind fuzz lint install uninstall clean help
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c -o $@ $<
+
+$(LIBAXL): $(call obj,$(AXL_SRC))
+$(LIBJOBS): $(call obj,$(JOBS_SRC))
+$(LIBREPORTS): $(call obj,$(REPORTS_SRC))
+$(LIBCLI): $(call obj,$(filter-out cli/main.c,$(CLI_SRC)))
+$(MODLIBS):
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(call obj,cli/main.c) $(MODLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# One cmocka executable per module; each links every module archive it may
+# need plus the shared test helpers (fake transport, fixtures loader).
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CMOCKA_LIBS)
+
+# --- dependencies -------------------------------------------------------
+
+# Installs missing Debian packages (root) or names them (non-root).
+define install_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "lscrenew: installing Debian packages:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; } >$(BUILD)/apt.log 2>&1 \
+	    || { cat $(BUILD)/apt.log; echo "lscrenew: apt-get failed for:$$missing" >&2; exit 1; }; \
+	else \
+	  echo "lscrenew: missing Debian packages; install them with:" >&2; \
+	  echo "  sudo apt-get install$$missing" >&2; exit 1; \
+	fi
+endef
+
+deps: deps-check
+deps-check:
+	@mkdir -p $(BUILD)
+	$(call install_pkgs,$(CHECK_PKGS))
+deps-demo:
+	@mkdir -p $(BUILD)
+	$(call install_pkgs,$(DEMO_PKGS))
+
+# --- the two commands -----------------------------------------------------
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory $(BIN)
+	@$(PYTHON) tests/demo.py --bin $(BIN)
+
+check: deps-check
+	@$(MAKE) --no-print-directory check-unit check-sim check-integration
+
+check-unit: $(BIN) $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do \
+	  echo "== $$t"; LSCRENEW_FIXTURES=tests/fixtures $$t; done
+
+check-sim:
+	@echo "== simulator tests"
+	@$(PYTHON) -m unittest discover -s tests/cucmsim -p 'test_*.py'
+
+check-integration: $(BIN)
+	@echo "== integration scenarios"
+	@LSCRENEW_BIN=$(abspath $(BIN)) $(PYTHON) -m unittest discover -s tests/integration -p 'test_*.py'
+
+bench: deps-demo
+	@$(MAKE) --no-print-directory $(BIN)
+	@$(PYTHON) tests/bench/bench.py --bin $(BIN)
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" check-unit check-integration
+
+valgrind: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \
+	  LSCRENEW_FIXTURES=tests/fixtures valgrind -q --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite $$t; done
+
+fuzz:
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --suppress=missingIncludeSystem -I. cli axl jobs reports
+	mandoc -Tlint -W warning cli/lscrenew.1 cli/lscrenew.conf.5
+
+# --- install ----------------------------------------------------------------
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/lscrenew
+	install -m 0644 cli/lscrenew.1 $(DESTDIR)$(MANDIR)/man1/lscrenew.1
+	install -m 0644 cli/lscrenew.conf.5 $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5
+	install -m 0644 etc/lscrenew.conf.example etc/lscrenew.cron etc/lscrenew.service \
+	  etc/lscrenew.timer $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lscrenew $(DESTDIR)$(MANDIR)/man1/lscrenew.1 \
+	  $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
+
+help:
+	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,306 @@
+/*
+ * buf.c — a growable, always NUL-terminated byte buffer, and the escaping
+ * of text into XML and SQL.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axl/buf.h"
+
+void
+buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->failed = 0;
+}
+
+void
+buf_free(struct buf *b, int wipe)
+{
+	if (b == NULL)
+		return;
+	if (wipe && b->data != NULL)
+		explicit_bzero(b->data, b->cap);
+	free(b->data);
+	buf_init(b);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->failed = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* Makes room for extra more bytes plus the NUL. */
+static int
+grow(struct buf *b, size_t extra)
+{
+	size_t	 need, ncap;
+	char	*p;
+
+	if (b->failed)
+		return -1;
+	if (extra > SIZE_MAX - b->len - 1) {
+		b->failed = 1;
+		return -1;
+	}
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2) {
+			ncap = need;
+			break;
+		}
+		ncap *= 2;
+	}
+	if ((p = realloc(b->data, ncap)) == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->data = p;
+	b->cap = ncap;
+	return 0;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t len)
+{
+	if (grow(b, len) == -1)
+		return -1;
+	if (len > 0)
+		memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list	 aq;
+	int	 n;
+
+	if (b->failed)
+		return -1;
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0 || grow(b, (size_t)n) == -1) {
+		b->failed = 1;
+		return -1;
+	}
+	if (vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap) != n) {
+		b->failed = 1;
+		return -1;
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 rc;
+
+	va_start(ap, fmt);
+	rc = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/*
+ * Decodes one UTF-8 sequence at s (n bytes available).  Returns its length
+ * and the code point in *cp, or 0 for an invalid sequence: truncated,
+ * overlong, a surrogate or beyond U+10FFFF.
+ */
+static size_t
+utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	size_t	 len, i;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* XML 1.0 Char production. */
+static int
+xml_char(uint32_t c)
+{
+	if (c < 0x20)
+		return c == 0x09 || c == 0x0a || c == 0x0d;
+	return c != 0xfffe && c != 0xffff;
+}
+
+int
+utf8_xml_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t	 n;
+
+	while (len > 0) {
+		if ((n = utf8_decode(p, len, &cp)) == 0 || !xml_char(cp))
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
+int
+buf_put_xml(struct buf *b, const char *s)
+{
+	const char *run, *p;
+	const char *rep;
+	size_t	 len;
+
+	len = strlen(s);
+	if (!utf8_xml_valid(s, len)) {
+		b->failed = 1;
+		return -1;
+	}
+	for (run = p = s; *p != '\0'; p++) {
+		switch (*p) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&apos;";
+			break;
+		/*
+		 * Written as references so they survive a reader's
+		 * end-of-line and attribute-value normalisation.
+		 */
+		case '\r':
+			rep = "&#13;";
+			break;
+		case '\n':
+			rep = "&#10;";
+			break;
+		case '\t':
+			rep = "&#9;";
+			break;
+		default:
+			continue;
+		}
+		if (buf_append(b, run, (size_t)(p - run)) == -1 ||
+		    buf_puts(b, rep) == -1)
+			return -1;
+		run = p + 1;
+	}
+	return buf_append(b, run, (size_t)(p - run));
+}
+
+int
+buf_put_sql_literal(struct buf *b, const char *s)
+{
+	const unsigned char *p;
+	const char *run, *q;
+	size_t	 len;
+
+	len = strlen(s);
+	if (!utf8_xml_valid(s, len)) {
+		b->failed = 1;
+		return -1;
+	}
+	/* No control character at all: not even tab or newline. */
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			b->failed = 1;
+			return -1;
+		}
+	}
+	/*
+	 * Informix's quoted string is ' { character | '' } ': doubling the
+	 * quote is the only escape, a backslash is an ordinary character.
+	 */
+	if (buf_append(b, "'", 1) == -1)
+		return -1;
+	for (run = q = s; *q != '\0'; q++) {
+		if (*q != '\'')
+			continue;
+		if (buf_append(b, run, (size_t)(q - run + 1)) == -1 ||
+		    buf_append(b, "'", 1) == -1)
+			return -1;
+		run = q + 1;
+	}
+	if (buf_append(b, run, (size_t)(q - run)) == -1)
+		return -1;
+	return buf_append(b, "'", 1);
+}
+
+char *
+buf_take(struct buf *b)
+{
+	char	*p;
+
+	if (b->failed) {
+		buf_free(b, 0);
+		return NULL;
+	}
+	if (b->data == NULL)
+		return calloc(1, 1);
+	p = b->data;
+	buf_init(b);
+	return p;
+}
+
+int
+buf_failed(const struct buf *b)
+{
+	return b->failed;
+}

@@ -1,0 +1,64 @@
+/*
+ * buf.h — a growable byte buffer, always NUL-terminated.
+ *
+ * Used to build SOAP envelopes, SQL text and report output.  A buffer that
+ * failed to grow stays failed ("sticky" error) so a long run of appends can
+ * be checked once at the end with buf_failed().
+ */
+#ifndef LSC_BUF_H
+#define LSC_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char	*data;		/* NUL-terminated; owned by the buffer */
+	size_t	 len;
+	size_t	 cap;
+	int	 failed;	/* an allocation or encoding failed */
+};
+
+#define BUF_INIT { NULL, 0, 0, 0 }
+
+void	 buf_init(struct buf *);
+/* Frees the storage; with explicit_bzero when wipe != 0 (secrets). */
+void	 buf_free(struct buf *, int wipe);
+void	 buf_reset(struct buf *);
+int	 buf_append(struct buf *, const void *, size_t);
+int	 buf_puts(struct buf *, const char *);
+int	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 buf_vprintf(struct buf *, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+
+/*
+ * Appends text escaped for XML character data and attribute values
+ * (& < > " ').  Fails (returns -1, marks the buffer failed) when the text is
+ * not valid UTF-8 or holds a character XML 1.0 forbids (controls other than
+ * tab, LF, CR).
+ */
+int	 buf_put_xml(struct buf *, const char *);
+
+/*
+ * Appends text as an Informix/SQL string literal, quotes included:
+ * O'Brien -> 'O''Brien'.  Fails on invalid UTF-8, on control characters and
+ * on a NUL, so no value can end the literal early.
+ */
+int	 buf_put_sql_literal(struct buf *, const char *);
+
+/*
+ * Appends s as a JSON string, quotes included, escaping quotes, backslash
+ * and control characters; bytes that are not valid UTF-8 become U+FFFD.
+ * NULL is written as null.  (buf_json.c)
+ */
+int	 buf_put_json(struct buf *, const char *);
+
+/* Detaches and returns the data (caller frees); the buffer is reset. */
+char	*buf_take(struct buf *);
+
+int	 buf_failed(const struct buf *);
+
+/* Whether s is valid UTF-8 without characters XML 1.0 forbids. */
+int	 utf8_xml_valid(const char *, size_t);
+
+#endif

@@ -1,0 +1,476 @@
+/*
+ * ris.c — RisPort70 selectCmDevice.
+ *
+ * The names are asked in chunks of max_names, each call paced so that no
+ * more than rate_per_minute calls start in a minute (evenly spaced: the
+ * RIS counter is shared with every other RIS client of the cluster).  A
+ * device reported by several nodes is merged within its chunk, so the
+ * merge table is bounded by the chunk, and the reply itself is streamed.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "axl/axl.h"
+#include "axl/buf.h"
+#include "axl/clock.h"
+#include "axl/err.h"
+#include "axl/http.h"
+#include "axl/ris.h"
+#include "axl/soap.h"
+
+#define RIS_NS		"http://schemas.cisco.com/ast/soap"
+#define RIS_OP		"selectCmDevice"
+#define RATE_FAULT	"Exceeded allowed rate for Reatime information"
+#define PING_NAME	"LSCRENEW-PING"
+
+struct ris_client {
+	struct http_transport	*http;
+	char			*url;
+	int64_t			 interval_ms;	/* between call starts */
+	unsigned		 max_names;
+	int			 attempts;
+	int64_t			 rate_wait_ms;
+	struct lsc_clock	*clock;
+	struct axl_stats	*stats;
+	struct axl_stats	 own_stats;
+	int			 called;
+	int64_t			 last_call;	/* mono ms of the last start */
+};
+
+/* What the cluster said about one asked name, merged over nodes. */
+struct slot {
+	const char	*name;		/* as asked (borrowed) */
+	int		 dup;		/* the same name asked again */
+	int		 have;
+	int		 registered;
+	int64_t		 timestamp;
+	char		*status;
+	char		*ip;
+	char		*node;
+};
+
+struct chunk {
+	size_t		 n;
+	struct slot	*slots;		/* by input position */
+	struct slot	**order;	/* distinct names, sorted */
+	size_t		 norder;
+};
+
+enum ris_field { RF_NAME, RF_STATUS, RF_TIME, RF_IP };
+
+struct ris_client *
+ris_new(struct http_transport *http, const struct ris_options *o,
+    struct lsc_err *err)
+{
+	struct ris_client *c;
+	double	 rate;
+
+	if (http == NULL || o == NULL || o->url == NULL) {
+		err_set(err, ERR_USAGE, "RisPort70: no transport or URL");
+		return NULL;
+	}
+	rate = o->rate_per_minute > 0 ? o->rate_per_minute : 12;
+	if (rate > 6000) {
+		err_set(err, ERR_CONFIG, "RisPort70 rate %g per minute: too "
+		    "high", rate);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->url = strdup(o->url)) == NULL) {
+		free(c);
+		err_set(err, ERR_SYSTEM, "out of memory");
+		return NULL;
+	}
+	c->http = http;
+	c->interval_ms = (int64_t)(60000.0 / rate + 0.5);
+	c->max_names = o->max_names > 0 ? o->max_names : 1000;
+	c->attempts = o->attempts > 0 ? o->attempts : 4;
+	c->rate_wait_ms = o->rate_wait_ms > 0 ? o->rate_wait_ms : 30000;
+	c->clock = o->clock != NULL ? o->clock : clock_real();
+	c->stats = o->stats != NULL ? o->stats : &c->own_stats;
+	return c;
+}
+
+void
+ris_free(struct ris_client *c)
+{
+	if (c == NULL)
+		return;
+	free(c->url);
+	free(c);
+}
+
+/* Sleeps until the next call may start; the first call never waits. */
+static void
+pace(struct ris_client *c)
+{
+	int64_t	 now, wait;
+
+	now = c->clock->mono_ms(c->clock);
+	if (c->called) {
+		wait = c->last_call + c->interval_ms - now;
+		if (wait > 0) {
+			clock_sleep(c->clock, wait);
+			c->stats->slept_ms += wait;
+			now = c->clock->mono_ms(c->clock);
+		}
+	}
+	c->called = 1;
+	c->last_call = now;
+}
+
+/* --- the merge table ------------------------------------------------------ */
+
+/* By name, then by position: the first of equal names comes first. */
+static int
+cmp_slot(const void *a, const void *b)
+{
+	const struct slot *x = *(struct slot *const *)a;
+	const struct slot *y = *(struct slot *const *)b;
+	int	 r;
+
+	if ((r = strcasecmp(x->name, y->name)) != 0)
+		return r;
+	return x < y ? -1 : x > y;
+}
+
+static int
+chunk_init(struct chunk *ch, const char *const *names, size_t n)
+{
+	size_t	 i;
+
+	ch->n = n;
+	ch->norder = 0;
+	ch->slots = calloc(n, sizeof(*ch->slots));
+	ch->order = calloc(n, sizeof(*ch->order));
+	if (ch->slots == NULL || ch->order == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ch->slots[i].name = names[i];
+		ch->order[i] = &ch->slots[i];
+	}
+	qsort(ch->order, n, sizeof(*ch->order), cmp_slot);
+	/* Keep the first position of each name. */
+	for (i = 0; i < n; i++) {
+		if (ch->norder > 0 && strcasecmp(ch->order[i]->name,
+		    ch->order[ch->norder - 1]->name) == 0) {
+			ch->order[i]->dup = 1;
+			continue;
+		}
+		ch->order[ch->norder++] = ch->order[i];
+	}
+	return 0;
+}
+
+static void
+slot_clear(struct slot *s)
+{
+	free(s->status);
+	free(s->ip);
+	free(s->node);
+	s->status = s->ip = s->node = NULL;
+	s->have = s->registered = 0;
+	s->timestamp = 0;
+}
+
+static void
+chunk_reset(struct chunk *ch)
+{
+	size_t	 i;
+
+	for (i = 0; i < ch->n; i++)
+		slot_clear(&ch->slots[i]);
+}
+
+static void
+chunk_free(struct chunk *ch)
+{
+	if (ch->slots != NULL)
+		chunk_reset(ch);
+	free(ch->slots);
+	free(ch->order);
+}
+
+static struct slot *
+chunk_find(struct chunk *ch, const char *name)
+{
+	size_t	 lo = 0, hi = ch->norder, mid;
+	int	 r;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		r = strcasecmp(name, ch->order[mid]->name);
+		if (r == 0)
+			return ch->order[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+static int
+dup_or_null(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	return (*dst = strdup(s)) == NULL ? -1 : 0;
+}
+
+static int
+on_device(void *arg, const struct soap_record *rec, struct lsc_err *err)
+{
+	struct chunk *ch = arg;
+	const char *const *v = rec->values;
+	struct slot *s;
+	const char *ip;
+	char	*end;
+	long long ts = 0;
+	int	 registered;
+
+	if (v[RF_NAME] == NULL || (s = chunk_find(ch, v[RF_NAME])) == NULL)
+		return 0;	/* not asked: not ours to report */
+	if (v[RF_TIME] != NULL && v[RF_TIME][0] != '\0') {
+		if (v[RF_TIME][0] < '0' || v[RF_TIME][0] > '9' ||
+		    (ts = strtoll(v[RF_TIME], &end, 10), *end != '\0') ||
+		    ts == LLONG_MAX)
+			return err_set(err, ERR_PARSE, "%s: TimeStamp \"%s\" "
+			    "is not a number", v[RF_NAME], v[RF_TIME]);
+	}
+	registered = v[RF_STATUS] != NULL &&
+	    strcmp(v[RF_STATUS], "Registered") == 0;
+	/* A Registered entry wins; otherwise the newest one. */
+	if (s->have && (s->registered > registered ||
+	    (s->registered == registered && s->timestamp >= ts)))
+		return 0;
+	slot_clear(s);
+	/* The first address, when it is IPv4 (IPv6 ones hold a colon). */
+	ip = v[RF_IP] != NULL && strchr(v[RF_IP], ':') == NULL ? v[RF_IP] :
+	    NULL;
+	if (dup_or_null(&s->status, v[RF_STATUS]) == -1 ||
+	    dup_or_null(&s->ip, ip) == -1 ||
+	    dup_or_null(&s->node, rec->context[0]) == -1) {
+		slot_clear(s);
+		return err_set(err, ERR_SYSTEM, "out of memory");
+	}
+	s->have = 1;
+	s->registered = registered;
+	s->timestamp = ts;
+	return 0;
+}
+
+/* --- one call ---------------------------------------------------------- */
+
+static int
+build(struct ris_client *c, struct buf *b, const char *const *names,
+    size_t n, struct lsc_err *err)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] == NULL || !utf8_xml_valid(names[i],
+		    strlen(names[i])))
+			return err_set(err, ERR_USAGE, RIS_OP ": device name "
+			    "%zu is missing or not valid UTF-8", i + 1);
+	soap_begin_ns(b, "soap", RIS_NS, RIS_OP, 0);
+	soap_elem_ns(b, "soap", "StateInfo", "");
+	buf_puts(b, "<soap:CmSelectionCriteria>");
+	buf_printf(b, "<soap:MaxReturnedDevices>%u</soap:MaxReturnedDevices>",
+	    c->max_names);
+	soap_elem_ns(b, "soap", "DeviceClass", "Phone");
+	soap_elem_ns(b, "soap", "Model", "255");
+	soap_elem_ns(b, "soap", "Status", "Any");
+	soap_elem_ns(b, "soap", "NodeName", "");
+	soap_elem_ns(b, "soap", "SelectBy", "Name");
+	buf_puts(b, "<soap:SelectItems>");
+	for (i = 0; i < n; i++) {
+		buf_puts(b, "<soap:item>");
+		soap_elem_ns(b, "soap", "Item", names[i]);
+		buf_puts(b, "</soap:item>");
+	}
+	buf_puts(b, "</soap:SelectItems>");
+	soap_elem_ns(b, "soap", "Protocol", "Any");
+	soap_elem_ns(b, "soap", "DownloadStatus", "Any");
+	buf_puts(b, "</soap:CmSelectionCriteria>");
+	soap_end_ns(b, "soap", RIS_OP);
+	if (buf_failed(b))
+		return err_set(err, ERR_SYSTEM, RIS_OP ": out of memory");
+	return 0;
+}
+
+static int
+is_rate_fault(const struct soap_fault *f)
+{
+	size_t	 n = strlen(f->faultcode);
+	size_t	 k = strlen("RateControl");
+
+	return strstr(f->faultstring, RATE_FAULT) != NULL ||
+	    (n >= k && strcmp(f->faultcode + n - k, "RateControl") == 0);
+}
+
+static int
+attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
+    struct lsc_err *err)
+{
+	static const char *const record[] = {
+		"selectCmDeviceReturn", "SelectCmDeviceResult", "CmNodes",
+		"item", "CmDevices", "item", NULL
+	};
+	static const char *const fields[] = {
+		"Name", "Status", "TimeStamp", "IPAddress/item/IP", NULL
+	};
+	static const char *const context[] = {
+		"selectCmDeviceReturn/SelectCmDeviceResult/CmNodes/item/Name",
+		NULL
+	};
+	struct soap_spec spec;
+	struct soap_parser *p;
+	struct http_request req;
+	struct http_response resp;
+	const struct soap_fault *f;
+	int64_t	 t0;
+	int	 rc;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.ns = RIS_NS;
+	spec.response = "selectCmDeviceResponse";
+	spec.record = record;
+	spec.fields = fields;
+	spec.context = context;
+	spec.on_record = on_device;
+	spec.arg = ch;
+	chunk_reset(ch);
+	if ((p = soap_parser_new(&spec, err)) == NULL)
+		return -1;
+	req.url = c->url;
+	req.soapaction = RIS_OP;
+	req.body = body->data;
+	req.body_len = body->len;
+	req.op = RIS_OP;
+
+	t0 = c->clock->mono_ms(c->clock);
+	rc = soap_post(c->http, &req, p, &resp, err);
+	c->stats->busy_ms += c->clock->mono_ms(c->clock) - t0;
+	c->stats->calls[AXL_OP_SELECTCMDEVICE]++;
+	c->stats->bytes_out += body->len;
+	c->stats->bytes_in += resp.bytes;
+	if (rc == 1) {
+		c->stats->faults++;
+		f = soap_parser_fault(p);
+		if (is_rate_fault(f)) {
+			err_set(err, ERR_THROTTLED, RIS_OP ": RisPort70 rate "
+			    "limit: %s", f->faultstring);
+			err->not_applied = 1;
+		} else
+			err_set(err, ERR_FAULT, RIS_OP ": %s",
+			    f->faultstring[0] != '\0' ? f->faultstring :
+			    f->faultcode);
+		rc = -1;
+	} else if (rc == -1 && err->kind == ERR_AUTH)
+		err_set(err, ERR_AUTH, RIS_OP ": HTTP %ld: the account was "
+		    "refused by RisPort70 (check username/password and the "
+		    "account's serviceability API rights)", err->http_status);
+	soap_parser_free(p);
+	return rc;
+}
+
+/* Asks one chunk, retrying rate faults, throttling and network errors. */
+static int
+select_chunk(struct ris_client *c, const char *const *names, size_t n,
+    ris_device_fn fn, void *arg, struct lsc_err *err)
+{
+	struct buf body = BUF_INIT;
+	struct chunk ch;
+	struct ris_device d;
+	struct slot *s;
+	int64_t	 wait, ra;
+	size_t	 i;
+	int	 tries, rc = -1;
+
+	memset(&ch, 0, sizeof(ch));
+	if (build(c, &body, names, n, err) == -1)
+		goto out;
+	if (chunk_init(&ch, names, n) == -1) {
+		err_set(err, ERR_SYSTEM, "out of memory");
+		goto out;
+	}
+	for (tries = 1;; tries++) {
+		pace(c);
+		if (attempt(c, &body, &ch, err) == 0)
+			break;
+		if (tries >= c->attempts ||
+		    (err->kind != ERR_THROTTLED && err->kind != ERR_NETWORK))
+			goto failed;
+		if (err->kind == ERR_THROTTLED && err->http_status != 503)
+			wait = c->rate_wait_ms;
+		else {
+			wait = clock_backoff_ms(c->clock, tries - 1, 1000,
+			    c->rate_wait_ms);
+			if (err->retry_after >= 0) {
+				ra = err->retry_after > INT64_MAX / 1000 ?
+				    c->rate_wait_ms : err->retry_after * 1000;
+				if (ra > c->rate_wait_ms)
+					ra = c->rate_wait_ms;
+				if (ra > wait)
+					wait = ra;
+			}
+		}
+		clock_sleep(c->clock, wait);
+		c->stats->slept_ms += wait;
+		c->stats->retries++;
+	}
+	for (i = 0; i < n; i++) {
+		s = &ch.slots[i];
+		if (s->dup || !s->have || fn == NULL)
+			continue;
+		d.name = s->name;
+		d.registered = s->registered;
+		d.status = s->status;
+		d.ip = s->ip;
+		d.node = s->node;
+		d.timestamp = s->timestamp;
+		if (fn(arg, &d, err) == -1)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+failed:
+	if (tries > 1) {
+		char	 msg[LSC_ERR_MSGLEN];
+
+		(void)snprintf(msg, sizeof(msg), "%s", err->msg);
+		err_set(err, err->kind, "%s after %d attempts", msg, tries);
+	}
+out:
+	chunk_free(&ch);
+	buf_free(&body, 0);
+	return rc;
+}
+
+int
+ris_select(struct ris_client *c, const char *const *names, size_t n,
+    ris_device_fn fn, void *arg, struct lsc_err *err)
+{
+	size_t	 off, k;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off < c->max_names ? n - off : c->max_names;
+		if (select_chunk(c, names + off, k, fn, arg, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+ris_ping(struct ris_client *c, struct lsc_err *err)
+{
+	static const char *const names[] = { PING_NAME };
+
+	return select_chunk(c, names, 1, NULL, NULL, err);
+}

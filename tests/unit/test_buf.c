@@ -1,0 +1,276 @@
+/*
+ * test_buf.c — the byte buffer and its XML/SQL escaping, the error record,
+ * and the clock's backoff.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "axl/buf.h"
+#include "axl/clock.h"
+#include "axl/err.h"
+#include "tests/unit/fake_http.h"
+
+static void
+test_buf_grows(void **state)
+{
+	struct buf b = BUF_INIT;
+	char	*s;
+	int	 i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(buf_printf(&b, "%d,", i), 0);
+	assert_int_equal(b.len, strlen(b.data));
+	assert_true(b.cap > b.len);
+	assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
+	assert_non_null(strstr(b.data, ",999,"));
+	assert_int_equal(buf_append(&b, "\0x", 2), 0);
+	assert_int_equal(b.data[b.len], '\0');
+	buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.data, "");
+	buf_puts(&b, "kept");
+	s = buf_take(&b);
+	assert_string_equal(s, "kept");
+	assert_null(b.data);
+	free(s);
+	/* An untouched buffer still gives a string. */
+	s = buf_take(&b);
+	assert_string_equal(s, "");
+	free(s);
+	buf_free(&b, 1);
+	buf_free(&b, 0);
+}
+
+static void
+test_buf_sticky_failure(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_puts(&b, "<a>");
+	assert_int_equal(buf_put_xml(&b, "bad\x01"), -1);
+	assert_true(buf_failed(&b));
+	assert_int_equal(buf_puts(&b, "more"), -1);
+	assert_int_equal(buf_printf(&b, "%d", 1), -1);
+	assert_null(buf_take(&b));		/* a failed buffer is no data */
+	buf_puts(&b, "x");
+	buf_reset(&b);
+	assert_false(buf_failed(&b));
+	assert_int_equal(buf_puts(&b, "fresh"), 0);
+	assert_string_equal(b.data, "fresh");
+	buf_free(&b, 1);
+}
+
+static void
+test_buf_xml(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(buf_put_xml(&b, "SEP001122334455"), 0);
+	assert_int_equal(buf_put_xml(&b, " & <b> \"q\" 'a' "), 0);
+	assert_int_equal(buf_put_xml(&b, "Müller 東京 😀"), 0);
+	assert_int_equal(buf_put_xml(&b, "\t\n\r"), 0);
+	assert_string_equal(b.data, "SEP001122334455 &amp; &lt;b&gt; "
+	    "&quot;q&quot; &apos;a&apos; Müller 東京 😀&#9;&#10;&#13;");
+	buf_free(&b, 0);
+}
+
+static void
+test_utf8_xml_valid(void **state)
+{
+	static const char *const good[] = {
+		"", "plain", "é", "東京", "😀", "\t\n\r", "\xc2\x80",
+		"\xef\xbf\xbd", "\xf4\x8f\xbf\xbf",
+	};
+	static const char *const bad[] = {
+		"\x01", "\x1f", "\x7f\x80", "\xc0\x80", "\xc1\xbf",
+		"\xe0\x80\x80", "\xed\xa0\x80", "\xed\xbf\xbf",
+		"\xef\xbf\xbe", "\xef\xbf\xbf", "\xf0\x80\x80\x80",
+		"\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xe2\x82",
+		"\xe2\x28\xa1",
+	};
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!utf8_xml_valid(good[i], strlen(good[i])))
+			fail_msg("refused good[%zu]", i);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (utf8_xml_valid(bad[i], strlen(bad[i])))
+			fail_msg("accepted bad[%zu]", i);
+	/* A NUL inside the given length is a control character. */
+	assert_false(utf8_xml_valid("a\0b", 3));
+}
+
+static void
+test_buf_sql_literal(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "''" },
+		{ "HQ Phones", "'HQ Phones'" },
+		{ "O'Brien", "'O''Brien'" },
+		{ "'", "''''" },
+		{ "x'; DROP TABLE device; --", "'x''; DROP TABLE device; --'" },
+		{ "a\\'b", "'a\\''b'" },
+		{ "back\\slash\\", "'back\\slash\\'" },
+		{ "Zürich \"DP\" %_", "'Zürich \"DP\" %_'" },
+	};
+	static const char *const bad[] = {
+		"tab\there", "new\nline", "cr\r", "del\x7f", "bad\xc3",
+		"esc\x1b",
+	};
+	struct buf b = BUF_INIT;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		assert_int_equal(buf_put_sql_literal(&b, cases[i].in), 0);
+		assert_string_equal(b.data, cases[i].out);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&b);
+		assert_int_equal(buf_put_sql_literal(&b, bad[i]), -1);
+		assert_true(buf_failed(&b));
+	}
+	buf_free(&b, 0);
+}
+
+static void
+test_err_record(void **state)
+{
+	struct lsc_err e;
+	char	 long_msg[700];
+	int	 k;
+
+	(void)state;
+	err_clear(&e);
+	assert_int_equal(e.kind, ERR_NONE);
+	assert_int_equal(e.retry_after, -1);
+	assert_string_equal(e.msg, "");
+	assert_int_equal(err_set(&e, ERR_FAULT, "%s: %s", "updatePhone",
+	    "line one\nline\ttwo\r"), -1);
+	assert_int_equal(e.kind, ERR_FAULT);
+	assert_string_equal(e.msg, "updatePhone: line one line two ");
+	assert_int_equal(err_prefix(&e, "%s", "SEP001122334455"), -1);
+	assert_string_equal(e.msg, "SEP001122334455: updatePhone: line one "
+	    "line two ");
+	assert_int_equal(err_set(NULL, ERR_FAULT, "x"), -1);
+	assert_int_equal(err_prefix(NULL, "x"), -1);
+	err_clear(NULL);
+
+	/* Truncation never leaves half a character. */
+	memset(long_msg, 0, sizeof(long_msg));
+	for (k = 0; k < 340; k++)
+		memcpy(long_msg + 2 * k, "é", 2);
+	err_set(&e, ERR_PARSE, "xy%s", long_msg);
+	assert_int_equal(strlen(e.msg), LSC_ERR_MSGLEN - 2);
+	assert_true(utf8_xml_valid(e.msg, strlen(e.msg)));
+	err_prefix(&e, "SEP001122334455");
+	assert_true(strlen(e.msg) < LSC_ERR_MSGLEN);
+	assert_true(utf8_xml_valid(e.msg, strlen(e.msg)));
+	assert_int_equal(strncmp(e.msg, "SEP001122334455: xyé", 21), 0);
+}
+
+static void
+test_err_kinds(void **state)
+{
+	struct lsc_err e;
+	int	 k, j;
+
+	(void)state;
+	for (k = 0; k < ERR__MAX; k++) {
+		assert_string_not_equal(err_kind_name(k), "unknown");
+		for (j = 0; j < k; j++)
+			assert_string_not_equal(err_kind_name(k),
+			    err_kind_name(j));
+	}
+	assert_string_equal(err_kind_name(ERR__MAX), "unknown");
+	assert_string_equal(err_kind_name(ERR_THROTTLED), "throttled");
+	err_clear(&e);
+	for (k = 0; k < ERR__MAX; k++) {
+		e.kind = k;
+		assert_int_equal(err_retryable(&e),
+		    k == ERR_NETWORK || k == ERR_THROTTLED);
+	}
+	assert_false(err_retryable(NULL));
+}
+
+static void
+test_backoff(void **state)
+{
+	struct fake_clock fc;
+	int	 a;
+
+	(void)state;
+	fake_clock_init(&fc);
+	fc.rnd = 0.0;
+	for (a = 0; a < 10; a++)
+		assert_int_equal(clock_backoff_ms(&fc.c, a, 2000, 30000), 1000);
+	fc.rnd = 0.999999;
+	assert_int_equal(clock_backoff_ms(&fc.c, 0, 2000, 30000), 1999);
+	assert_int_equal(clock_backoff_ms(&fc.c, 1, 2000, 30000), 3999);
+	assert_int_equal(clock_backoff_ms(&fc.c, 3, 2000, 30000), 15999);
+	assert_int_equal(clock_backoff_ms(&fc.c, 4, 2000, 30000), 29999);
+	assert_int_equal(clock_backoff_ms(&fc.c, 1000, 2000, 30000), 29999);
+	assert_int_equal(clock_backoff_ms(&fc.c, 2147483647, INT64_MAX / 4,
+	    INT64_MAX), INT64_MAX / 8 + (int64_t)((double)(INT64_MAX -
+	    INT64_MAX / 8) * 0.999999));
+	assert_int_equal(clock_backoff_ms(&fc.c, 3, 0, 30000), 0);
+
+	clock_sleep(&fc.c, 250);
+	clock_sleep(&fc.c, 0);
+	clock_sleep(&fc.c, -5);
+	assert_int_equal(fc.nsleeps, 1);
+	assert_int_equal(fc.c.slept_ms, 250);
+}
+
+static void
+test_real_clock(void **state)
+{
+	struct lsc_clock *c = clock_real();
+	int64_t	 t0, t1;
+	double	 r;
+	int	 i;
+
+	(void)state;
+	assert_ptr_equal(c, clock_real());
+	t0 = c->mono_ms(c);
+	t1 = c->mono_ms(c);
+	assert_true(t1 >= t0);
+	for (i = 0; i < 1000; i++) {
+		r = c->random(c);
+		assert_true(r >= 0.0 && r < 1.0);
+	}
+	clock_sleep(c, 1);
+	assert_int_equal(c->slept_ms, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_grows),
+		cmocka_unit_test(test_buf_sticky_failure),
+		cmocka_unit_test(test_buf_xml),
+		cmocka_unit_test(test_utf8_xml_valid),
+		cmocka_unit_test(test_buf_sql_literal),
+		cmocka_unit_test(test_err_record),
+		cmocka_unit_test(test_err_kinds),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_real_clock),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
