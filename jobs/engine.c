@@ -1,0 +1,709 @@
+/*
+ * engine.c — one campaign run: inventory, decide, ask, queue, defer,
+ * verify, record.
+ *
+ * Order of work per campaign:
+ *  1. list every pool (listPhone + executeSQLQuery pages) into the
+ *     run's observation table;
+ *  2. decide every phone once without registration; the ones whose fate
+ *     depends on it (due, pending, left behind) are marked;
+ *  3. ask RisPort70 about the marked ones only, 1000 names a call;
+ *  4. decide again and act: record, or queue (updatePhone + apply), each
+ *     write preceded by a committed record of the intent, so a run killed
+ *     at any point is recovered by reading CUCM back on the next run.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs/engine.h"
+
+#define PUT_BATCH	256
+
+struct crun {
+	struct engine		*eng;
+	const struct policy	*pol;
+	const struct engine_cluster *cl;
+	const char		*pool;		/* the pool being listed */
+	unsigned		 queued;	/* operations, this campaign */
+	unsigned long		 listed;
+	unsigned long		 left;
+	int			 in_txn;
+	unsigned		 batch;
+	int			 fatal;		/* a write error that ends it */
+	struct lsc_err		 fatal_err;
+};
+
+static void
+progress(struct crun *r, const char *pool, const char *stage)
+{
+	struct engine_progress pr;
+	const struct engine_observer *ob = r->eng->observer;
+
+	if (ob == NULL || ob->progress == NULL)
+		return;
+	pr.campaign = r->pol->name;
+	pr.pool = pool;
+	pr.stage = stage;
+	pr.phones = r->listed;
+	pr.queued = r->queued;
+	pr.left_behind = r->left;
+	ob->progress(ob->arg, &pr);
+}
+
+static void
+tell(struct crun *r, const struct store_phone *p, enum phone_state old,
+    enum action act, const char *error)
+{
+	struct engine_phone_event ev;
+	const struct engine_observer *ob = r->eng->observer;
+
+	if (ob == NULL || ob->phone == NULL)
+		return;
+	ev.cluster = p->cluster;
+	ev.campaign = p->campaign;
+	ev.pool = p->pool;
+	ev.name = p->name;
+	ev.old_state = old;
+	ev.new_state = p->mem.state;
+	ev.action = act;
+	ev.reason = p->mem.reason;
+	ev.error = error;
+	ob->phone(ob->arg, &ev);
+}
+
+/* ---- batched writes to the store --------------------------------------- */
+
+static int
+txn_open(struct crun *r, struct lsc_err *e)
+{
+	if (r->in_txn)
+		return 0;
+	if (store_begin(r->eng->store, e) == -1)
+		return -1;
+	r->in_txn = 1;
+	r->batch = 0;
+	return 0;
+}
+
+static int
+txn_close(struct crun *r, struct lsc_err *e)
+{
+	if (!r->in_txn)
+		return 0;
+	r->in_txn = 0;
+	if (store_commit(r->eng->store, e) == -1) {
+		store_rollback(r->eng->store);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+put(struct crun *r, const struct store_phone *p, const struct phone_memory
+    *old, struct lsc_err *e)
+{
+	if (txn_open(r, e) == -1 ||
+	    store_phone_put(r->eng->store, r->eng->run, r->eng->now, p, old,
+	    e) == -1)
+		return -1;
+	if (++r->batch >= PUT_BATCH)
+		return txn_close(r, e);
+	return 0;
+}
+
+/* Commits p (and the audit change, if any) on its own, now. */
+static int
+put_now(struct crun *r, const struct store_phone *p, const struct phone_memory
+    *old, int64_t audit, const char *result, struct lsc_err *e)
+{
+	if (txn_close(r, e) == -1 || txn_open(r, e) == -1)
+		return -1;
+	if ((audit != 0 && store_audit_end(r->eng->store, audit, result,
+	    e) == -1) || store_phone_put(r->eng->store, r->eng->run,
+	    r->eng->now, p, old, e) == -1) {
+		r->in_txn = 0;
+		store_rollback(r->eng->store);
+		return -1;
+	}
+	return txn_close(r, e);
+}
+
+/* ---- inventory ------------------------------------------------------------ */
+
+static int
+on_phone(void *arg, const struct axl_phone *ph, struct lsc_err *e)
+{
+	struct crun *r = arg;
+	struct axl_phone copy = *ph;
+
+	if (ph->name == NULL || *ph->name == '\0')
+		return 0;
+	if (copy.device_pool == NULL || *copy.device_pool == '\0')
+		copy.device_pool = r->pool;
+	r->listed++;
+	return store_obs_phone(r->eng->store, r->cl->name, r->pol->name, &copy,
+	    e);
+}
+
+static int
+on_lsc(void *arg, const struct axl_lsc *l, struct lsc_err *e)
+{
+	struct crun *r = arg;
+
+	if (l->name == NULL)
+		return 0;
+	return store_obs_lsc(r->eng->store, r->cl->name, l, e);
+}
+
+static int
+list_pools(struct crun *r, struct lsc_err *e)
+{
+	struct store *s = r->eng->store;
+	const struct policy *pol = r->pol;
+
+	for (size_t i = 0; i < pol->npools; i++) {
+		r->pool = pol->pools[i];
+		progress(r, r->pool, "listing");
+		if (store_obs_begin(s, e) == -1)
+			return -1;
+		if (axl_list_phones(r->cl->axl, r->pool, pol->name_like,
+		    on_phone, r, e) == -1 ||
+		    axl_list_lsc(r->cl->axl, r->pool, pol->name_like, on_lsc,
+		    r, e) == -1) {
+			store_rollback(s);
+			return err_prefix(e, "device pool \"%s\"", r->pool);
+		}
+		if (store_obs_commit(s, e) == -1 ||
+		    store_run_listed(s, r->cl->name, r->pool, pol->name_like,
+		    e) == -1)
+			return -1;
+	}
+	r->pool = NULL;
+	return 0;
+}
+
+/* ---- deciding ---------------------------------------------------------- */
+
+static void
+memory_of(const struct store_obs *o, struct phone_memory *m)
+{
+	if (o->known)
+		*m = o->stored.mem;
+	else {
+		memset(m, 0, sizeof(*m));
+		m->state = PS_OK;
+	}
+}
+
+static void
+ctx_of(struct crun *r, struct policy_ctx *c)
+{
+	struct engine *eng = r->eng;
+
+	memset(c, 0, sizeof(*c));
+	c->now = eng->now;
+	c->may_write = policy_window_open(r->pol, eng->now);
+	if (c->may_write && eng->writes_blocked) {
+		c->may_write = 0;
+		c->hold_reason = "writes held for this run (see the run's "
+		    "error)";
+	}
+	if (r->pol->max_per_run == 0)
+		c->budget_left = INT_MAX;
+	else
+		c->budget_left = r->queued >= r->pol->max_per_run ? 0 :
+		    (int)(r->pol->max_per_run - r->queued);
+}
+
+/* 1 when another campaign owns this phone in this run. */
+static int
+not_ours(struct crun *r, const struct store_obs *o, struct lsc_err *e)
+{
+	const char *owner = NULL;
+
+	if (store_run_claim(r->eng->store, o->cluster, o->name, r->pol->name,
+	    &owner, e) == -1)
+		return -1;
+	return owner != NULL && strcmp(owner, r->pol->name) != 0;
+}
+
+static int
+pass_ask(void *arg, const struct store_obs *o, struct lsc_err *e)
+{
+	struct crun *r = arg;
+	struct phone_memory old, m;
+	struct policy_ctx c;
+	int theirs;
+
+	if ((theirs = not_ours(r, o, e)) != 0)
+		return theirs == -1 ? -1 : 0;
+	memory_of(o, &old);
+	ctx_of(r, &c);
+	if (policy_decide(&o->obs, &old, r->pol, &c, o->name, &m) ==
+	    ACT_NEED_REG)
+		return store_obs_want_reg(r->eng->store, o->cluster, o->name,
+		    e);
+	return 0;
+}
+
+static int
+on_reg(void *arg, const struct ris_device *d, struct lsc_err *e)
+{
+	struct crun *r = arg;
+
+	return store_obs_reg(r->eng->store, r->cl->name, d, e);
+}
+
+static int
+ask_registration(struct crun *r, struct lsc_err *e)
+{
+	struct store *s = r->eng->store;
+	char **names = NULL;
+	size_t n = 0;
+	int rc;
+
+	progress(r, NULL, "registration");
+	for (;;) {
+		if (store_obs_next_reg(s, r->cl->name, 1000, &names, &n,
+		    e) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		rc = ris_select(r->cl->ris, (const char *const *)names, n,
+		    on_reg, r, e);
+		store_names_free(names, n);
+		names = NULL;
+		if (rc == -1)
+			return err_prefix(e, "RisPort70");
+	}
+	return store_obs_reg_done(s, r->cl->name, e);
+}
+
+/* The phone's row as this run saw it. */
+static void
+phone_of(struct crun *r, const struct store_obs *o, const struct phone_memory
+    *m, struct store_phone *p)
+{
+	const struct store_phone *old = o->known ? &o->stored : NULL;
+
+	memset(p, 0, sizeof(*p));
+	p->cluster = o->cluster;
+	p->name = o->name;
+	p->campaign = r->pol->name;
+	p->pool = o->pool;
+	p->model = o->model;
+	p->description = o->description;
+	p->cert_operation = o->obs.cert_operation;
+	p->cert_status = o->obs.cert_status;
+	p->lsc_valid_until = o->obs.lsc_valid_until;
+	p->lsc_issuer = o->obs.lsc_issuer;
+	/* where the phone was last: RisPort70 first, then the database,
+	 * then what we knew */
+	p->last_ip = o->reg_ip != NULL ? o->reg_ip : o->db_last_ip;
+	p->last_node = o->reg_node != NULL ? o->reg_node : o->db_last_node;
+	if (p->last_ip == NULL && old != NULL)
+		p->last_ip = old->last_ip;
+	if (p->last_node == NULL && old != NULL)
+		p->last_node = old->last_node;
+	p->last_seen = o->db_last_seen;
+	if (old != NULL && old->last_seen > p->last_seen)
+		p->last_seen = old->last_seen;
+	if (o->obs.registered == REG_YES)
+		p->last_seen = r->eng->now;
+	else if (o->obs.registered == REG_NO && o->reg_time > p->last_seen &&
+	    o->reg_time <= r->eng->now)
+		p->last_seen = o->reg_time;
+	p->last_run = r->eng->run;
+	p->mem = *m;
+}
+
+static void
+count(struct crun *r, enum phone_state old, const struct phone_memory *m)
+{
+	struct store_counts *c = &r->eng->counts;
+
+	c->phones++;
+	if (m->state == PS_RENEWED && old != PS_RENEWED)
+		c->renewed++;
+	if (m->state == PS_LEFT_BEHIND && old != PS_LEFT_BEHIND) {
+		c->newly_left_behind++;
+		r->left++;
+	}
+}
+
+/* Blocks further writes in this run, keeping the first cause. */
+static void
+block_writes(struct crun *r, const struct lsc_err *cause, int fatal)
+{
+	r->eng->writes_blocked = 1;
+	if (fatal && !r->fatal) {
+		r->fatal = 1;
+		r->fatal_err = *cause;
+	}
+}
+
+/* A write that failed before CUCM acted on it: back to due, with why. */
+static void
+write_failed(struct crun *r, const struct store_obs *o, const struct
+    phone_memory *old, const char *what, const struct lsc_err *we,
+    struct phone_memory *m)
+{
+	char why[120];
+	const char *due;
+
+	*m = *old;
+	if (m->state != PS_LEFT_BEHIND && m->state != PS_FAILED_RETRYABLE) {
+		if (m->state != PS_DUE)
+			m->state_since = r->eng->now;
+		m->state = PS_DUE;
+	}
+	m->phase = OP_NONE;
+	due = policy_due_reason(&o->obs, r->pol, r->eng->now, why,
+	    sizeof(why));
+	snprintf(m->reason, sizeof(m->reason), "%.60s; %s failed: %.100s",
+	    due != NULL ? due : "due", what, we->msg);
+}
+
+static const char *
+notify_op(enum axl_notify n)
+{
+	switch (n) {
+	case AXL_NOTIFY_RESTART:
+		return "restartPhone";
+	case AXL_NOTIFY_RESET:
+		return "resetPhone";
+	default:
+		return "applyPhone";
+	}
+}
+
+/* Tells the phone (apply/restart/reset) after its update landed. */
+static int
+do_notify(struct crun *r, struct store_phone *p, struct lsc_err *e)
+{
+	struct engine *eng = r->eng;
+	struct phone_memory before = p->mem;
+	struct lsc_err we;
+	const char *op = notify_op(r->pol->notify);
+	int64_t audit = 0;
+	size_t len;
+
+	if (txn_close(r, e) == -1 ||
+	    store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
+	    p->name, op, NULL, &audit, e) == -1)
+		return -1;
+	err_clear(&we);
+	if (axl_notify_phone(r->cl->axl, p->name, r->pol->notify, &we) == 0) {
+		policy_written(&p->mem, OP_NOTIFIED, eng->now);
+		return put_now(r, p, &before, audit, "ok", e);
+	}
+	/* The operation is set in CUCM; the next run tells the phone. */
+	eng->counts.errors++;
+	len = strlen(p->mem.reason);
+	snprintf(p->mem.reason + len, sizeof(p->mem.reason) - len,
+	    "; %s failed, retried next run: %.100s", op, we.msg);
+	if (we.kind == ERR_AUTH || we.kind == ERR_NETWORK ||
+	    we.kind == ERR_TLS || we.kind == ERR_THROTTLED)
+		block_writes(r, &we, we.kind != ERR_THROTTLED);
+	tell(r, p, before.state, ACT_NOTIFY, we.msg);
+	return put_now(r, p, &before, audit, we.msg, e);
+}
+
+static void
+capf_of(const struct policy *pol, const struct observation *o, int64_t now,
+    const struct phone_memory *m, struct axl_capf *c, char *finish,
+    size_t flen, char *rsa, char *ec, size_t klen)
+{
+	enum auth_mode mode;
+
+	/* a phone without a valid LSC (none, or expired) can only prove
+	 * itself with its MIC or a string: "By Existing Certificate
+	 * (precedence to LSC)" fails with "Invalid LSC" */
+	mode = o->lsc_valid_until > now ? pol->auth_mode :
+	    pol->install_auth_mode;
+	memset(c, 0, sizeof(*c));
+	c->operation = "Install/Upgrade";
+	c->auth_mode = auth_mode_axl(mode);
+	if (mode == AUTH_STRING)
+		c->auth_string = pol->auth_string;
+	c->key_order = key_order_axl(pol->key_order);
+	snprintf(rsa, klen, "%d", pol->rsa_bits);
+	snprintf(ec, klen, "%d", pol->ec_bits);
+	if (pol->key_order != KEY_EC)
+		c->key_size = rsa;
+	if (pol->key_order != KEY_RSA)
+		c->ec_key_size = ec;
+	if (axl_format_finish_time(m->deadline, finish, flen) == -1)
+		finish[0] = '\0';
+	c->finish_time = finish;
+}
+
+/* Waits so that writes stay under max_per_minute. */
+static void
+pace(struct crun *r)
+{
+	struct engine *eng = r->eng;
+	int64_t interval, now_ms, wait;
+
+	if (r->pol->max_per_minute == 0 || eng->clock == NULL)
+		return;
+	interval = 60000 / (int64_t)r->pol->max_per_minute;
+	now_ms = eng->clock->mono_ms(eng->clock);
+	if (eng->last_write_ms != 0) {
+		wait = eng->last_write_ms + interval - now_ms;
+		if (wait > 0)
+			clock_sleep(eng->clock, wait);
+	}
+	eng->last_write_ms = eng->clock->mono_ms(eng->clock);
+}
+
+static int
+do_queue(struct crun *r, const struct store_obs *o, const struct phone_memory
+    *old, struct store_phone *p, struct lsc_err *e)
+{
+	struct engine *eng = r->eng;
+	struct axl_capf capf;
+	struct phone_memory sending;
+	struct lsc_err we;
+	char finish[32], rsa[16], ec[16], vals[400];
+	int64_t audit = 0;
+
+	capf_of(r->pol, &o->obs, eng->now, &p->mem, &capf, finish,
+	    sizeof(finish), rsa, ec, sizeof(rsa));
+	snprintf(vals, sizeof(vals), "certificateOperation=%s "
+	    "authenticationMode=%s%s keyOrder=%s%s%s%s%s upgradeFinishTime=%s",
+	    capf.operation, capf.auth_mode, capf.auth_string != NULL ?
+	    " authenticationString=*" : "", capf.key_order,
+	    capf.key_size != NULL ? " keySize=" : "",
+	    capf.key_size != NULL ? capf.key_size : "",
+	    capf.ec_key_size != NULL ? " ecKeySize=" : "",
+	    capf.ec_key_size != NULL ? capf.ec_key_size : "", finish);
+
+	pace(r);
+	/* The intent is on disk before the request leaves. */
+	if (txn_close(r, e) == -1 || txn_open(r, e) == -1)
+		return -1;
+	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
+	    p->name, "updatePhone", vals, &audit, e) == -1 ||
+	    store_phone_put(eng->store, eng->run, eng->now, p, old, e) == -1) {
+		r->in_txn = 0;
+		store_rollback(eng->store);
+		return -1;
+	}
+	if (txn_close(r, e) == -1)
+		return -1;
+
+	sending = p->mem;
+	err_clear(&we);
+	if (axl_update_capf(r->cl->axl, p->name, &capf, &we) == 0) {
+		eng->counts.queued++;
+		r->queued++;
+		policy_written(&p->mem, OP_UPDATED, eng->now);
+		if (put_now(r, p, &sending, audit, "ok", e) == -1)
+			return -1;
+		return do_notify(r, p, e);
+	}
+
+	eng->counts.errors++;
+	switch (we.kind) {
+	case ERR_NOTFOUND:
+		/* deleted between the listing and the write */
+		p->mem = *old;
+		p->mem.state = PS_GONE;
+		p->mem.state_since = eng->now;
+		p->mem.phase = OP_NONE;
+		snprintf(p->mem.reason, sizeof(p->mem.reason),
+		    "deleted from CUCM during the run");
+		break;
+	case ERR_FAULT:
+		/* CUCM refused this phone's operation: a person must look */
+		p->mem = *old;
+		p->mem.state = PS_NEEDS_ATTENTION;
+		p->mem.state_since = eng->now;
+		p->mem.phase = OP_NONE;
+		snprintf(p->mem.reason, sizeof(p->mem.reason),
+		    "updatePhone refused: %.160s", we.msg);
+		break;
+	default:
+		if (we.not_applied || we.kind == ERR_AUTH ||
+		    we.kind == ERR_THROTTLED) {
+			write_failed(r, o, old, "updatePhone", &we, &p->mem);
+		} else {
+			/* Maybe applied: keep the intent; the next run reads
+			 * CUCM back and either tells the phone or queues. */
+			snprintf(p->mem.reason, sizeof(p->mem.reason),
+			    "updatePhone outcome unknown (%.120s); verified next "
+			    "run", we.msg);
+		}
+		block_writes(r, &we, we.kind != ERR_THROTTLED);
+		break;
+	}
+	tell(r, p, old->state, ACT_QUEUE, we.msg);
+	return put_now(r, p, &sending, audit, we.msg, e);
+}
+
+static int
+pass_act(void *arg, const struct store_obs *o, struct lsc_err *e)
+{
+	struct crun *r = arg;
+	struct phone_memory old, m;
+	struct policy_ctx c;
+	struct store_phone p;
+	enum action act;
+	int theirs;
+
+	if ((theirs = not_ours(r, o, e)) != 0)
+		return theirs == -1 ? -1 : 0;
+	memory_of(o, &old);
+	ctx_of(r, &c);
+	act = policy_decide(&o->obs, &old, r->pol, &c, o->name, &m);
+	if (act == ACT_NEED_REG) {
+		/* not asked (RisPort70 skipped it): decide next run */
+		m = old;
+		act = ACT_NONE;
+	}
+	phone_of(r, o, &m, &p);
+	count(r, o->known ? old.state : PS__MAX, &m);
+
+	if (r->eng->mode == ENGINE_PLAN) {
+		tell(r, &p, o->known ? old.state : PS__MAX, act, NULL);
+		if (act == ACT_QUEUE)
+			r->queued++;
+		return 0;
+	}
+	switch (act) {
+	case ACT_QUEUE:
+		if (do_queue(r, o, o->known ? &old : NULL, &p, e) == -1)
+			return -1;
+		if (p.mem.state == PS_PENDING || p.mem.state == PS_QUEUED)
+			tell(r, &p, o->known ? old.state : PS__MAX, act,
+			    NULL);
+		return 0;
+	case ACT_NOTIFY:
+		if (txn_close(r, e) == -1 ||
+		    put_now(r, &p, o->known ? &old : NULL, 0, NULL, e) == -1)
+			return -1;
+		if (do_notify(r, &p, e) == -1)
+			return -1;
+		tell(r, &p, old.state, act, NULL);
+		return 0;
+	default:
+		tell(r, &p, o->known ? old.state : PS__MAX, act, NULL);
+		return put(r, &p, o->known ? &old : NULL, e);
+	}
+}
+
+int
+engine_campaign(struct engine *eng, const struct policy *pol,
+    const struct engine_cluster *cl, struct lsc_err *e)
+{
+	struct crun r;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.eng = eng;
+	r.pol = pol;
+	r.cl = cl;
+
+	if (store_obs_clear(eng->store, e) == -1 ||
+	    list_pools(&r, e) == -1)
+		goto out;
+	if (store_each_obs(eng->store, cl->name, pol->name, pass_ask, &r,
+	    e) == -1 || ask_registration(&r, e) == -1)
+		goto out;
+	progress(&r, NULL, "queueing");
+	if (store_each_obs(eng->store, cl->name, pol->name, pass_act, &r,
+	    e) == -1 || txn_close(&r, e) == -1)
+		goto out;
+	progress(&r, NULL, "done");
+	if (r.fatal) {
+		*e = r.fatal_err;
+		err_prefix(e, "campaign %s", pol->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (r.in_txn)
+		store_rollback(eng->store);
+	return ret;
+}
+
+struct gone_ctx {
+	struct engine	*eng;
+	int		 in_txn;
+};
+
+static int
+on_unseen(void *arg, const struct store_phone *sp, struct lsc_err *e)
+{
+	struct gone_ctx *g = arg;
+	struct engine *eng = g->eng;
+	struct observation absent;
+	struct policy pol;
+	struct policy_ctx c;
+	struct store_phone p = *sp;
+	const struct engine_observer *ob = eng->observer;
+	struct engine_phone_event ev;
+
+	memset(&absent, 0, sizeof(absent));
+	memset(&c, 0, sizeof(c));
+	policy_defaults(&pol);
+	c.now = eng->now;
+	policy_decide(&absent, &sp->mem, &pol, &c, sp->name, &p.mem);
+	eng->counts.phones++;
+	if (ob != NULL && ob->phone != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		ev.cluster = p.cluster;
+		ev.campaign = p.campaign;
+		ev.pool = p.pool;
+		ev.name = p.name;
+		ev.old_state = sp->mem.state;
+		ev.new_state = p.mem.state;
+		ev.action = ACT_NONE;
+		ev.reason = p.mem.reason;
+		ob->phone(ob->arg, &ev);
+	}
+	if (eng->mode == ENGINE_PLAN)
+		return 0;
+	if (!g->in_txn) {
+		if (store_begin(eng->store, e) == -1)
+			return -1;
+		g->in_txn = 1;
+	}
+	return store_phone_put(eng->store, eng->run, eng->now, &p, &sp->mem,
+	    e);
+}
+
+static int
+on_count(void *arg, const char *cluster, const char *campaign,
+    const char *pool, enum phone_state s, unsigned long n, struct lsc_err *e)
+{
+	struct engine *eng = arg;
+
+	(void)cluster;
+	(void)campaign;
+	(void)pool;
+	(void)e;
+	eng->counts.state[s] += n;
+	return 0;
+}
+
+int
+engine_finish(struct engine *eng, struct lsc_err *e)
+{
+	struct gone_ctx g = { eng, 0 };
+
+	if (store_each_unseen(eng->store, on_unseen, &g, e) == -1) {
+		if (g.in_txn)
+			store_rollback(eng->store);
+		return -1;
+	}
+	if (g.in_txn && store_commit(eng->store, e) == -1) {
+		store_rollback(eng->store);
+		return -1;
+	}
+	memset(eng->counts.state, 0, sizeof(eng->counts.state));
+	return store_count_states(eng->store, on_count, eng, e);
+}

@@ -1,0 +1,54 @@
+/*
+ * store_int.h — internals shared by the store's source files.  Not for use
+ * outside jobs/store*.c.
+ */
+#ifndef LSC_STORE_INT_H
+#define LSC_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "jobs/store.h"
+
+enum store_stmt {
+	STMT_PHONE_GET,
+	STMT_PHONE_PUT,
+	STMT_EVENT_INS,
+	STMT_AUDIT_INS,
+	STMT_AUDIT_UPD,
+	STMT_MARK_ADD,
+	STMT_OBS_PHONE,
+	STMT_OBS_LSC,
+	STMT_OBS_WANT,
+	STMT_OBS_REG,
+	STMT_CLAIM,
+	STMT__MAX
+};
+
+#define STORE_SCRATCH	24
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	int		 readonly;
+	sqlite3_stmt	*stmt[STMT__MAX];
+	char		*scratch[STORE_SCRATCH];	/* store_phone_get */
+};
+
+int	 store_fail(struct store *, struct lsc_err *, const char *);
+int	 store_exec(struct store *, const char *, struct lsc_err *);
+sqlite3_stmt *store_prepare(struct store *, const char *, struct lsc_err *);
+sqlite3_stmt *store_cached(struct store *, enum store_stmt, const char *,
+	    struct lsc_err *);
+void	 store_bind_text(sqlite3_stmt *, int, const char *);
+const char *store_col_text(sqlite3_stmt *, int);
+
+/* Copies v into scratch slot i (freed on the next use of the slot). */
+const char *store_scratch(struct store *, int, const char *);
+void	 store_scratch_free(struct store *);
+
+/* Migrates to an explicit version (tests build old stores with it). */
+int	 store_migrate_to(struct store *, int, struct lsc_err *);
+/* Creates or opens a store file at exactly schema version v (tests). */
+struct store *store_open_version(const char *path, int v, struct lsc_err *);
+
+#endif
