@@ -1,0 +1,330 @@
+/*
+ * cmd_run.c — "lscrenew run" and "lscrenew plan".
+ *
+ * run: verify every operation in flight, queue renewals for due registered
+ * phones, record the offline ones, and tell cron what happened through the
+ * exit status.  plan: the same decisions, written nowhere.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axl/buf.h"
+#include "cli/cli.h"
+#include "cli/run_out.h"
+#include "jobs/engine.h"
+#include "jobs/lock.h"
+#include "jobs/store.h"
+
+enum {
+	OPT_NO_DELAY = 300,
+	OPT_ALL
+};
+
+struct run_opts {
+	int	 no_delay;
+	int	 all;
+};
+
+static int
+run_opt(struct cli *cli, int c, const char *arg, void *p)
+{
+	struct run_opts *o = p;
+
+	(void)cli;
+	(void)arg;
+	if (c == OPT_NO_DELAY)
+		o->no_delay = 1;
+	else if (c == OPT_ALL)
+		o->all = 1;
+	else
+		return -1;
+	return 0;
+}
+
+/* The state directory must exist and be writable: say how to fix it. */
+int
+cli_check_state_dir(const char *dir, int need_write)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1) {
+		fprintf(stderr, "lscrenew: state directory %s: %s (create it: "
+		    "install -d -m 0700 %s)\n", dir, strerror(errno), dir);
+		return EXIT_CONFIG;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "lscrenew: state directory %s: not a "
+		    "directory\n", dir);
+		return EXIT_CONFIG;
+	}
+	if (need_write && access(dir, W_OK | X_OK) == -1) {
+		fprintf(stderr, "lscrenew: state directory %s: not writable "
+		    "by uid %ld: %s\n", dir, (long)geteuid(), strerror(errno));
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/* Whether a campaign takes part, and with which pools (--pool). */
+static int
+select_campaign(const struct cli *cli, const struct policy *src,
+    struct policy *dst, char **one)
+{
+	/* section names are case-insensitive, as the file's reader has them */
+	if (cli->campaign != NULL && strcasecmp(cli->campaign, src->name) != 0)
+		return 0;
+	*dst = *src;
+	if (cli->pool == NULL)
+		return 1;
+	for (size_t i = 0; i < src->npools; i++)
+		if (strcmp(src->pools[i], cli->pool) == 0) {
+			*one = src->pools[i];
+			dst->pools = one;
+			dst->npools = 1;
+			return 1;
+		}
+	return 0;
+}
+
+/* A real sleep before a cron run, so a fleet does not hit CUCM at once. */
+static void
+random_delay(const struct config *cf, const struct run_opts *o)
+{
+	struct lsc_clock *clk = clock_real();
+	int64_t ms;
+
+	if (o->no_delay || cf->global.random_delay <= 0 ||
+	    isatty(STDIN_FILENO))
+		return;
+	ms = (int64_t)(clk->random(clk) * (double)cf->global.random_delay *
+	    1000.0);
+	log_info("waiting %lld s (random_delay) before starting",
+	    (long long)(ms / 1000));
+	clock_sleep(clk, ms);
+}
+
+static int
+run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
+{
+	static const struct option extra[] = {
+		{ "no-delay", no_argument, NULL, OPT_NO_DELAY },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct cmd *cmd = cmd_find(mode == ENGINE_RUN ? "run" : "plan");
+	struct run_opts ro = { 0, 0 };
+	struct config cf;
+	struct engine eng;
+	struct engine_observer ob;
+	struct run_out out;
+	struct lsc_lock *lock = NULL;
+	struct store *store = NULL;
+	struct conn *conns = NULL;
+	int *tried = NULL;
+	struct axl_stats stats;
+	struct lsc_err e, first;
+	struct policy sel;
+	char *one = NULL, path[4096], calls[512], names[1024];
+	size_t ran = 0, nsel = 0, off = 0;
+	int ret = EXIT_FAILED, i, rc, failed = 0;
+
+	memset(&cf, 0, sizeof(cf));
+	memset(&eng, 0, sizeof(eng));
+	memset(&stats, 0, sizeof(stats));
+	err_clear(&first);
+	err_clear(&e);
+
+	if ((i = cli_getopt(cli, cmd, argc, argv, extra, NULL, run_opt,
+	    &ro)) < 0)
+		return i == -2 ? 0 : EXIT_USAGE;
+	if (mode == ENGINE_RUN && ro.all) {
+		fprintf(stderr, "lscrenew run: unknown option --all\n");
+		return EXIT_USAGE;
+	}
+	if (i < argc) {
+		fprintf(stderr, "lscrenew %s: unexpected argument \"%s\"\n",
+		    cmd->name, argv[i]);
+		cmd_usage(cmd, stderr);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_load_config(cli, &cf)) != 0)
+		return rc;
+
+	/* which campaigns take part */
+	names[0] = '\0';
+	for (size_t k = 0; k < cf.ncampaigns; k++)
+		if (select_campaign(cli, &cf.campaigns[k], &sel, &one)) {
+			nsel++;
+			rc = snprintf(names + off, sizeof(names) - off, "%s%s",
+			    off ? "," : "", sel.name);
+			if (rc > 0 && (size_t)rc < sizeof(names) - off)
+				off += (size_t)rc;
+		}
+	if (nsel == 0) {
+		fprintf(stderr, "lscrenew %s: no campaign covers device pool "
+		    "\"%s\"\n", cmd->name, cli->pool != NULL ? cli->pool : "");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+
+	if ((rc = cli_check_state_dir(cf.global.state_dir,
+	    mode == ENGINE_RUN)) != 0) {
+		ret = rc;
+		goto out;
+	}
+	if (cli_store_path(&cf, path, sizeof(path)) == -1) {
+		fprintf(stderr, "lscrenew: state directory path too long\n");
+		ret = EXIT_CONFIG;
+		goto out;
+	}
+	if (mode == ENGINE_RUN) {
+		random_delay(&cf, &ro);
+		if ((lock = lock_acquire(cf.global.state_dir,
+		    (int64_t)time(NULL), &e)) == NULL) {
+			fprintf(stderr, "lscrenew: %s\n", e.msg);
+			ret = exit_for_error(&e);
+			goto out;
+		}
+		store = store_open(path, STORE_RW, &e);
+	} else if (access(path, F_OK) == 0)
+		store = store_open(path, STORE_RO, &e);
+	else
+		store = store_open_memory(&e);
+	if (store == NULL) {
+		fprintf(stderr, "lscrenew: %s\n", e.msg);
+		goto out;
+	}
+
+	eng.mode = mode;
+	eng.store = store;
+	eng.now = cli->now;
+	eng.clock = clock_real();
+	run_out_init(&out, cli, mode, ro.all);
+	run_out_observer(&out, &ob);
+	eng.observer = &ob;
+	if (mode == ENGINE_RUN && store_run_begin(store, cli->now, names,
+	    (long)getpid(), &eng.run, &e) == -1) {
+		fprintf(stderr, "lscrenew: %s\n", e.msg);
+		goto out;
+	}
+
+	conns = calloc(cf.nclusters, sizeof(*conns));
+	tried = calloc(cf.nclusters, sizeof(*tried));
+	if (conns == NULL || tried == NULL) {
+		fprintf(stderr, "lscrenew: %s\n", strerror(errno));
+		goto finish;
+	}
+	for (size_t k = 0; k < cf.ncampaigns; k++) {
+		struct engine_cluster ec;
+		size_t ci;
+
+		if (!select_campaign(cli, &cf.campaigns[k], &sel, &one))
+			continue;
+		for (ci = 0; ci < cf.nclusters; ci++)
+			if (strcmp(cf.clusters[ci].name, sel.cluster) == 0)
+				break;
+		if (ci == cf.nclusters)
+			continue;	/* config_load refuses this */
+		if (!tried[ci]) {
+			tried[ci] = 1;
+			if (conn_open(&conns[ci], &cf.clusters[ci], &stats,
+			    eng.clock, &e) == -1) {
+				tried[ci] = 2;
+				log_error("%s", e.msg);
+				if (first.kind == ERR_NONE)
+					first = e;
+				failed = 1;
+			} else
+				log_info("cluster %s: CUCM %s, AXL schema %s",
+				    cf.clusters[ci].name, conns[ci].release,
+				    axl_version(conns[ci].axl));
+		}
+		if (tried[ci] == 2)
+			continue;
+		ec.name = cf.clusters[ci].name;
+		ec.axl = conns[ci].axl;
+		ec.ris = conns[ci].ris;
+		err_clear(&e);
+		if (engine_campaign(&eng, &sel, &ec, &e) == -1) {
+			run_out_progress_end(&out);
+			log_error("campaign %s: %s", sel.name, e.msg);
+			if (first.kind == ERR_NONE)
+				first = e;
+			failed = 1;
+			if (e.kind == ERR_STORE)
+				break;
+			continue;
+		}
+		ran++;
+	}
+	run_out_progress_end(&out);
+	err_clear(&e);
+	if (first.kind != ERR_STORE && engine_finish(&eng, &e) == -1) {
+		log_error("%s", e.msg);
+		if (first.kind == ERR_NONE)
+			first = e;
+		failed = 1;
+	}
+
+finish:
+	stats_format(&stats, calls, sizeof(calls));
+	log_info("calls: %s", calls);
+	if (failed)
+		ret = exit_for_error(&first);
+	else
+		ret = run_out_status(&out, &eng.counts);
+	if (ret == EXIT_NOTHING && failed)
+		ret = EXIT_FAILED;
+	if (mode == ENGINE_RUN) {
+		err_clear(&e);
+		if (store_run_finish(store, eng.run, cli->now, ret, &eng.counts,
+		    calls, failed ? first.msg : NULL, &e) == -1) {
+			log_error("%s", e.msg);
+			ret = EXIT_FAILED;
+		}
+		if (!failed && cf.global.retention > 0) {
+			unsigned long pruned = 0;
+
+			if (store_prune(store, cli->now - cf.global.retention,
+			    &pruned, &e) == -1)
+				log_warn("pruning history: %s", e.msg);
+			else if (pruned > 0)
+				log_info("pruned %lu history rows older than "
+				    "the retention", pruned);
+		}
+		run_after(cli, &cf, store, eng.run, &eng.counts, ret);
+	}
+	run_out_summary(&out, &eng.counts, eng.run, ret, failed ? &first :
+	    NULL, store);
+out:
+	for (size_t k = 0; conns != NULL && k < cf.nclusters; k++)
+		conn_close(&conns[k]);
+	free(conns);
+	free(tried);
+	store_close(store);
+	lock_release(lock);
+	config_free(&cf);
+	(void)ran;
+	return ret;
+}
+
+int
+cmd_run(struct cli *cli, int argc, char **argv)
+{
+	return run_or_plan(cli, argc, argv, ENGINE_RUN);
+}
+
+int
+cmd_plan(struct cli *cli, int argc, char **argv)
+{
+	return run_or_plan(cli, argc, argv, ENGINE_PLAN);
+}

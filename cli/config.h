@@ -1,0 +1,158 @@
+/*
+ * config.h — the configuration file (INI, read with iniparser).
+ *
+ *   [global]                 state directory, logging, hooks, retention
+ *   [cluster NAME]           one per CUCM cluster (publisher)
+ *   [campaign NAME]          one per campaign: selection and policy
+ *
+ * Every error is collected, not just the first: each names the file, the
+ * section and the key, the value found and the form expected, with "did you
+ * mean" for a close unknown key.  Durations ("90d", "12h", "30m", "45s"),
+ * times of day ("01:00-05:00"), sizes ("8M") and enums are parsed strictly.
+ */
+#ifndef LSC_CONFIG_H
+#define LSC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "axl/err.h"
+#include "jobs/policy.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/lscrenew/lscrenew.conf"
+
+enum log_target {
+	LOG_TO_STDERR,
+	LOG_TO_SYSLOG
+};
+
+struct global_conf {
+	char		*state_dir;	/* default /var/lib/lscrenew */
+	enum log_target	 log;		/* stderr | syslog */
+	int		 log_level;	/* 0 error .. 3 debug (default 1,
+					   warnings) */
+	char		*syslog_facility;/* default "daemon" */
+	char		*hook;		/* command run after each run; NULL */
+	int64_t		 random_delay;	/* seconds; 0 */
+	int64_t		 retention;	/* seconds of history kept (400d) */
+	char		*metrics_file;	/* Prometheus textfile; NULL */
+	char		*report_file;	/* HTML report written after runs */
+};
+
+/* Where the AXL password comes from. */
+enum secret_source {
+	SECRET_NONE,
+	SECRET_FILE,		/* password_file */
+	SECRET_COMMAND,		/* password_command */
+	SECRET_INLINE		/* password (config must be 0600, owned) */
+};
+
+struct cluster_conf {
+	char		*name;		/* section name after "cluster " */
+	char		*host;		/* publisher host name or address */
+	int		 port;		/* 8443 */
+	char		*ris_host;	/* default: host */
+	int		 ris_port;	/* default: port */
+	char		*axl_version;	/* "auto" | "12.5" | "14.0" | "15.0" */
+	char		*ca_file;	/* NULL: ca_path or the system store */
+	char		*ca_path;
+	char		*username;
+	enum secret_source secret;
+	char		*password_file;
+	char		*password_command;
+	char		*password;	/* inline; wiped at config_free */
+	double		 ris_rate;	/* RisPort70 requests per minute (12) */
+	int64_t		 connect_timeout;/* seconds (10) */
+	int64_t		 timeout;	/* seconds per request (120) */
+	unsigned	 page_size;	/* rows per AXL page (1000) */
+	uint64_t	 max_response;	/* bytes (16M) */
+	unsigned	 retry_attempts;/* per request (5) */
+	int64_t		 retry_budget;	/* seconds of waiting per request */
+};
+
+struct config {
+	char		*path;
+	struct global_conf global;
+	struct cluster_conf *clusters;
+	size_t		 nclusters;
+	struct policy	*campaigns;	/* policy.cluster names a cluster */
+	size_t		 ncampaigns;
+};
+
+/* One problem found in the file. */
+struct config_problem {
+	char		*text;		/* "FILE: [section] key = value: why" */
+};
+
+struct config_problems {
+	struct config_problem *v;
+	size_t		 n;
+};
+
+/*
+ * Loads and validates the file (NULL: CONFIG_DEFAULT_PATH).  The config
+ * and problems structs are overwritten: pass them zeroed or freed.  Returns
+ * 0 when it is valid; -1 when it is not, with every problem in probs (one
+ * line each, in file order, to print in order) and err set to ERR_CONFIG
+ * with the first; -1 with ERR_SYSTEM/ERR_CONFIG when the file cannot be
+ * read (that message is also the one problem in probs).  On -1 the config
+ * is left zeroed.  Checks the file's ownership and mode when it holds an
+ * inline password, and that ca_file/ca_path are readable.  Does not read
+ * password files or run password commands (see config_password()).
+ * Section names are folded to lower case, as iniparser does.
+ */
+int	 config_load(const char *path, struct config *, struct config_problems *,
+	    struct lsc_err *);
+
+/* Frees everything (wiping secrets); accepts a zeroed struct. */
+void	 config_free(struct config *);
+void	 config_problems_free(struct config_problems *);
+
+/* The cluster of that name (case-insensitive), or NULL. */
+const struct cluster_conf *config_cluster(const struct config *,
+	    const char *name);
+/* The campaign of that name (case-insensitive), or NULL. */
+const struct policy *config_campaign(const struct config *, const char *name);
+
+/*
+ * Obtains a cluster's AXL password from its source: the file (refused
+ * unless a regular file with mode 0600 or stricter, owned by the running
+ * user), the command (first line of its standard output, non-zero exit
+ * refused; killed after 60 seconds), or the inline value.  The result is
+ * the caller's to wipe with config_password_free().  NULL on failure, with
+ * ERR_CONFIG (missing, unreadable or unprotected file, empty password) or
+ * ERR_SYSTEM (the command could not run, failed or timed out); the message
+ * never holds the password.
+ */
+char	*config_password(const struct cluster_conf *, struct lsc_err *);
+void	 config_password_free(char *);
+
+/*
+ * Whether the open file fd, named path, may hold a secret: a regular file
+ * owned by the running (effective) user with no permission for group or
+ * others.  Returns 0; or -1 with what is wrong in `what` ("PATH is readable
+ * by group or others (mode 0644)") and the command that fixes it in `fix`
+ * ("chmod 600 PATH", "chown USER PATH (or run lscrenew as OWNER)", or
+ * "chown USER PATH && chmod 600 PATH").  Used for password_file and for a
+ * configuration file holding an inline password.
+ */
+int	 config_check_private(int fd, const char *path, char *what,
+	    size_t whatlen, char *fix, size_t fixlen);
+
+/* Prints the effective configuration, every key with its value, secrets
+ * shown as "*". */
+void	 config_print(const struct config *, FILE *);
+
+/*
+ * The keys the parser accepts, per section kind ("global", "cluster",
+ * "campaign"), NULL-terminated; for the documentation test.
+ */
+const char *const *config_keys(const char *section_kind);
+
+/* Parsers shared with the command line (strict; -1 when malformed). */
+int	 config_parse_duration(const char *, int64_t *seconds);
+int	 config_parse_window(const char *, int *start_min, int *end_min);
+int	 config_parse_size(const char *, uint64_t *bytes);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * log.c — messages to stderr or syslog, with levels.
+ *
+ * SOAP bodies are traced only at debug level, and the one secret a body
+ * can hold (the CAPF authenticationString) is redacted first.  HTTP
+ * headers, where credentials travel, are never traced.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "axl/buf.h"
+#include "cli/cli.h"
+
+static const char	*log_prog = "lscrenew";
+static enum log_target	 log_to = LOG_TO_STDERR;
+static int		 log_lvl = LOG_LEVEL_WARNING;
+
+static int
+facility_of(const char *name)
+{
+	static const struct {
+		const char *name;
+		int facility;
+	} f[] = {
+		{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	};
+
+	for (size_t i = 0; name != NULL && i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcasecmp(name, f[i].name) == 0)
+			return f[i].facility;
+	return LOG_DAEMON;
+}
+
+void
+log_setup(const char *prog, enum log_target to, int level,
+    const char *facility)
+{
+	if (log_to == LOG_TO_SYSLOG && to != LOG_TO_SYSLOG)
+		closelog();
+	log_prog = prog;
+	log_to = to;
+	if (level < LOG_LEVEL_ERROR)
+		level = LOG_LEVEL_ERROR;
+	if (level > LOG_LEVEL_DEBUG)
+		level = LOG_LEVEL_DEBUG;
+	log_lvl = level;
+	if (to == LOG_TO_SYSLOG)
+		openlog(prog, LOG_PID, facility_of(facility));
+}
+
+int
+log_level(void)
+{
+	return log_lvl;
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
+	    LOG_DEBUG };
+	static const char *const word[] = { "error: ", "warning: ", "", "" };
+	va_list ap;
+
+	if ((int)level > log_lvl)
+		return;
+	va_start(ap, fmt);
+	if (log_to == LOG_TO_SYSLOG) {
+		vsyslog(prio[level], fmt, ap);
+		/* errors also reach cron's mail */
+		if (level == LOG_LEVEL_ERROR) {
+			va_end(ap);
+			va_start(ap, fmt);
+			fprintf(stderr, "%s: ", log_prog);
+			vfprintf(stderr, fmt, ap);
+			fputc('\n', stderr);
+		}
+	} else {
+		fprintf(stderr, "%s: %s", log_prog, word[level]);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+/* The first occurrence of needle in [p, end), or NULL. */
+static const char *
+find(const char *p, const char *end, const char *needle, size_t n)
+{
+	for (; (size_t)(end - p) >= n; p++)
+		if (memcmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* Copies a body with the text of every <authenticationString> replaced. */
+static void
+redact(struct buf *out, const char *data, size_t len)
+{
+	static const char open[] = "<authenticationString>";
+	const char *p = data, *end = data + len, *hit, *close;
+
+	while (p < end) {
+		hit = find(p, end, open, sizeof(open) - 1);
+		if (hit == NULL) {
+			buf_append(out, p, (size_t)(end - p));
+			break;
+		}
+		hit += sizeof(open) - 1;
+		buf_append(out, p, (size_t)(hit - p));
+		buf_puts(out, "*");
+		close = memchr(hit, '<', (size_t)(end - hit));
+		p = close != NULL ? close : end;
+	}
+}
+
+void
+log_trace(void *arg, const char *what, const char *data, size_t len)
+{
+	struct buf b = BUF_INIT;
+
+	(void)arg;
+	if (log_lvl < LOG_LEVEL_DEBUG)
+		return;
+	redact(&b, data, len);
+	log_debug("%s: %.*s", what, (int)(b.len > 65536 ? 65536 : b.len),
+	    b.data != NULL ? b.data : "");
+	buf_free(&b, 1);
+}

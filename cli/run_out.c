@@ -1,0 +1,366 @@
+/*
+ * run_out.c — progress, per-phone lines, the summary and the exit status of
+ * "run" and "plan"; the metrics file, report file and hook after a run.
+ */
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axl/buf.h"
+#include "cli/run_out.h"
+#include "reports/report.h"
+
+#define SUMMARY_LIST	25
+#define HOOK_TIMEOUT_S	300
+
+static const char *const action_words[] = { "-", "ask", "queue", "notify" };
+
+void
+run_out_init(struct run_out *o, struct cli *cli, enum engine_mode mode,
+    int all)
+{
+	memset(o, 0, sizeof(*o));
+	o->cli = cli;
+	o->mode = mode;
+	o->all = all;
+}
+
+static void
+on_progress(void *arg, const struct engine_progress *p)
+{
+	struct run_out *o = arg;
+
+	if (!o->cli->progress)
+		return;
+	if (strcmp(p->stage, "done") == 0) {
+		fprintf(stderr, "\r\033[K%s: %lu phones read, %lu queued, %lu "
+		    "newly left behind\n", p->campaign, p->phones, p->queued,
+		    p->left_behind);
+		o->progress_shown = 0;
+		return;
+	}
+	fprintf(stderr, "\r\033[K%s: %s%s%s (%lu phones read)", p->campaign,
+	    p->pool != NULL ? p->pool : "", p->pool != NULL ? ": " : "",
+	    p->stage, p->phones);
+	o->progress_shown = 1;
+}
+
+void
+run_out_progress_end(struct run_out *o)
+{
+	if (o->progress_shown) {
+		fputc('\n', stderr);
+		o->progress_shown = 0;
+	}
+}
+
+static void
+plan_json(const struct engine_phone_event *ev)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "{\"cluster\":");
+	buf_put_json(&b, ev->cluster);
+	buf_puts(&b, ",\"campaign\":");
+	buf_put_json(&b, ev->campaign);
+	buf_puts(&b, ",\"pool\":");
+	buf_put_json(&b, ev->pool);
+	buf_puts(&b, ",\"name\":");
+	buf_put_json(&b, ev->name);
+	buf_puts(&b, ",\"state\":");
+	buf_put_json(&b, ev->old_state < PS__MAX ?
+	    phone_state_name(ev->old_state) : NULL);
+	buf_puts(&b, ",\"new_state\":");
+	buf_put_json(&b, phone_state_name(ev->new_state));
+	buf_puts(&b, ",\"action\":");
+	buf_put_json(&b, action_words[ev->action]);
+	buf_puts(&b, ",\"reason\":");
+	buf_put_json(&b, ev->reason);
+	buf_puts(&b, "}\n");
+	if (!buf_failed(&b))
+		fputs(b.data, stdout);
+	buf_free(&b, 0);
+}
+
+static void
+on_phone(void *arg, const struct engine_phone_event *ev)
+{
+	struct run_out *o = arg;
+	int changed = ev->old_state != ev->new_state;
+
+	if (ev->error != NULL) {
+		o->write_errors++;
+		run_out_progress_end(o);
+		log_warn("%s: %s", ev->name, ev->error);
+		return;
+	}
+	o->seen++;
+	o->state[ev->new_state]++;
+	o->act[ev->action]++;
+
+	if (o->mode == ENGINE_PLAN) {
+		/* what a run would do, and what is worth knowing; --all for
+		 * the quiet majority too */
+		if (!o->all && ev->action == ACT_NONE &&
+		    (ev->new_state == PS_OK || ev->new_state == PS_RENEWED) &&
+		    (!changed || ev->old_state == PS__MAX))
+			return;
+		run_out_progress_end(o);
+		if (o->cli->json) {
+			plan_json(ev);
+			return;
+		}
+		if (!o->header_done) {
+			printf("%-18s %-20s %-16s %-6s %s\n", "PHONE", "POOL",
+			    "STATE", "ACTION", "REASON");
+			o->header_done = 1;
+		}
+		printf("%-18s %-20.20s %-16s %-6s %s\n", ev->name,
+		    ev->pool != NULL ? ev->pool : "",
+		    phone_state_name(ev->new_state),
+		    action_words[ev->action], ev->reason);
+		return;
+	}
+	if (changed || ev->action == ACT_QUEUE || ev->action == ACT_NOTIFY) {
+		run_out_progress_end(o);
+		log_info("%s: %s -> %s: %s", ev->name,
+		    ev->old_state < PS__MAX ? phone_state_name(ev->old_state) :
+		    "new", phone_state_name(ev->new_state), ev->reason);
+	}
+}
+
+void
+run_out_observer(struct run_out *o, struct engine_observer *ob)
+{
+	ob->phone = on_phone;
+	ob->progress = on_progress;
+	ob->arg = o;
+}
+
+static unsigned long
+needing_person(const unsigned long *state)
+{
+	return state[PS_LEFT_BEHIND] + state[PS_FAILED_RETRYABLE] +
+	    state[PS_NEEDS_ATTENTION] + state[PS_ABANDONED];
+}
+
+int
+run_out_status(const struct run_out *o, const struct store_counts *c)
+{
+	if (needing_person(o->state) > 0 || o->write_errors > 0)
+		return EXIT_ATTENTION;
+	if (o->mode == ENGINE_PLAN)
+		return o->act[ACT_QUEUE] + o->act[ACT_NOTIFY] > 0 ? EXIT_DONE :
+		    EXIT_NOTHING;
+	if (c->queued > 0 || c->renewed > 0 || o->act[ACT_NOTIFY] > 0)
+		return EXIT_DONE;
+	return EXIT_NOTHING;
+}
+
+struct list_ctx {
+	unsigned	 shown;
+	unsigned	 more;
+};
+
+static int
+list_phone(void *arg, const struct store_phone *p, struct lsc_err *e)
+{
+	struct list_ctx *l = arg;
+
+	(void)e;
+	if (l->shown >= SUMMARY_LIST) {
+		l->more++;
+		return 0;
+	}
+	printf("  %-18s %-20.20s %-16s %s\n", p->name,
+	    p->pool != NULL ? p->pool : "", phone_state_name(p->mem.state),
+	    p->mem.reason);
+	l->shown++;
+	return 0;
+}
+
+static void
+summary_json(const struct run_out *o, const struct store_counts *c,
+    int64_t run, int status, const struct lsc_err *failure)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "{\"schema_version\":1,\"run\":%lld,\"mode\":\"%s\","
+	    "\"exit_status\":%d,\"phones\":%lu,\"queued\":%lu,\"renewed\":%lu,"
+	    "\"newly_left_behind\":%lu,\"write_errors\":%lu,\"states\":{",
+	    (long long)run, o->mode == ENGINE_RUN ? "run" : "plan", status,
+	    o->seen, o->mode == ENGINE_RUN ? c->queued : o->act[ACT_QUEUE],
+	    c->renewed, c->newly_left_behind, o->write_errors);
+	for (int i = 0; i < PS__MAX; i++)
+		buf_printf(&b, "%s\"%s\":%lu", i ? "," : "",
+		    phone_state_name((enum phone_state)i), o->state[i]);
+	buf_puts(&b, "},\"error\":");
+	buf_put_json(&b, failure != NULL ? failure->msg : NULL);
+	buf_puts(&b, "}\n");
+	if (!buf_failed(&b))
+		fputs(b.data, stdout);
+	buf_free(&b, 0);
+}
+
+void
+run_out_summary(struct run_out *o, const struct store_counts *c, int64_t run,
+    int status, const struct lsc_err *failure, struct store *store)
+{
+	struct store_filter f;
+	struct list_ctx l = { 0, 0 };
+	struct lsc_err e;
+	unsigned long person = needing_person(o->state);
+
+	if (o->cli->json && (o->mode == ENGINE_RUN || o->cli->quiet)) {
+		summary_json(o, c, run, status, failure);
+		return;
+	}
+	if (o->cli->json)
+		return;		/* plan --json: the phones are the output */
+	if (o->cli->quiet && status < EXIT_ATTENTION)
+		return;
+	if (o->mode == ENGINE_PLAN) {
+		printf("plan: %lu phones: %lu would be queued, %lu left behind, "
+		    "%lu need a person\n", o->seen, o->act[ACT_QUEUE],
+		    o->state[PS_LEFT_BEHIND], person);
+		return;
+	}
+	printf("lscrenew run %lld: %lu phones, %lu queued, %lu renewed, %lu "
+	    "left behind (%lu new), %lu failed, %lu need attention, %lu "
+	    "abandoned\n", (long long)run, o->seen, c->queued, c->renewed,
+	    o->state[PS_LEFT_BEHIND], c->newly_left_behind,
+	    o->state[PS_FAILED_RETRYABLE], o->state[PS_NEEDS_ATTENTION],
+	    o->state[PS_ABANDONED]);
+	if (failure != NULL)
+		printf("run failed: %s\n", failure->msg);
+	if (person == 0 || store == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.states = 1u << PS_NEEDS_ATTENTION | 1u << PS_FAILED_RETRYABLE |
+	    1u << PS_ABANDONED | 1u << PS_LEFT_BEHIND;
+	f.order = STORE_ORDER_URGENCY;
+	f.pool = o->cli->pool;
+	printf("phones that need a person:\n");
+	err_clear(&e);
+	if (store_each_phone(store, &f, list_phone, &l, &e) == -1)
+		log_error("%s", e.msg);
+	if (l.more > 0)
+		printf("  ... and %u more: lscrenew report left-behind\n",
+		    l.more);
+}
+
+/* ---- after a run ----------------------------------------------------------- */
+
+static void
+write_report_file(struct store *store, const char *path, enum report_kind k,
+    enum report_format fmt, int64_t now)
+{
+	struct report_opts ro;
+	struct lsc_err e;
+
+	report_opts_init(&ro);
+	ro.kind = k;
+	ro.format = fmt;
+	ro.now = now;
+	err_clear(&e);
+	if (report_write_file(store, &ro, path, &e) == -1)
+		log_warn("%s", e.msg);
+}
+
+static void
+setenv_ul(const char *name, unsigned long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%lu", v);
+	setenv(name, num, 1);
+}
+
+/* Runs the hook with the outcome in its environment; never fails the run. */
+static void
+run_hook(const struct config *cf, int64_t run, const struct store_counts *c,
+    int status)
+{
+	char name[64];
+	pid_t pid;
+	int ws = 0, waited = 0;
+
+	if (cf->global.hook == NULL || *cf->global.hook == '\0')
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1) {
+		log_warn("hook: fork: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		setenv_ul("LSCRENEW_RUN", (unsigned long)run);
+		setenv_ul("LSCRENEW_EXIT", (unsigned long)status);
+		setenv_ul("LSCRENEW_PHONES", c->phones);
+		setenv_ul("LSCRENEW_QUEUED", c->queued);
+		setenv_ul("LSCRENEW_RENEWED", c->renewed);
+		setenv_ul("LSCRENEW_NEWLY_LEFT_BEHIND", c->newly_left_behind);
+		setenv_ul("LSCRENEW_WRITE_ERRORS", c->errors);
+		for (int i = 0; i < PS__MAX; i++) {
+			size_t k;
+
+			snprintf(name, sizeof(name), "LSCRENEW_STATE_%s",
+			    phone_state_name((enum phone_state)i));
+			for (k = 0; name[k] != '\0'; k++)
+				name[k] = (char)toupper((unsigned char)name[k]);
+			setenv_ul(name, c->state[i]);
+		}
+		setenv("LSCRENEW_STATE_DIR", cf->global.state_dir, 1);
+		if (cf->global.report_file != NULL)
+			setenv("LSCRENEW_REPORT", cf->global.report_file, 1);
+		if (cf->global.metrics_file != NULL)
+			setenv("LSCRENEW_METRICS", cf->global.metrics_file, 1);
+		execl("/bin/sh", "sh", "-c", cf->global.hook, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &ws, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r == -1 && errno != EINTR) {
+			log_warn("hook: %s", strerror(errno));
+			return;
+		}
+		if (waited >= HOOK_TIMEOUT_S * 10) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &ws, 0);
+			log_warn("hook \"%s\" killed after %d s",
+			    cf->global.hook, HOOK_TIMEOUT_S);
+			return;
+		}
+		clock_sleep(clock_real(), 100);
+		waited++;
+	}
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
+		log_warn("hook \"%s\" exited with status %d (the run's exit "
+		    "status is unchanged)", cf->global.hook, WEXITSTATUS(ws));
+	else if (WIFSIGNALED(ws))
+		log_warn("hook \"%s\" killed by signal %d", cf->global.hook,
+		    WTERMSIG(ws));
+}
+
+void
+run_after(struct cli *cli, const struct config *cf, struct store *store,
+    int64_t run, const struct store_counts *c, int status)
+{
+	if (cf->global.metrics_file != NULL)
+		write_report_file(store, cf->global.metrics_file,
+		    REPORT_METRICS, REPORT_FORMAT_PROM, cli->now);
+	if (cf->global.report_file != NULL)
+		write_report_file(store, cf->global.report_file,
+		    REPORT_SUMMARY, REPORT_FORMAT_HTML, cli->now);
+	run_hook(cf, run, c, status);
+}

@@ -1,0 +1,338 @@
+/*
+ * secret.c — where a cluster's AXL password comes from: a private file, a
+ * command (like msmtp's passwordeval), or the configuration file itself.
+ *
+ * The password is read only when a connection needs it, lives in memory
+ * the caller wipes (config_password_free), and never appears in a message.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/config.h"
+
+#define SECRET_MAX	4096	/* bytes read of a file or a command */
+#define COMMAND_TIMEOUT	60	/* seconds a password_command may take */
+
+/*
+ * A path as a shell word, for the fix a person copies: left alone when
+ * plain, else in single quotes.
+ */
+static void
+shell_word(const char *s, char *buf, size_t len)
+{
+	size_t	 o = 0;
+	int	 plain = *s != '\0';
+
+	for (const char *p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-+,:@%", *p) !=
+		    NULL))
+			plain = 0;
+	if (plain) {
+		snprintf(buf, len, "%s", s);
+		return;
+	}
+	if (len < 3) {
+		if (len > 0)
+			buf[0] = '\0';
+		return;
+	}
+	buf[o++] = '\'';
+	for (const char *p = s; *p != '\0' && o + 6 < len; p++) {
+		if (*p == '\'') {
+			memcpy(buf + o, "'\\''", 4);
+			o += 4;
+		} else
+			buf[o++] = *p;
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+}
+
+int
+config_check_private(int fd, const char *path, char *what, size_t whatlen,
+    char *fix, size_t fixlen)
+{
+	struct stat	 st;
+	struct passwd	*pw;
+	char		 word[2 * 4096 + 8], user[64], owner[64];
+	int		 bad_owner, bad_mode;
+
+	if (fstat(fd, &st) == -1) {
+		snprintf(what, whatlen, "%s: cannot stat: %s", path,
+		    strerror(errno));
+		snprintf(fix, fixlen, "ls -l %s", path);
+		return -1;
+	}
+	shell_word(path, word, sizeof(word));
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(what, whatlen, "%s is not a regular file", path);
+		snprintf(fix, fixlen, "mv %s elsewhere and put the secret "
+		    "in a regular file", word);
+		return -1;
+	}
+	bad_owner = st.st_uid != geteuid();
+	bad_mode = (st.st_mode & 077) != 0;
+	if (!bad_owner && !bad_mode)
+		return 0;
+
+	if ((pw = getpwuid(geteuid())) != NULL)
+		snprintf(user, sizeof(user), "%s", pw->pw_name);
+	else
+		snprintf(user, sizeof(user), "%lu", (unsigned long)geteuid());
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+	else
+		snprintf(owner, sizeof(owner), "uid %lu",
+		    (unsigned long)st.st_uid);
+
+	/*
+	 * A file owned by another user is often right and the wrong user is
+	 * running lscrenew (root checking the lscrenew user's file): both
+	 * ways out are named.
+	 */
+	if (bad_owner && bad_mode) {
+		snprintf(what, whatlen, "%s is owned by %s, not %s, and "
+		    "readable by group or others (mode %04o)", path, owner,
+		    user, (unsigned)(st.st_mode & 07777));
+		snprintf(fix, fixlen, "chown %s %s && chmod 600 %s", user,
+		    word, word);
+	} else if (bad_owner) {
+		snprintf(what, whatlen, "%s is owned by %s, not %s", path,
+		    owner, user);
+		snprintf(fix, fixlen, "chown %s %s (or run lscrenew as %s)",
+		    user, word, owner);
+	} else {
+		snprintf(what, whatlen, "%s is readable by group or others "
+		    "(mode %04o)", path, (unsigned)(st.st_mode & 07777));
+		snprintf(fix, fixlen, "chmod 600 %s", word);
+	}
+	return -1;
+}
+
+/*
+ * The first line of buf (without "\n" or "\r\n") in new memory; NULL when
+ * it is empty or memory runs out (*oom says which).
+ */
+static char *
+first_line(const char *buf, size_t len, int *oom)
+{
+	size_t	 n = 0;
+	char	*s;
+
+	*oom = 0;
+	while (n < len && buf[n] != '\n' && buf[n] != '\0')
+		n++;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (n == 0)
+		return NULL;
+	if ((s = malloc(n + 1)) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
+	memcpy(s, buf, n);
+	s[n] = '\0';
+	return s;
+}
+
+static char *
+from_file(const struct cluster_conf *cl, struct lsc_err *err)
+{
+	char	 buf[SECRET_MAX], what[4096 + 128], fix[2 * 4096 + 64];
+	char	*pw = NULL;
+	size_t	 n = 0;
+	ssize_t	 r;
+	int	 fd, oom;
+
+	if ((fd = open(cl->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		err_set(err, ERR_CONFIG, "cluster %s: password_file %s: "
+		    "cannot open: %s", cl->name, cl->password_file,
+		    strerror(errno));
+		return NULL;
+	}
+	if (config_check_private(fd, cl->password_file, what, sizeof(what),
+	    fix, sizeof(fix)) == -1) {
+		err_set(err, ERR_CONFIG, "cluster %s: password_file: %s; run "
+		    "%s", cl->name, what, fix);
+		goto out;
+	}
+	while (n < sizeof(buf)) {
+		r = read(fd, buf + n, sizeof(buf) - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err_set(err, ERR_CONFIG, "cluster %s: password_file "
+			    "%s: cannot read: %s", cl->name,
+			    cl->password_file, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if ((pw = first_line(buf, n, &oom)) == NULL)
+		err_set(err, oom ? ERR_SYSTEM : ERR_CONFIG, "cluster %s: "
+		    "password_file %s: %s", cl->name, cl->password_file,
+		    oom ? "out of memory" : "the first line is empty");
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return pw;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Runs password_command with /bin/sh -c and keeps the first line of its
+ * standard output.  Its standard error goes where ours goes, so that cron
+ * mails the reason it failed.  A command still running after
+ * COMMAND_TIMEOUT seconds is killed.
+ */
+static char *
+from_command(const struct cluster_conf *cl, struct lsc_err *err)
+{
+	char	 buf[SECRET_MAX], sink[512];
+	char	*pw = NULL;
+	size_t	 n = 0;
+	ssize_t	 r;
+	int	 pfd[2] = { -1, -1 }, status, rc, oom, timed_out = 0;
+	int64_t	 deadline;
+	pid_t	 pid;
+	struct pollfd pf;
+
+	if (pipe(pfd) == -1 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) == -1) {
+		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
+		    "pipe: %s", cl->name, strerror(errno));
+		goto out;
+	}
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
+		    "fork: %s", cl->name, strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		if (dup2(pfd[1], STDOUT_FILENO) == -1)
+			_exit(127);
+		if (pfd[1] != STDOUT_FILENO)
+			close(pfd[1]);
+		execl("/bin/sh", "sh", "-c", cl->password_command,
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+
+	deadline = now_ms() + COMMAND_TIMEOUT * 1000;
+	for (;;) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		pf.fd = pfd[0];
+		pf.events = POLLIN;
+		if ((rc = poll(&pf, 1, (int)left)) == -1 && errno == EINTR)
+			continue;
+		if (rc == 0)
+			continue;
+		/* Past SECRET_MAX the rest is drained, so the command ends. */
+		if (n < sizeof(buf))
+			r = read(pfd[0], buf + n, sizeof(buf) - n);
+		else
+			r = read(pfd[0], sink, sizeof(sink));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (n < sizeof(buf))
+			n += (size_t)r;
+	}
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			err_set(err, ERR_SYSTEM, "cluster %s: "
+			    "password_command: waitpid: %s", cl->name,
+			    strerror(errno));
+			goto out;
+		}
+	if (timed_out)
+		err_set(err, ERR_SYSTEM, "cluster %s: password_command did not "
+		    "finish within %d seconds; killed", cl->name,
+		    COMMAND_TIMEOUT);
+	else if (WIFSIGNALED(status))
+		err_set(err, ERR_SYSTEM, "cluster %s: password_command killed "
+		    "by signal %d", cl->name, WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		err_set(err, ERR_SYSTEM, "cluster %s: password_command exited "
+		    "with status %d%s", cl->name, WEXITSTATUS(status),
+		    WEXITSTATUS(status) == 127 ? " (command not found?)" : "");
+	else if ((pw = first_line(buf, n, &oom)) == NULL)
+		err_set(err, oom ? ERR_SYSTEM : ERR_CONFIG, "cluster %s: "
+		    "password_command %s", cl->name, oom ? "out of memory" :
+		    "printed an empty first line");
+out:
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(sink, sizeof(sink));
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	if (pfd[1] != -1)
+		close(pfd[1]);
+	return pw;
+}
+
+char *
+config_password(const struct cluster_conf *cl, struct lsc_err *err)
+{
+	char *pw;
+
+	switch (cl->secret) {
+	case SECRET_FILE:
+		return from_file(cl, err);
+	case SECRET_COMMAND:
+		return from_command(cl, err);
+	case SECRET_INLINE:
+		if (cl->password == NULL || *cl->password == '\0')
+			break;
+		if ((pw = strdup(cl->password)) == NULL)
+			err_set(err, ERR_SYSTEM, "cluster %s: out of memory",
+			    cl->name);
+		return pw;
+	case SECRET_NONE:
+		break;
+	}
+	err_set(err, ERR_CONFIG, "cluster %s: no password source; set one of "
+	    "password_file, password_command or password", cl->name);
+	return NULL;
+}
+
+void
+config_password_free(char *pw)
+{
+	if (pw == NULL)
+		return;
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+}
