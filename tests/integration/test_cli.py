@@ -1,0 +1,326 @@
+"""The command line as an administrator and cron meet it: every exit
+status, quiet runs, the lock, bad input, the hook (the command line issue).
+"""
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import unittest
+
+from lsctest import (BIN, DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_DONE,
+                     EXIT_FAILED, EXIT_LOCKED, EXIT_NOTHING, EXIT_UNREACHABLE,
+                     EXIT_USAGE, Env, SimTestCase, sim_pools)
+
+
+def run_bin(*args, env=None):
+    e = dict(os.environ)
+    e.pop("LSCRENEW_CONFIG", None)
+    e["TZ"] = "UTC"
+    if env:
+        e.update(env)
+    p = subprocess.run([BIN] + list(args), capture_output=True, text=True,
+                       env=e, stdin=subprocess.DEVNULL, timeout=120)
+    return p
+
+
+class WithoutCluster(unittest.TestCase):
+    """What needs no cluster: usage, configuration, state directory."""
+
+    def setUp(self):
+        if not os.access(BIN, os.X_OK):
+            self.fail(f"{BIN} is not built: run 'make' first")
+        self.dir = tempfile.mkdtemp(prefix="lscrenew-cli-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.state = os.path.join(self.dir, "state")
+        os.mkdir(self.state, 0o700)
+        self.pw = os.path.join(self.dir, "pw")
+        with open(self.pw, "w") as f:
+            f.write("secret\n")
+        os.chmod(self.pw, 0o600)
+
+    def config(self, text=None, mode=0o600, extra_cluster=""):
+        path = os.path.join(self.dir, "lscrenew.conf")
+        if text is None:
+            text = (f"[global]\nstate_dir = {self.state}\n\n"
+                    "[cluster pub]\nhost = 127.0.0.1\nport = 1\n"
+                    f"username = axl\npassword_file = {self.pw}\n"
+                    f"connect_timeout = 2s\n{extra_cluster}\n"
+                    "[campaign nightly]\ncluster = pub\n"
+                    "device_pools = HQ Phones\n")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
+
+    def test_version_and_help(self):
+        p = run_bin("version")
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(p.stdout, r"^lscrenew \d+\.\d+\.\d+\n$")
+        p = run_bin("help")
+        self.assertEqual(p.returncode, 0)
+        for cmd in ("run", "plan", "check", "status", "report", "phone",
+                    "reset", "version", "help"):
+            self.assertIn(f"  {cmd} ", p.stdout)
+
+    def test_help_agrees_with_the_man_page(self):
+        man = open(os.path.join(os.path.dirname(BIN), "..", "cli",
+                                "lscrenew.1")).read()
+        for cmd in ("run", "plan", "check", "status", "report", "phone",
+                    "reset"):
+            a = run_bin("help", cmd)
+            b = run_bin(cmd, "--help")
+            self.assertEqual(a.returncode, 0, a.stderr)
+            self.assertEqual(b.returncode, 0, b.stderr)
+            self.assertIn(b.stdout, a.stdout)
+            self.assertIn(f".Cm {cmd}", man)
+            for opt in set(re.findall(r"--([a-z][a-z-]+)", a.stdout)):
+                self.assertIn(f"Fl Fl {opt}", man,
+                              f"lscrenew {cmd} --{opt} is not in lscrenew(1)")
+
+    def test_usage_errors(self):
+        p = run_bin("frobnicate")
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        self.assertIn('unknown command "frobnicate"', p.stderr)
+        p = run_bin("run", "--frobnicate", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        self.assertIn("--frobnicate", p.stderr)
+        p = run_bin("status", "--pool", "X", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_USAGE, "an option a command "
+                         "does not take is refused, not ignored")
+        p = run_bin("run", "-q", "-v", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        p = run_bin()
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        p = run_bin("report", "nonsense", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        self.assertIn('unknown report "nonsense"', p.stderr)
+        p = run_bin("run", "--campaign", "nope", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        self.assertIn('no campaign named "nope"', p.stderr)
+        p = run_bin("run", "-c", self.config(), env={"LSCRENEW_NOW": "x"})
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        self.assertIn("LSCRENEW_NOW", p.stderr)
+
+    def test_password_never_on_the_command_line(self):
+        p = run_bin("run", "--password", "hunter2", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_USAGE)
+        self.assertNotIn("hunter2", p.stdout + p.stderr)
+
+    def test_missing_and_unreadable_config(self):
+        p = run_bin("run", "-c", os.path.join(self.dir, "missing.conf"))
+        self.assertEqual(p.returncode, EXIT_CONFIG)
+        self.assertIn("missing.conf", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+        p = run_bin("run", "-c", self.dir)
+        self.assertEqual(p.returncode, EXIT_CONFIG)
+
+    def test_bad_config_all_errors_at_once(self):
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\nretension = 9d\n\n"
+            "[cluster pub]\nhost = h\nport = 99999\nusername = u\n"
+            f"password_file = {self.pw}\n\n"
+            "[campaign c]\ncluster = pbu\ndevice_pools = P\n"
+            "renew_before = 30 days\nwindow = 25:00-26:00\n")
+        p = run_bin("check", "-c", path)
+        self.assertEqual(p.returncode, EXIT_CONFIG)
+        lines = p.stderr.strip().splitlines()
+        self.assertGreaterEqual(len(lines), 5, p.stderr)
+        text = p.stderr
+        for needle in ("retension", "retention", "port", "99999", "pbu",
+                       "renew_before", "window"):
+            self.assertIn(needle, text)
+        for line in lines:
+            self.assertIn(path, line)
+
+    def test_world_readable_config_with_password(self):
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\n\n[cluster pub]\n"
+            "host = h\nusername = u\npassword = hunter2\n\n"
+            "[campaign c]\ncluster = pub\ndevice_pools = P\n", mode=0o644)
+        p = run_bin("check", "--offline", "-c", path)
+        self.assertEqual(p.returncode, EXIT_CONFIG)
+        self.assertIn(f"chmod 600 {path}", p.stderr)
+        self.assertNotIn("hunter2", p.stdout + p.stderr)
+
+    def test_config_prints_secrets_as_stars(self):
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\n\n[cluster pub]\n"
+            "host = h\nusername = u\npassword = hunter2\n\n"
+            "[campaign c]\ncluster = pub\ndevice_pools = P\n"
+            "auth_mode = auth-string\nauth_string = 123456\n")
+        p = run_bin("config", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("hunter2", p.stdout)
+        self.assertNotIn("123456", p.stdout)
+        self.assertIn("renew_before", p.stdout)
+
+    def test_missing_state_directory(self):
+        shutil.rmtree(self.state)
+        p = run_bin("run", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_CONFIG)
+        self.assertIn(f"install -d -m 0700 {self.state}", p.stderr)
+
+    def test_state_directory_not_writable(self):
+        path = self.config(mode=0o644)
+        os.chmod(self.pw, 0o644)
+        os.chmod(self.state, 0o555)
+        os.chmod(self.dir, 0o755)
+        argv = [BIN, "run", "-c", path]
+        if os.geteuid() == 0:
+            # root writes anywhere: run as nobody, as cron would run a
+            # misconfigured job
+            argv = ["setpriv", "--reuid=65534", "--regid=65534",
+                    "--clear-groups"] + argv
+        p = subprocess.run(argv, capture_output=True, text=True,
+                           stdin=subprocess.DEVNULL, timeout=60)
+        self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+        self.assertIn("not writable", p.stderr)
+
+    def test_cluster_unreachable(self):
+        p = run_bin("run", "-c", self.config())
+        self.assertEqual(p.returncode, EXIT_UNREACHABLE, p.stderr)
+        self.assertIn("cluster pub", p.stderr)
+        self.assertIn("127.0.0.1", p.stderr)
+
+    def test_lock_held(self):
+        path = self.config()
+        lock = os.path.join(self.state, "lock")
+        with open(lock, "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            f.write("4242 1798761600\n")
+            f.flush()
+            p = run_bin("run", "-c", path)
+            self.assertEqual(p.returncode, EXIT_LOCKED, p.stderr)
+            self.assertIn("in use by pid 4242 since 2027-01-01 00:00:00 "
+                          "UTC", p.stderr)
+            p = run_bin("reset", "SEP001122334455", "-c", path)
+            self.assertEqual(p.returncode, EXIT_LOCKED, p.stderr)
+
+
+class WithCluster(SimTestCase):
+    sim_options = {"phones": 60, "pools": 2, "seed": 3, "ris_rate": 0}
+
+    def test_nothing_to_do_is_silent_and_0(self):
+        # one phone that is not due: nothing to do
+        now = self.sim.now()
+        ok = [d for d in self.sim.devices() if d["lscvaliduntil"] > now +
+              400 * DAY and d["certificate_operation"] ==
+              "No Pending Operation"][0]
+        env = self.env(campaigns={"one": {"device_pools": ok["pool"],
+                                          "name_pattern": ok["name"]}})
+        r = env.run("run", "-q")
+        self.assertEqual(r.rc, EXIT_NOTHING, r)
+        self.assertEqual(r.out + r.err, "")
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_NOTHING, r)
+        self.assertIn("1 phones", r.out)
+
+    def test_work_done_is_1_and_quiet(self):
+        now = self.sim.now()
+        due = [d["name"] for d in self.sim.devices()
+               if d["lscvaliduntil"] and d["lscvaliduntil"] - now < 30 * DAY]
+        self.sim.set_registered(due, True)
+        env = self.env()
+        r = env.run("run", "-q")
+        self.assertEqual(r.rc, EXIT_DONE, r)
+        self.assertEqual(r.out + r.err, "", "cron mails nothing")
+
+    def test_attention_is_2_and_says_who(self):
+        env = self.env()
+        r = env.run("run", "-q")
+        self.assertEqual(r.rc, EXIT_ATTENTION, r)
+        left = env.phones_in("left_behind")
+        self.assertTrue(left)
+        for name in left:
+            self.assertIn(name, r.out)
+        self.assertEqual(r.err, "", "no progress when not a terminal")
+
+    def test_run_failed_is_3(self):
+        env = self.env()
+        with open(env.pwfile, "w") as f:
+            f.write("wrong password\n")
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertIn("username/password", r.err)
+        self.assertNotIn("wrong password", r.out + r.err)
+
+    def test_json_summary(self):
+        env = self.env()
+        r = env.run("run", "--json")
+        doc = json.loads(r.out)
+        self.assertEqual(doc["exit_status"], r.rc)
+        self.assertEqual(sum(doc["states"].values()), doc["phones"])
+        r = env.run("status", "--json")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(json.loads(r.out)["last_run"]["id"], 1)
+
+    def test_plan_changes_nothing(self):
+        env = self.env()
+        r = env.run("plan")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        self.assertIn("queue", r.out)
+        self.assertEqual(self.sim.writes(), {})
+        self.assertFalse(os.path.exists(os.path.join(env.state,
+                                                     "lscrenew.db")))
+        env.run("run")
+        db = os.path.join(env.state, "lscrenew.db")
+        before = open(db, "rb").read()
+        writes = self.sim.writes()
+        r = env.run("plan", "--json")
+        for line in r.out.splitlines():
+            json.loads(line)
+        self.assertEqual(open(db, "rb").read(), before)
+        self.assertEqual(self.sim.writes(), writes)
+
+    def test_hook_gets_the_outcome_and_cannot_fail_the_run(self):
+        env = self.env()
+        out = os.path.join(env.dir, "hook.out")
+        env.write_config(
+            {"nightly": {"device_pools": ", ".join(sim_pools(self.sim))}},
+            global_extra=f'hook = "env | grep ^LSCRENEW_ | sort > {out}; '
+            'exit 7"')
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_ATTENTION, r)
+        self.assertIn("hook", r.err)
+        self.assertIn("status 7", r.err)
+        seen = dict(line.split("=", 1) for line in
+                    open(out).read().splitlines())
+        self.assertEqual(seen["LSCRENEW_EXIT"], "2")
+        self.assertEqual(seen["LSCRENEW_RUN"], "1")
+        self.assertEqual(int(seen["LSCRENEW_STATE_LEFT_BEHIND"]),
+                         len(env.phones_in("left_behind")))
+        self.assertNotIn(self.sim.info["password"], open(out).read())
+
+    def test_random_delay_is_taken_and_can_be_skipped(self):
+        env = self.env()
+        env.write_config(
+            {"nightly": {"device_pools": ", ".join(sim_pools(self.sim))}},
+            global_extra="random_delay = 1s")
+        r = env.run("run", "-v")
+        self.assertIn("random_delay", r.err)
+        r = env.run("run", "-v", "--no-delay")
+        self.assertNotIn("random_delay", r.err)
+
+    def test_reset_refuses_what_it_cannot_reset(self):
+        env = self.env()
+        env.run("run")
+        r = env.run("reset", "SEPNOTAPHONE00")
+        self.assertEqual(r.rc, EXIT_USAGE, r)
+        self.assertIn("no such phone", r.err)
+        pending = sorted(env.phones_in("pending"))[0]
+        r = env.run("reset", pending)
+        self.assertEqual(r.rc, EXIT_USAGE, r)
+        self.assertIn("nothing to reset", r.err)
+        left = sorted(env.phones_in("left_behind"))[0]
+        r = env.run("reset", left)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(f"{left}: left_behind -> due", r.out)
+
+
+if __name__ == "__main__":
+    unittest.main()

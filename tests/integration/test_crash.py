@@ -1,0 +1,151 @@
+"""Crash safety: the real binary is killed with SIGKILL at two dozen exact
+points of a campaign and rerun each time.
+
+A kill point is a request held by the simulator (hold_before: CUCM has not
+seen it yet; hold_after: CUCM applied it, the answer never arrives); the
+test waits until the simulator holds it, kills lscrenew, lets the request
+go on, and checks:
+  - the store passes PRAGMA integrity_check;
+  - no left-behind record is lost;
+and, after the rerun,
+  - no phone received two operations (ground truth);
+and at the end the states equal those of an uninterrupted run on an
+identical cluster.
+"""
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import unittest
+
+from lsctest import BIN, Env, Sim, updates_by_phone
+
+START = 1798790400  # 2027-01-01 08:00 UTC
+OPTIONS = {"phones": 400, "pools": 3, "seed": 11, "start": START,
+           "due_fraction": 0.15, "offline_fraction": 0.2, "ris_rate": 0}
+READS = ("listPhone", "executeSQLQuery", "selectCmDevice")
+WRITES = ("updatePhone", "applyPhone")
+KILLS = 24
+PER_RUN = 3         # operations per run: spreads the writes over many runs
+
+
+def env_vars(sim):
+    e = dict(os.environ)
+    e["LSCRENEW_NOW"] = str(sim.now())
+    e["TZ"] = "UTC"
+    e.pop("LSCRENEW_CONFIG", None)
+    return e
+
+
+class CrashSafety(unittest.TestCase):
+
+    def setUp(self):
+        if not os.access(BIN, os.X_OK):
+            self.fail(f"{BIN} is not built: run 'make' first")
+
+    def start(self):
+        sim = Sim(**OPTIONS).start()
+        self.addCleanup(sim.stop)
+        env = Env(sim, cluster_extra="page_size = 40", campaigns={
+            "nightly": {"device_pools": "HQ Phones, Branch East, Lab & Test",
+                        "max_per_run": str(PER_RUN)}})
+        self.addCleanup(env.close)
+        return sim, env
+
+    def settle(self, env):
+        """Runs until a run sends nothing: the campaign's fixed point."""
+        for _ in range(80):
+            r = env.run("run", "--json")
+            self.assertIn(r.rc, (0, 1, 2), r)
+            if json.loads(r.out)["queued"] == 0:
+                return
+        self.fail("the campaign did not settle")
+
+    def reference(self):
+        """Final states, and the requests of one run, uninterrupted."""
+        sim, env = self.start()
+        sim.reset_counts()
+        r = env.run("run")
+        self.assertIn(r.rc, (1, 2), r)
+        counts = dict(sim.counts()["axl"])
+        counts.update(sim.counts()["ris"])
+        self.settle(env)
+        return env.states(), counts
+
+    def left_behind(self, env):
+        if not os.path.exists(os.path.join(env.state, "lscrenew.db")):
+            return set()
+        return env.phones_in("left_behind")
+
+    def integrity(self, env):
+        path = os.path.join(env.state, "lscrenew.db")
+        if not os.path.exists(path):
+            return "ok"
+        with sqlite3.connect(path) as c:
+            return c.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def kill_at(self, sim, env, op, action, nth):
+        """Runs lscrenew until the simulator holds request nth of op, then
+        SIGKILLs it.  Returns True when the point was reached."""
+        sim.clear_faults()
+        sim.faults([{"endpoint": "any", "op": op, "action": action,
+                     "nth": nth}])
+        proc = subprocess.Popen([BIN, "-c", env.config, "run"],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, env=env_vars(sim))
+        reached = False
+        while proc.poll() is None:
+            if sim.held(wait=1, timeout=2.0) >= 1:
+                proc.send_signal(signal.SIGKILL)
+                reached = True
+                break
+        proc.wait()
+        sim.clear_faults()	# releases the held request
+        return reached
+
+    def test_killed_at_random_points(self):
+        want, counts = self.reference()
+        sim, env = self.start()
+        rnd = random.Random(20261127)
+        holds = ("hold_before", "hold_after")
+        # every kind of point at least once, the writes while phones are
+        # still waiting for them, then random ones
+        planned = [(op, a) for op in WRITES for a in holds]
+        rnd.shuffle(planned)
+        reads = [(op, a) for op in READS for a in holds]
+        rnd.shuffle(reads)
+        planned += reads
+        reached = 0
+        for i in range(KILLS):
+            waiting = len(env.phones_in("due")) if i else PER_RUN
+            if i < len(planned):
+                op, action = planned[i]
+            else:
+                op = rnd.choice(READS + WRITES if waiting else READS)
+                action = rnd.choice(holds)
+            most = min(PER_RUN, waiting) if op in WRITES else counts[op]
+            nth = rnd.randint(1, max(1, most))
+            before = self.left_behind(env)
+            if self.kill_at(sim, env, op, action, nth):
+                reached += 1
+                if os.environ.get("LSCRENEW_TEST_VERBOSE"):
+                    print(f"killed at {action} {op} #{nth}")
+            where = f"killed at {action} {op} #{nth}"
+            self.assertEqual(self.integrity(env), "ok", where)
+            self.assertTrue(before <= self.left_behind(env),
+                            f"left-behind records lost, {where}")
+            r = env.run("run")
+            self.assertIn(r.rc, (0, 1, 2), f"{where}: rerun {r}")
+            self.assertEqual(self.integrity(env), "ok", where)
+            twice = {n: k for n, k in updates_by_phone(sim).items() if k > 1}
+            self.assertEqual(twice, {}, f"operations sent twice, {where}")
+        self.assertGreaterEqual(reached, 20, "kill points reached")
+        self.settle(env)
+        self.assertEqual(env.states(), want)
+
+if __name__ == "__main__":
+    unittest.main()
