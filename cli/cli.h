@@ -94,8 +94,9 @@ int	 cli_store_path(const struct config *, char *, size_t);
 enum log_level {
 	LOG_LEVEL_ERROR,
 	LOG_LEVEL_WARNING,
-	LOG_LEVEL_INFO,
-	LOG_LEVEL_DEBUG
+	LOG_LEVEL_INFO,		/* -v: phone changes, the calls made */
+	LOG_LEVEL_DEBUG,	/* -vv */
+	LOG_LEVEL_TRACE		/* -vvv: SOAP bodies, secrets redacted */
 };
 
 void	 log_setup(const char *prog, enum log_target, int level,
@@ -107,7 +108,7 @@ void	 log_msg(enum log_level, const char *, ...)
 #define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 int	 log_level(void);
-/* An http_trace_fn: SOAP bodies at debug level, secrets redacted. */
+/* An http_trace_fn: SOAP bodies at trace level, secrets redacted. */
 void	 log_trace(void *, const char *what, const char *data, size_t len);
 
 /* ---- clusters --------------------------------------------------------------- */

@@ -45,7 +45,7 @@ conn_open(struct conn *c, const struct cluster_conf *cc,
 	ho.connect_timeout_ms = (long)cc->connect_timeout * 1000;
 	ho.timeout_ms = (long)cc->timeout * 1000;
 	ho.max_response = cc->max_response;
-	ho.trace = log_level() >= LOG_LEVEL_DEBUG ? log_trace : NULL;
+	ho.trace = log_level() >= LOG_LEVEL_TRACE ? log_trace : NULL;
 	if ((c->http = http_curl_new(&ho, e)) == NULL)
 		goto out;
 

@@ -1,7 +1,7 @@
 /*
  * log.c — messages to stderr or syslog, with levels.
  *
- * SOAP bodies are traced only at debug level, and the one secret a body
+ * SOAP bodies are traced only at trace level (-vvv), and the one secret a body
  * can hold (the CAPF authenticationString) is redacted first.  HTTP
  * headers, where credentials travel, are never traced.
  */
@@ -48,8 +48,8 @@ log_setup(const char *prog, enum log_target to, int level,
 	log_to = to;
 	if (level < LOG_LEVEL_ERROR)
 		level = LOG_LEVEL_ERROR;
-	if (level > LOG_LEVEL_DEBUG)
-		level = LOG_LEVEL_DEBUG;
+	if (level > LOG_LEVEL_TRACE)
+		level = LOG_LEVEL_TRACE;
 	log_lvl = level;
 	if (to == LOG_TO_SYSLOG)
 		openlog(prog, LOG_PID, facility_of(facility));
@@ -65,8 +65,9 @@ void
 log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
-	    LOG_DEBUG };
-	static const char *const word[] = { "error: ", "warning: ", "", "" };
+	    LOG_DEBUG, LOG_DEBUG };
+	static const char *const word[] = { "error: ", "warning: ", "", "",
+	    "" };
 	va_list ap;
 
 	if ((int)level > log_lvl)
@@ -127,10 +128,10 @@ log_trace(void *arg, const char *what, const char *data, size_t len)
 	struct buf b = BUF_INIT;
 
 	(void)arg;
-	if (log_lvl < LOG_LEVEL_DEBUG)
+	if (log_lvl < LOG_LEVEL_TRACE)
 		return;
 	redact(&b, data, len);
-	log_debug("%s: %.*s", what, (int)(b.len > 65536 ? 65536 : b.len),
+	log_msg(LOG_LEVEL_TRACE, "%s: %.*s", what, (int)(b.len > 65536 ? 65536 : b.len),
 	    b.data != NULL ? b.data : "");
 	buf_free(&b, 1);
 }
