@@ -201,6 +201,25 @@ policy_due_reason(const struct observation *o, const struct policy *p,
 	return NULL;
 }
 
+const char *
+policy_reason_detail(const char *reason)
+{
+	/* the clauses policy_due_reason() writes */
+	static const char *const due[] = {
+		"LSC expires in ", "LSC expired ", "no LSC (MIC only)",
+		"LSC issued by ", NULL
+	};
+	const char *sep;
+
+	if (reason == NULL)
+		return "";
+	for (size_t i = 0; due[i] != NULL; i++)
+		if (strncmp(reason, due[i], strlen(due[i])) == 0 &&
+		    (sep = strstr(reason, "; ")) != NULL)
+			return sep + 2;
+	return reason;
+}
+
 enum capf_failure
 policy_classify_status(const char *s)
 {

@@ -181,6 +181,14 @@ void	 policy_written(struct phone_memory *, enum op_phase, int64_t now);
 const char *policy_due_reason(const struct observation *, const struct policy *,
 	    int64_t now, char *buf, size_t buflen);
 
+/*
+ * The part of a stored reason after the due clause ("LSC expires in 12
+ * days; offline since 2026-11-20" -> "offline since 2026-11-20"), for
+ * tables that show the expiry in columns of their own; the whole reason
+ * when it has no due clause.  Borrowed from the argument.
+ */
+const char *policy_reason_detail(const char *reason);
+
 /* Classification of a CAPF "Upgrade Failed..." status. */
 enum capf_failure {
 	CAPF_FAIL_NONE,		/* not a failure */

@@ -1,0 +1,161 @@
+/*
+ * bat.c — BAT custom files, for administrators who push the CAPF
+ * operation themselves with Bulk Administration (Update Phones, custom
+ * file of device names).
+ *
+ * Which phones: those in state "due" that were registered when last
+ * evaluated (seen registered by the run that last wrote them: last_seen at
+ * or after the row's update).  That is the phones lscrenew found due and
+ * online but did not write: the maintenance window was closed, the run
+ * limit was reached, writes were held, or the run was not allowed to
+ * write.  A BAT push reaches them now.  Left out: offline phones (a push
+ * does not start on them either: that is what left-behind is for), phones
+ * in flight, failed or needing attention (fix the cause first), and phones
+ * reset by an administrator and not evaluated since (registration
+ * unknown).
+ *
+ * On a stream: one section per device pool that has such phones, headed
+ * by a comment line "# <cluster>/<pool> (<n> phones)", a blank line
+ * between sections; nothing at all when no phone qualifies (cron stays
+ * silent).  The comment lines are for reading: upload the per-pool files
+ * report_write_bat_dir() writes, which hold only device names, one per
+ * line (LF), in name order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/report_int.h"
+
+static int
+bat_due(const struct store_phone *p)
+{
+	return p->mem.state == PS_DUE && p->last_seen > 0 &&
+	    p->last_seen >= p->updated;
+}
+
+static struct report_bat_pool *
+pool_of(struct report_bat *bt, const char *cluster, const char *pool,
+    struct lsc_err *e)
+{
+	struct report_bat_pool *p;
+	size_t lo = 0, hi = bt->n, mid, cap;
+	int c;
+
+	cluster = cluster != NULL ? cluster : "";
+	pool = pool != NULL ? pool : "";
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		p = &bt->p[mid];
+		if ((c = strcmp(cluster, p->cluster)) == 0)
+			c = strcmp(pool, p->pool);
+		if (c == 0)
+			return p;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (bt->n == bt->cap) {
+		cap = bt->cap ? bt->cap * 2 : 16;
+		if ((p = reallocarray(bt->p, cap, sizeof(*p))) == NULL) {
+			report_syserr(e, "listing phones");
+			return NULL;
+		}
+		bt->p = p;
+		bt->cap = cap;
+	}
+	memmove(&bt->p[lo + 1], &bt->p[lo], (bt->n - lo) * sizeof(*bt->p));
+	p = &bt->p[lo];
+	memset(p, 0, sizeof(*p));
+	bt->n++;
+	p->cluster = report_phones_dup(&bt->strings, cluster);
+	p->pool = report_phones_dup(&bt->strings, pool);
+	if (p->cluster == NULL || p->pool == NULL) {
+		report_syserr(e, "listing phones");
+		return NULL;
+	}
+	return p;
+}
+
+static int
+phone_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
+{
+	struct report_bat *bt = arg;
+	struct report_bat_pool *p;
+	const char **v;
+	size_t cap;
+
+	if (ph->mem.state == PS_GONE)
+		return 0;
+	if ((p = pool_of(bt, ph->cluster, ph->pool, e)) == NULL)
+		return -1;
+	if (!bat_due(ph) || ph->name == NULL)
+		return 0;
+	if (p->n == p->cap) {
+		cap = p->cap ? p->cap * 2 : 16;
+		if ((v = reallocarray(p->names, cap, sizeof(*v))) == NULL)
+			return report_syserr(e, "listing phones");
+		p->names = v;
+		p->cap = cap;
+	}
+	if ((p->names[p->n] = report_phones_dup(&bt->strings, ph->name)) ==
+	    NULL)
+		return report_syserr(e, "listing phones");
+	p->n++;
+	return 0;
+}
+
+int
+report_bat_collect(struct report_ctx *ctx, struct report_bat *bt)
+{
+	struct store_filter f;
+
+	memset(bt, 0, sizeof(*bt));
+	report_filter(ctx->o, &f);
+	return store_each_phone(ctx->store, &f, phone_cb, bt, ctx->e);
+}
+
+void
+report_bat_free(struct report_bat *bt)
+{
+	if (bt == NULL)
+		return;
+	for (size_t i = 0; i < bt->n; i++)
+		free(bt->p[i].names);
+	free(bt->p);
+	report_phones_free(&bt->strings);
+	memset(bt, 0, sizeof(*bt));
+}
+
+int
+report_bat(struct report_ctx *ctx)
+{
+	struct report_bat bt;
+	struct buf *b = ctx->out;
+	int sections = 0, rc = -1;
+
+	if (report_bat_collect(ctx, &bt) == -1)
+		goto out;
+	for (size_t i = 0; i < bt.n; i++) {
+		const struct report_bat_pool *p = &bt.p[i];
+
+		if (p->n == 0)
+			continue;
+		if (sections++ > 0)
+			buf_puts(b, "\n");
+		buf_puts(b, "# ");
+		report_text_clean(b, p->cluster);
+		buf_puts(b, "/");
+		report_text_clean(b, p->pool);
+		buf_printf(b, " (%zu phone%s)\n", p->n, p->n == 1 ? "" : "s");
+		for (size_t k = 0; k < p->n; k++) {
+			report_text_clean(b, p->names[k]);
+			buf_puts(b, "\n");
+		}
+		ctx->res.rows += p->n;
+	}
+	rc = 0;
+out:
+	report_bat_free(&bt);
+	return rc;
+}

@@ -1,0 +1,325 @@
+/*
+ * forecast.c — when LSCs expire: per month for the next 24 months, per
+ * device pool and in total, with the ones already expired.
+ *
+ * Month 1 is the month (UTC) holding now, from now on; an LSC that expires
+ * later than month 24 counts as "later", a phone without one as "no LSC".
+ * Phones gone from CUCM are left out.  Pools are (cluster, pool), whatever
+ * the campaign.
+ *
+ * Text: one row per month, a column for the total and one per pool (pools
+ * that do not fit the width are left out, and said so: CSV and JSON have
+ * them all).  CSV: one row per pool, a column per month.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/report_int.h"
+
+struct collect {
+	struct report_ctx	*ctx;
+	struct report_forecast	*f;
+};
+
+static struct report_fc_pool *
+pool_of(struct report_forecast *f, const char *cluster, const char *pool,
+    struct lsc_err *e)
+{
+	struct report_fc_pool *p;
+	size_t lo = 0, hi = f->n, mid, cap;
+	int c;
+
+	cluster = cluster != NULL ? cluster : "";
+	pool = pool != NULL ? pool : "";
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		p = &f->p[mid];
+		if ((c = strcmp(cluster, p->cluster)) == 0)
+			c = strcmp(pool, p->pool);
+		if (c == 0)
+			return p;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (f->n == f->cap) {
+		cap = f->cap ? f->cap * 2 : 16;
+		if ((p = reallocarray(f->p, cap, sizeof(*p))) == NULL) {
+			report_syserr(e, "counting expiries");
+			return NULL;
+		}
+		f->p = p;
+		f->cap = cap;
+	}
+	memmove(&f->p[lo + 1], &f->p[lo], (f->n - lo) * sizeof(*f->p));
+	p = &f->p[lo];
+	memset(p, 0, sizeof(*p));
+	p->cluster = report_phones_dup(&f->strings, cluster);
+	p->pool = report_phones_dup(&f->strings, pool);
+	f->n++;
+	if (p->cluster == NULL || p->pool == NULL) {
+		report_syserr(e, "counting expiries");
+		return NULL;
+	}
+	return p;
+}
+
+static void
+count(struct report_fc_pool *p, long first, int64_t now, int64_t v)
+{
+	long m;
+
+	p->phones++;
+	if (v <= 0)
+		p->no_lsc++;
+	else if (v <= now)
+		p->expired++;
+	else if ((m = report_month_index(v) - first) < FORECAST_MONTHS)
+		p->month[m]++;
+	else
+		p->later++;
+}
+
+static int
+count_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
+{
+	struct collect *c = arg;
+	struct report_fc_pool *p;
+	int64_t now = c->ctx->o->now;
+
+	if (ph->mem.state == PS_GONE)
+		return 0;
+	if ((p = pool_of(c->f, ph->cluster, ph->pool, e)) == NULL)
+		return -1;
+	count(p, c->f->first, now, ph->lsc_valid_until);
+	count(&c->f->total, c->f->first, now, ph->lsc_valid_until);
+	return 0;
+}
+
+int
+report_forecast_collect(struct report_ctx *ctx, struct report_forecast *f)
+{
+	struct collect c;
+	struct store_filter flt;
+
+	memset(f, 0, sizeof(*f));
+	f->first = report_month_index(ctx->o->now);
+	c.ctx = ctx;
+	c.f = f;
+	report_filter(ctx->o, &flt);
+	if (store_each_phone(ctx->store, &flt, count_cb, &c, ctx->e) == -1)
+		return -1;
+	for (size_t i = 0; i < f->n; i++)
+		if (i == 0 || strcmp(f->p[i].cluster, f->p[i - 1].cluster) != 0)
+			f->clusters++;
+	return 0;
+}
+
+void
+report_forecast_free(struct report_forecast *f)
+{
+	if (f == NULL)
+		return;
+	free(f->p);
+	report_phones_free(&f->strings);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+static void
+num_cell(struct report_tab *t, unsigned long v)
+{
+	if (v == 0)
+		report_tab_cell(t, "-");
+	else
+		report_tab_cellf(t, "%lu", v);
+}
+
+enum { ROW_EXPIRED = -1, ROW_LATER = FORECAST_MONTHS, ROW_NO_LSC, ROW_TOTAL };
+
+/* The count of one row (a month index, or one of ROW_*) of a pool. */
+static unsigned long
+value(const struct report_fc_pool *p, int which)
+{
+	switch (which) {
+	case ROW_EXPIRED:
+		return p->expired;
+	case ROW_LATER:
+		return p->later;
+	case ROW_NO_LSC:
+		return p->no_lsc;
+	case ROW_TOTAL:
+		return p->phones;
+	default:
+		return p->month[which];
+	}
+}
+
+/* One row: the label, the total's value and each pool's. */
+static void
+row(struct report_tab *t, const struct report_forecast *f, const char *label,
+    int which)
+{
+	report_tab_cell(t, label);
+	num_cell(t, value(&f->total, which));
+	for (size_t i = 0; i < f->n; i++)
+		num_cell(t, value(&f->p[i], which));
+}
+
+static int
+text(struct report_ctx *ctx, const struct report_forecast *f)
+{
+	struct report_tab *t;
+	char now[32], filt[600], label[32], title[600];
+	size_t dropped = 0;
+	int rc = -1;
+
+	report_fmt_time(ctx->o->now, now, sizeof(now));
+	report_filter_text(ctx->o, filt, sizeof(filt));
+	if (report_text_heading(ctx, "LSC expiries per month%s, %s UTC", filt,
+	    now) == -1)
+		return -1;
+	if ((t = report_tab_new(1)) == NULL)
+		return report_syserr(ctx->e, "building a table");
+	report_tab_col(t, "MONTH", 0, 0, 0, 0);
+	report_tab_col(t, "TOTAL", TAB_RIGHT, 0, 0, 0);
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->clusters > 1)
+			snprintf(title, sizeof(title), "%s/%s", f->p[i].cluster,
+			    f->p[i].pool);
+		else
+			snprintf(title, sizeof(title), "%s", f->p[i].pool);
+		report_tab_col(t, title, TAB_RIGHT | TAB_SHRINK, 6, 24,
+		    (int)i + 1);
+	}
+	row(t, f, "expired", ROW_EXPIRED);
+	for (int m = 0; m < FORECAST_MONTHS; m++) {
+		report_fmt_month(report_month_start(f->first + m), label,
+		    sizeof(label));
+		row(t, f, label, m);
+	}
+	row(t, f, "later", ROW_LATER);
+	row(t, f, "no LSC", ROW_NO_LSC);
+	row(t, f, "total", ROW_TOTAL);
+	buf_puts(ctx->out, "\n");
+	if (report_tab_render(ctx, t, 0, &dropped) == -1)
+		goto out;
+	if (dropped > 0 && report_text_para(ctx, 0, "%zu more device pool%s "
+	    "not shown for lack of width: see --format csv or json.", dropped,
+	    dropped == 1 ? "" : "s") == -1)
+		goto out;
+	rc = 0;
+out:
+	report_tab_free(t);
+	return rc;
+}
+
+/* ---- CSV and JSON ------------------------------------------------------------ */
+
+static int
+csv(struct report_ctx *ctx, const struct report_forecast *f)
+{
+	struct report_csv c;
+	char label[32];
+
+	report_csv_init(&c, ctx->out);
+	report_csv_str(&c, "cluster");
+	report_csv_str(&c, "pool");
+	report_csv_str(&c, "expired");
+	for (int m = 0; m < FORECAST_MONTHS; m++) {
+		report_fmt_month(report_month_start(f->first + m), label,
+		    sizeof(label));
+		report_csv_str(&c, label);
+	}
+	report_csv_str(&c, "later");
+	report_csv_str(&c, "no_lsc");
+	report_csv_end(&c);
+	for (size_t i = 0; i < f->n; i++) {
+		const struct report_fc_pool *p = &f->p[i];
+
+		report_csv_str(&c, p->cluster);
+		report_csv_str(&c, p->pool);
+		report_csv_num(&c, (long long)p->expired);
+		for (int m = 0; m < FORECAST_MONTHS; m++)
+			report_csv_num(&c, (long long)p->month[m]);
+		report_csv_num(&c, (long long)p->later);
+		report_csv_num(&c, (long long)p->no_lsc);
+		report_csv_end(&c);
+	}
+	return 0;
+}
+
+static void
+json_counts(struct report_json *j, const struct report_fc_pool *p)
+{
+	report_json_int(j, "expired", (long long)p->expired);
+	report_json_arr_inline(j, "months");
+	for (int m = 0; m < FORECAST_MONTHS; m++)
+		report_json_int(j, NULL, (long long)p->month[m]);
+	report_json_end(j);
+	report_json_int(j, "later", (long long)p->later);
+	report_json_int(j, "no_lsc", (long long)p->no_lsc);
+}
+
+static int
+json(struct report_ctx *ctx, const struct report_forecast *f)
+{
+	struct report_json j;
+	char label[32];
+
+	report_json_init(&j, ctx->out);
+	report_json_envelope(ctx, &j);
+	report_json_arr_inline(&j, "months");
+	for (int m = 0; m < FORECAST_MONTHS; m++) {
+		report_fmt_month(report_month_start(f->first + m), label,
+		    sizeof(label));
+		report_json_str(&j, NULL, label);
+	}
+	report_json_end(&j);
+	report_json_obj(&j, "total");
+	json_counts(&j, &f->total);
+	report_json_end(&j);
+	report_json_arr(&j, "pools");
+	for (size_t i = 0; i < f->n; i++) {
+		report_json_obj(&j, NULL);
+		report_json_str(&j, "cluster", f->p[i].cluster);
+		report_json_str(&j, "pool", f->p[i].pool);
+		json_counts(&j, &f->p[i]);
+		report_json_end(&j);
+	}
+	report_json_end(&j);
+	report_json_finish(&j);
+	return 0;
+}
+
+int
+report_forecast(struct report_ctx *ctx)
+{
+	struct report_forecast f;
+	int rc = -1;
+
+	if (report_forecast_collect(ctx, &f) == -1)
+		goto out;
+	switch (ctx->o->format) {
+	case REPORT_FORMAT_TEXT:
+		rc = text(ctx, &f);
+		break;
+	case REPORT_FORMAT_CSV:
+		rc = csv(ctx, &f);
+		break;
+	case REPORT_FORMAT_JSON:
+		rc = json(ctx, &f);
+		break;
+	default:
+		rc = err_set(ctx->e, ERR_USAGE, "forecast: no %s format",
+		    report_format_name(ctx->o->format));
+		break;
+	}
+	ctx->res.rows = f.n;
+out:
+	report_forecast_free(&f);
+	return rc;
+}

@@ -1,0 +1,393 @@
+/*
+ * json.c — the JSON form of the reports, and the documentation of its
+ * fields.
+ *
+ * Output is UTF-8 (RFC 8259), two-space indented, members in the order
+ * below.  Strings escape '"', '\', the C0 and C1 controls and DEL
+ * (\n, \t ... or \u00XX), U+2028 and U+2029; other non-ASCII characters are
+ * written as UTF-8; bytes that are not UTF-8 become \ufffd.  Times are
+ * RFC 3339 strings in UTC ("2025-06-16T06:00:00Z"); a time that is unknown
+ * or never happened is null.  Absent text is null.  Field names below are
+ * stable within a schema_version; new fields may be added, none renamed or
+ * removed without raising it.
+ *
+ * Every report (envelope):
+ *   schema_version   1
+ *   report           "left-behind" | "summary" | "forecast" | "history" |
+ *                    "phone"
+ *   generated_at     the report's "now"
+ *   filters          {cluster, campaign, pool}: strings or null
+ *
+ * Phone object (left-behind "phones" and "resolved", phone "phones"):
+ *   cluster, name, campaign, pool, model, description     strings
+ *   state            "ok" | "due" | "queued" | "pending" | "renewed" |
+ *                    "left_behind" | "failed_retryable" |
+ *                    "needs_attention" | "abandoned" | "gone"
+ *   state_since      time
+ *   reason           the reason in words, as the store has it; for an
+ *                    overdue operation followed by "; deadline passed"
+ *   overdue          true when queued/pending and its deadline has passed
+ *                    (the next run will find it left behind)
+ *   lsc_valid_until  time, null: no LSC (MIC only)
+ *   days_left        whole days to lsc_valid_until, negative once expired,
+ *                    null: no LSC
+ *   lsc_issuer       string
+ *   cert_operation, cert_status   as CUCM last reported them
+ *   last_seen        last time seen registered
+ *   last_ip, last_node            last known address and CUCM node
+ *   first_offline, last_offline   when first / last found offline while
+ *                    due (null: not offline)
+ *   attempts         runs it was due and tried
+ *   next_retry       time of the next retry after a CAPF failure
+ *   deadline         the operation's "completes by" time
+ *   queued_at        when the operation was queued
+ *   renewed_at       when it was last renewed
+ *   last_run         id of the last run that saw it in CUCM
+ *
+ * Run object (history "runs", summary "last_run"):
+ *   id               integer
+ *   started, finished  times (finished null: running, or killed)
+ *   duration_seconds integer, null when not finished
+ *   campaigns        comma-separated campaign names
+ *   mode             "run"
+ *   pid              integer
+ *   exit_status      integer, null when not finished
+ *   error            the run-level error, or null
+ *   calls            "listPhone=3 executeSQLQuery=3 ..." or null
+ *   phones, queued, renewed, newly_left_behind, errors   integers
+ *   states           {ok, due, ..., gone}: phones per state after the run
+ *
+ * left-behind:
+ *   since            null, or {mode: "last" | "time", time: the previous
+ *                    report's time (last) or the date asked (time), null
+ *                    when there was no previous report; previous_found}
+ *   count            number of phones in "phones"
+ *   phones           [phone object], most urgent first; with since each
+ *                    also has change: "new" | "still_open" and
+ *                    previous_state (still_open: the state then)
+ *   counts           with since: {new, still_open, resolved}
+ *   resolved         with since: [phone object] that were in the previous
+ *                    set and no longer are, with change: "resolved",
+ *                    previous_state; a phone the store no longer holds
+ *                    has only cluster, name, change, previous_state
+ *
+ * summary:
+ *   last_run         run object, or null
+ *   groups           [{cluster, campaign, pool, phones, states: {ok ...
+ *                    gone}, renewed_last_run, renewed_30d, expiring_30d,
+ *                    expiring_60d, expiring_90d, expired, no_lsc}]
+ *                    by cluster, campaign, pool; expiring_* are
+ *                    cumulative (60d includes 30d) and, like expired and
+ *                    no_lsc, leave out phones gone from CUCM
+ *   total            the same counts over all groups, without the keys
+ *
+ * forecast:
+ *   months           ["2025-06", ...]: the 24 months from now's month
+ *   total            {expired, months: [24 integers], later, no_lsc}
+ *   pools            [{cluster, pool, expired, months, later, no_lsc}]
+ *                    (phones gone from CUCM are not counted)
+ *
+ * history:
+ *   runs             [run object], newest first
+ *
+ * phone:
+ *   name             the device name asked for
+ *   phones           [phone object with timeline]: one per cluster that
+ *                    knows the name
+ *   timeline         [{time, run (null: not part of a run), type: "state",
+ *                    old_state (null: first sighting), new_state, reason}
+ *                    | {time, run, type: "write", op, values, result}]
+ *                    in time order
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "reports/report_int.h"
+
+void
+report_json_quote(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run, *p;
+	char esc[8];
+	uint32_t cp;
+	size_t n;
+
+	buf_append(b, "\"", 1);
+	if (s == NULL)
+		s = "";
+	for (run = p = s; *p != '\0'; p += n) {
+		n = report_utf8_next(p, &cp);
+		if (cp == 0xfffd && n == 3 && memcmp(p, "\xef\xbf\xbd", 3) == 0)
+			continue;
+		if (cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7f &&
+		    !(cp >= 0x80 && cp < 0xa0) && cp != 0x2028 &&
+		    cp != 0x2029 && cp != 0xfffd)
+			continue;
+		buf_append(b, run, (size_t)(p - run));
+		run = p + n;
+		switch (cp) {
+		case '"':
+			buf_puts(b, "\\\"");
+			continue;
+		case '\\':
+			buf_puts(b, "\\\\");
+			continue;
+		case '\b':
+			buf_puts(b, "\\b");
+			continue;
+		case '\f':
+			buf_puts(b, "\\f");
+			continue;
+		case '\n':
+			buf_puts(b, "\\n");
+			continue;
+		case '\r':
+			buf_puts(b, "\\r");
+			continue;
+		case '\t':
+			buf_puts(b, "\\t");
+			continue;
+		default:
+			break;
+		}
+		esc[0] = '\\';
+		esc[1] = 'u';
+		esc[2] = hex[cp >> 12 & 0xf];
+		esc[3] = hex[cp >> 8 & 0xf];
+		esc[4] = hex[cp >> 4 & 0xf];
+		esc[5] = hex[cp & 0xf];
+		buf_append(b, esc, 6);
+	}
+	buf_append(b, run, (size_t)(p - run));
+	buf_append(b, "\"", 1);
+}
+
+void
+report_json_init(struct report_json *j, struct buf *b)
+{
+	memset(j, 0, sizeof(*j));
+	j->b = b;
+}
+
+static void
+indent(struct report_json *j, int depth)
+{
+	buf_append(j->b, "\n", 1);
+	for (int i = 0; i < depth; i++)
+		buf_append(j->b, "  ", 2);
+}
+
+/* Separator, indentation and key before a value. */
+static void
+member(struct report_json *j, const char *key)
+{
+	int d = j->depth;
+
+	if (d > 0) {
+		if (j->count[d] > 0)
+			buf_append(j->b, ",", 1);
+		if (j->inline_[d]) {
+			if (j->count[d] > 0)
+				buf_append(j->b, " ", 1);
+		} else
+			indent(j, d);
+		j->count[d]++;
+	}
+	if (key != NULL) {
+		report_json_quote(j->b, key);
+		buf_append(j->b, ": ", 2);
+	}
+}
+
+static void
+open_(struct report_json *j, const char *key, const char *bracket, int inl)
+{
+	member(j, key);
+	buf_puts(j->b, bracket);
+	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+		j->b->failed = 1;
+		return;
+	}
+	j->depth++;
+	j->count[j->depth] = 0;
+	j->inline_[j->depth] = inl;
+	j->closer[j->depth] = *bracket == '{' ? '}' : ']';
+}
+
+void
+report_json_obj(struct report_json *j, const char *key)
+{
+	open_(j, key, "{", 0);
+}
+
+void
+report_json_arr(struct report_json *j, const char *key)
+{
+	open_(j, key, "[", 0);
+}
+
+void
+report_json_arr_inline(struct report_json *j, const char *key)
+{
+	open_(j, key, "[", 1);
+}
+
+void
+report_json_end(struct report_json *j)
+{
+	int d = j->depth;
+
+	if (d == 0) {
+		j->b->failed = 1;
+		return;
+	}
+	j->depth--;
+	if (j->count[d] > 0 && !j->inline_[d])
+		indent(j, j->depth);
+	buf_append(j->b, &j->closer[d], 1);
+}
+
+void
+report_json_str(struct report_json *j, const char *key, const char *v)
+{
+	member(j, key);
+	if (v == NULL)
+		buf_puts(j->b, "null");
+	else
+		report_json_quote(j->b, v);
+}
+
+void
+report_json_int(struct report_json *j, const char *key, long long v)
+{
+	member(j, key);
+	buf_printf(j->b, "%lld", v);
+}
+
+void
+report_json_bool(struct report_json *j, const char *key, int v)
+{
+	member(j, key);
+	buf_puts(j->b, v ? "true" : "false");
+}
+
+void
+report_json_null(struct report_json *j, const char *key)
+{
+	member(j, key);
+	buf_puts(j->b, "null");
+}
+
+void
+report_json_time(struct report_json *j, const char *key, int64_t t)
+{
+	char when[32];
+
+	if (t <= 0) {
+		report_json_null(j, key);
+		return;
+	}
+	report_fmt_rfc3339(t, when, sizeof(when));
+	report_json_str(j, key, when);
+}
+
+void
+report_json_finish(struct report_json *j)
+{
+	while (j->depth > 0)
+		report_json_end(j);
+	buf_append(j->b, "\n", 1);
+}
+
+void
+report_json_envelope(struct report_ctx *ctx, struct report_json *j)
+{
+	const struct report_opts *o = ctx->o;
+
+	report_json_obj(j, NULL);
+	report_json_int(j, "schema_version", REPORT_SCHEMA_VERSION);
+	report_json_str(j, "report", report_kind_name(o->kind));
+	report_json_time(j, "generated_at", o->now);
+	report_json_obj(j, "filters");
+	report_json_str(j, "cluster", o->cluster);
+	report_json_str(j, "campaign", o->campaign);
+	report_json_str(j, "pool", o->pool);
+	report_json_end(j);
+}
+
+void
+report_json_phone(struct report_ctx *ctx, struct report_json *j,
+    const struct store_phone *p)
+{
+	const struct phone_memory *m = &p->mem;
+	int64_t now = ctx->o->now;
+	char reason[300];
+
+	report_json_str(j, "cluster", p->cluster);
+	report_json_str(j, "name", p->name);
+	report_json_str(j, "campaign", p->campaign);
+	report_json_str(j, "pool", p->pool);
+	report_json_str(j, "model", p->model);
+	report_json_str(j, "description", p->description);
+	report_json_str(j, "state", phone_state_name(m->state));
+	report_json_time(j, "state_since", m->state_since);
+	report_json_str(j, "reason", report_reason(p, now, reason,
+	    sizeof(reason)));
+	report_json_bool(j, "overdue", report_overdue(p, now));
+	report_json_time(j, "lsc_valid_until", p->lsc_valid_until);
+	if (p->lsc_valid_until > 0)
+		report_json_int(j, "days_left",
+		    report_days_left(p->lsc_valid_until, now));
+	else
+		report_json_null(j, "days_left");
+	report_json_str(j, "lsc_issuer", p->lsc_issuer);
+	report_json_str(j, "cert_operation", p->cert_operation);
+	report_json_str(j, "cert_status", p->cert_status);
+	report_json_time(j, "last_seen", p->last_seen);
+	report_json_str(j, "last_ip", p->last_ip);
+	report_json_str(j, "last_node", p->last_node);
+	report_json_time(j, "first_offline", m->first_offline);
+	report_json_time(j, "last_offline", m->last_offline);
+	report_json_int(j, "attempts", m->attempts);
+	report_json_time(j, "next_retry", m->next_retry);
+	report_json_time(j, "deadline", m->deadline);
+	report_json_time(j, "queued_at", m->queued_at);
+	report_json_time(j, "renewed_at", m->renewed_at);
+	report_json_int(j, "last_run", p->last_run);
+}
+
+void
+report_json_run(struct report_json *j, const struct store_run *r)
+{
+	int done = r->finished > 0;
+
+	report_json_int(j, "id", r->id);
+	report_json_time(j, "started", r->started);
+	report_json_time(j, "finished", r->finished);
+	if (done)
+		report_json_int(j, "duration_seconds",
+		    r->finished - r->started);
+	else
+		report_json_null(j, "duration_seconds");
+	report_json_str(j, "campaigns", r->campaigns);
+	report_json_str(j, "mode", r->mode);
+	report_json_int(j, "pid", r->pid);
+	if (done && r->exit_status >= 0)
+		report_json_int(j, "exit_status", r->exit_status);
+	else
+		report_json_null(j, "exit_status");
+	report_json_str(j, "error", r->error);
+	report_json_str(j, "calls", r->calls);
+	report_json_int(j, "phones", (long long)r->counts.phones);
+	report_json_int(j, "queued", (long long)r->counts.queued);
+	report_json_int(j, "renewed", (long long)r->counts.renewed);
+	report_json_int(j, "newly_left_behind",
+	    (long long)r->counts.newly_left_behind);
+	report_json_int(j, "errors", (long long)r->counts.errors);
+	report_json_obj(j, "states");
+	for (int i = 0; i < PS__MAX; i++)
+		report_json_int(j, phone_state_name((enum phone_state)i),
+		    (long long)r->counts.state[i]);
+	report_json_end(j);
+}

@@ -1,0 +1,487 @@
+/*
+ * phone.c — one phone's whole story: its row as the store has it now, then
+ * every state change (with the reason in words) and every write sent to
+ * CUCM (with its values and result), in time order.
+ *
+ * The name may be known in several clusters: each one is shown (the
+ * cluster filter picks one).  At the same second, state changes come
+ * before writes.  CSV gives the timeline, one entry a row, after a row of
+ * type "current" holding the state now.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/report_int.h"
+
+enum entry_type {
+	ENTRY_STATE,
+	ENTRY_WRITE
+};
+
+struct entry {
+	int64_t		 time, run, id;
+	enum entry_type	 type;
+	int		 has_old;
+	enum phone_state old_state, new_state;
+	const char	*reason;
+	const char	*op, *values, *result;
+};
+
+struct story {
+	struct report_ctx	*ctx;
+	struct report_phones	 phones;
+	struct entry		*v;
+	size_t			 n, cap;
+	size_t			*first;		/* per phone: its entries */
+	size_t			*count;
+};
+
+static struct entry *
+entry_new(struct story *st, struct lsc_err *e)
+{
+	struct entry *v;
+	size_t cap;
+
+	if (st->n == st->cap) {
+		cap = st->cap ? st->cap * 2 : 64;
+		if ((v = reallocarray(st->v, cap, sizeof(*v))) == NULL) {
+			report_syserr(e, "reading a phone's history");
+			return NULL;
+		}
+		st->v = v;
+		st->cap = cap;
+	}
+	v = &st->v[st->n++];
+	memset(v, 0, sizeof(*v));
+	return v;
+}
+
+/* A copy of s in the story's arena; 0 on success (NULL stays NULL). */
+static int
+keep(struct story *st, const char **s, struct lsc_err *e)
+{
+	if (*s == NULL)
+		return 0;
+	if ((*s = report_phones_dup(&st->phones, *s)) == NULL)
+		return report_syserr(e, "reading a phone's history");
+	return 0;
+}
+
+static int
+event_cb(void *arg, const struct store_event *ev, struct lsc_err *e)
+{
+	struct story *st = arg;
+	struct entry *en;
+
+	if ((en = entry_new(st, e)) == NULL)
+		return -1;
+	en->type = ENTRY_STATE;
+	en->time = ev->time;
+	en->run = ev->run;
+	en->id = ev->id;
+	en->has_old = ev->has_old;
+	en->old_state = ev->old_state;
+	en->new_state = ev->new_state;
+	en->reason = ev->reason;
+	return keep(st, &en->reason, e);
+}
+
+static int
+audit_cb(void *arg, const struct store_audit *a, struct lsc_err *e)
+{
+	struct story *st = arg;
+	struct entry *en;
+
+	if ((en = entry_new(st, e)) == NULL)
+		return -1;
+	en->type = ENTRY_WRITE;
+	en->time = a->time;
+	en->run = a->run;
+	en->id = a->id;
+	en->op = a->op;
+	en->values = a->values;
+	en->result = a->result;
+	if (keep(st, &en->op, e) == -1 || keep(st, &en->values, e) == -1)
+		return -1;
+	return keep(st, &en->result, e);
+}
+
+static int
+by_time(const void *va, const void *vb)
+{
+	const struct entry *a = va, *b = vb;
+
+	if (a->time != b->time)
+		return a->time < b->time ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return 0;
+}
+
+static int
+load(struct story *st)
+{
+	struct report_ctx *ctx = st->ctx;
+	struct store_filter f;
+	size_t start;
+
+	report_filter(ctx->o, &f);
+	f.name = ctx->o->phone;
+	if (store_each_phone(ctx->store, &f, report_phones_add_cb,
+	    &st->phones, ctx->e) == -1)
+		return -1;
+	if (st->phones.n == 0)
+		return err_set(ctx->e, ERR_NOTFOUND, "%s: no such phone in the "
+		    "state store%s%s", ctx->o->phone, ctx->o->cluster != NULL ?
+		    " of cluster " : "", ctx->o->cluster != NULL ?
+		    ctx->o->cluster : "");
+	if ((st->first = calloc(st->phones.n, sizeof(*st->first))) == NULL ||
+	    (st->count = calloc(st->phones.n, sizeof(*st->count))) == NULL)
+		return report_syserr(ctx->e, "reading a phone's history");
+	for (size_t i = 0; i < st->phones.n; i++) {
+		const struct store_phone *p = &st->phones.v[i];
+
+		start = st->n;
+		if (store_each_event(ctx->store, p->cluster, p->name, 0,
+		    event_cb, st, ctx->e) == -1 ||
+		    store_each_audit(ctx->store, p->cluster, p->name, audit_cb,
+		    st, ctx->e) == -1)
+			return -1;
+		st->first[i] = start;
+		st->count[i] = st->n - start;
+		if (st->count[i] > 1)
+			qsort(&st->v[start], st->count[i], sizeof(*st->v),
+			    by_time);
+	}
+	return 0;
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+static void	cat(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Appends to a line (cut when full: it is for a person). */
+static void
+cat(char *line, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(line);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+static void
+kv(struct report_tab *t, const char *key, const char *value)
+{
+	report_tab_cell(t, key);
+	report_tab_cell(t, value != NULL && *value != '\0' ? value : "-");
+}
+
+static int
+text_phone(struct story *st, size_t i)
+{
+	struct report_ctx *ctx = st->ctx;
+	const struct store_phone *p = &st->phones.v[i];
+	const struct phone_memory *m = &p->mem;
+	int64_t now = ctx->o->now;
+	struct report_tab *t = NULL, *h = NULL;
+	char a[64], b[64], line[600], reason[300];
+	long long days;
+	int rc = -1;
+
+	if (report_text_heading(ctx, "Phone %s (cluster %s)", p->name,
+	    p->cluster) == -1)
+		return -1;
+	if ((t = report_tab_new(0)) == NULL || (h = report_tab_new(1)) ==
+	    NULL) {
+		report_syserr(ctx->e, "building a table");
+		goto out;
+	}
+	report_tab_col(t, "", 0, 0, 0, 0);
+	report_tab_col(t, "", TAB_WRAP, 20, 0, 0);
+
+	report_fmt_time(m->state_since, a, sizeof(a));
+	snprintf(line, sizeof(line), "%s since %s UTC",
+	    phone_state_name(m->state), a);
+	kv(t, "state", line);
+	kv(t, "reason", report_reason(p, now, reason, sizeof(reason)));
+	kv(t, "campaign", p->campaign);
+	kv(t, "device pool", p->pool);
+	kv(t, "model", p->model);
+	kv(t, "description", p->description);
+	if (p->lsc_valid_until > 0) {
+		report_fmt_date(p->lsc_valid_until, a, sizeof(a));
+		days = report_days_left(p->lsc_valid_until, now);
+		if (days < 0)
+			snprintf(line, sizeof(line), "expired %s (%lld day%s "
+			    "ago)", a, -days, days == -1 ? "" : "s");
+		else
+			snprintf(line, sizeof(line), "valid until %s (%lld "
+			    "day%s left)", a, days, days == 1 ? "" : "s");
+		if (p->lsc_issuer != NULL && *p->lsc_issuer != '\0')
+			cat(line, sizeof(line), ", issued by %s",
+			    p->lsc_issuer);
+		kv(t, "LSC", line);
+	} else
+		kv(t, "LSC", "none (MIC only)");
+	if (p->cert_operation != NULL || p->cert_status != NULL) {
+		snprintf(line, sizeof(line), "%s, %s", p->cert_operation !=
+		    NULL ? p->cert_operation : "-", p->cert_status != NULL ?
+		    p->cert_status : "-");
+		kv(t, "CAPF operation", line);
+	}
+	report_fmt_time(p->last_seen, a, sizeof(a));
+	snprintf(line, sizeof(line), "%s%s", p->last_seen > 0 ? a : "never",
+	    p->last_seen > 0 ? " UTC" : "");
+	if (p->last_ip != NULL)
+		cat(line, sizeof(line), ", at %s", p->last_ip);
+	if (p->last_node != NULL)
+		cat(line, sizeof(line), ", via %s", p->last_node);
+	kv(t, "last registered", line);
+	if (m->first_offline > 0) {
+		report_fmt_time(m->first_offline, a, sizeof(a));
+		report_fmt_time(m->last_offline, b, sizeof(b));
+		snprintf(line, sizeof(line), "first %s UTC, last %s UTC", a,
+		    b);
+		kv(t, "found offline", line);
+	}
+	snprintf(line, sizeof(line), "%u", m->attempts);
+	if (m->next_retry > 0) {
+		report_fmt_time(m->next_retry, a, sizeof(a));
+		cat(line, sizeof(line), ", next retry %s UTC", a);
+	}
+	kv(t, "attempts", line);
+	if (m->deadline > 0) {
+		report_fmt_time(m->queued_at, a, sizeof(a));
+		report_fmt_time(m->deadline, b, sizeof(b));
+		snprintf(line, sizeof(line), "queued %s%s, completes by %s "
+		    "UTC%s", m->queued_at > 0 ? a : "by someone else",
+		    m->queued_at > 0 ? " UTC" : "", b, report_overdue(p, now) ?
+		    " (passed)" : "");
+		kv(t, "operation", line);
+	}
+	if (m->renewed_at > 0) {
+		report_fmt_time(m->renewed_at, a, sizeof(a));
+		snprintf(line, sizeof(line), "%s UTC", a);
+		kv(t, "renewed", line);
+	}
+	if (p->last_run > 0) {
+		snprintf(line, sizeof(line), "#%lld", (long long)p->last_run);
+		kv(t, "last run", line);
+	}
+	if (report_tab_render(ctx, t, 2, NULL) == -1)
+		goto out;
+
+	buf_puts(ctx->out, "\n");
+	if (report_text_heading(ctx, "History (%zu)", st->count[i]) == -1)
+		goto out;
+	report_tab_col(h, "TIME", 0, 0, 0, 0);
+	report_tab_col(h, "RUN", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(h, "WHAT", TAB_SHRINK, 12, 0, 0);
+	report_tab_col(h, "DETAIL", TAB_WRAP, 30, 0, 0);
+	for (size_t k = st->first[i]; k < st->first[i] + st->count[i]; k++) {
+		const struct entry *en = &st->v[k];
+
+		report_fmt_time(en->time, a, sizeof(a));
+		report_tab_cell(h, a);
+		if (en->run > 0)
+			report_tab_cellf(h, "%lld", (long long)en->run);
+		else
+			report_tab_cell(h, "-");
+		if (en->type == ENTRY_STATE) {
+			if (en->has_old)
+				report_tab_cellf(h, "%s \xe2\x86\x92 %s",
+				    phone_state_name(en->old_state),
+				    phone_state_name(en->new_state));
+			else
+				report_tab_cellf(h, "first seen: %s",
+				    phone_state_name(en->new_state));
+			report_tab_cell(h, en->reason);
+		} else {
+			report_tab_cell(h, en->op);
+			report_tab_cellf(h, "%s%sresult: %s", en->values !=
+			    NULL ? en->values : "", en->values != NULL ?
+			    "; " : "", en->result != NULL ? en->result : "");
+		}
+	}
+	if (st->count[i] == 0)
+		rc = report_text_line(ctx, "  No history kept.");
+	else
+		rc = report_tab_render(ctx, h, 2, NULL);
+out:
+	report_tab_free(t);
+	report_tab_free(h);
+	return rc;
+}
+
+static int
+text(struct story *st)
+{
+	for (size_t i = 0; i < st->phones.n; i++) {
+		if (i > 0)
+			buf_puts(st->ctx->out, "\n");
+		if (text_phone(st, i) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- CSV and JSON ------------------------------------------------------------ */
+
+static int
+csv(struct story *st)
+{
+	static const char *const head[] = {
+		"cluster", "name", "time", "run", "type", "old_state",
+		"new_state", "reason", "op", "values", "result", NULL
+	};
+	struct report_ctx *ctx = st->ctx;
+	struct report_csv c;
+	char reason[300];
+
+	report_csv_init(&c, ctx->out);
+	report_csv_header(&c, head);
+	for (size_t i = 0; i < st->phones.n; i++) {
+		const struct store_phone *p = &st->phones.v[i];
+
+		report_csv_str(&c, p->cluster);
+		report_csv_str(&c, p->name);
+		report_csv_time(&c, p->mem.state_since);
+		report_csv_str(&c, NULL);
+		report_csv_str(&c, "current");
+		report_csv_str(&c, NULL);
+		report_csv_str(&c, phone_state_name(p->mem.state));
+		report_csv_str(&c, report_reason(p, ctx->o->now, reason,
+		    sizeof(reason)));
+		report_csv_str(&c, NULL);
+		report_csv_str(&c, NULL);
+		report_csv_str(&c, NULL);
+		report_csv_end(&c);
+		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
+		    k++) {
+			const struct entry *en = &st->v[k];
+
+			report_csv_str(&c, p->cluster);
+			report_csv_str(&c, p->name);
+			report_csv_time(&c, en->time);
+			if (en->run > 0)
+				report_csv_num(&c, en->run);
+			else
+				report_csv_str(&c, NULL);
+			if (en->type == ENTRY_STATE) {
+				report_csv_str(&c, "state");
+				report_csv_str(&c, en->has_old ?
+				    phone_state_name(en->old_state) : NULL);
+				report_csv_str(&c,
+				    phone_state_name(en->new_state));
+				report_csv_str(&c, en->reason);
+				report_csv_str(&c, NULL);
+				report_csv_str(&c, NULL);
+				report_csv_str(&c, NULL);
+			} else {
+				report_csv_str(&c, "write");
+				report_csv_str(&c, NULL);
+				report_csv_str(&c, NULL);
+				report_csv_str(&c, NULL);
+				report_csv_str(&c, en->op);
+				report_csv_str(&c, en->values);
+				report_csv_str(&c, en->result);
+			}
+			report_csv_end(&c);
+		}
+	}
+	return 0;
+}
+
+static int
+json(struct story *st)
+{
+	struct report_ctx *ctx = st->ctx;
+	struct report_json j;
+
+	report_json_init(&j, ctx->out);
+	report_json_envelope(ctx, &j);
+	report_json_str(&j, "name", ctx->o->phone);
+	report_json_arr(&j, "phones");
+	for (size_t i = 0; i < st->phones.n; i++) {
+		report_json_obj(&j, NULL);
+		report_json_phone(ctx, &j, &st->phones.v[i]);
+		report_json_arr(&j, "timeline");
+		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
+		    k++) {
+			const struct entry *en = &st->v[k];
+
+			report_json_obj(&j, NULL);
+			report_json_time(&j, "time", en->time);
+			if (en->run > 0)
+				report_json_int(&j, "run", en->run);
+			else
+				report_json_null(&j, "run");
+			if (en->type == ENTRY_STATE) {
+				report_json_str(&j, "type", "state");
+				report_json_str(&j, "old_state", en->has_old ?
+				    phone_state_name(en->old_state) : NULL);
+				report_json_str(&j, "new_state",
+				    phone_state_name(en->new_state));
+				report_json_str(&j, "reason", en->reason);
+			} else {
+				report_json_str(&j, "type", "write");
+				report_json_str(&j, "op", en->op);
+				report_json_str(&j, "values", en->values);
+				report_json_str(&j, "result", en->result);
+			}
+			report_json_end(&j);
+		}
+		report_json_end(&j);
+		report_json_end(&j);
+	}
+	report_json_end(&j);
+	report_json_finish(&j);
+	return 0;
+}
+
+int
+report_phone(struct report_ctx *ctx)
+{
+	struct story st;
+	int rc = -1;
+
+	memset(&st, 0, sizeof(st));
+	st.ctx = ctx;
+	if (ctx->o->phone == NULL || *ctx->o->phone == '\0')
+		return err_set(ctx->e, ERR_USAGE, "report phone: which phone? "
+		    "(a device name)");
+	if (load(&st) == -1)
+		goto out;
+	switch (ctx->o->format) {
+	case REPORT_FORMAT_TEXT:
+		rc = text(&st);
+		break;
+	case REPORT_FORMAT_CSV:
+		rc = csv(&st);
+		break;
+	case REPORT_FORMAT_JSON:
+		rc = json(&st);
+		break;
+	default:
+		rc = err_set(ctx->e, ERR_USAGE, "phone: no %s format",
+		    report_format_name(ctx->o->format));
+		break;
+	}
+	ctx->res.rows = st.n;
+out:
+	report_phones_free(&st.phones);
+	free(st.v);
+	free(st.first);
+	free(st.count);
+	return rc;
+}

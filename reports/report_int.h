@@ -1,0 +1,334 @@
+/*
+ * report_int.h — what the files of reports/ share.  Not for use outside
+ * reports/.
+ *
+ * A report is built into a struct buf (ctx->out) and only written out by
+ * report.c once complete.  Every builder returns 0 / -1 with ctx->e filled;
+ * a buffer that failed to grow is caught once, at the end, by report.c.
+ */
+#ifndef LSC_REPORT_INT_H
+#define LSC_REPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axl/buf.h"
+#include "axl/err.h"
+#include "jobs/store.h"
+#include "reports/report.h"
+
+#define REPORT_SCHEMA_VERSION	1
+#define REPORT_DEFAULT_WIDTH	100
+#define REPORT_MIN_WIDTH	40
+#define DAY_SECONDS		86400
+#define FORECAST_MONTHS		24
+
+/* Which phones are left behind (see left_behind.c). */
+#define LEFT_BEHIND_STATES (1u << PS_DUE | 1u << PS_LEFT_BEHIND | \
+	1u << PS_FAILED_RETRYABLE | 1u << PS_NEEDS_ATTENTION | \
+	1u << PS_ABANDONED | 1u << PS_QUEUED | 1u << PS_PENDING)
+
+struct report_forecast;
+struct report_group;
+struct report_phones;
+
+struct report_ctx {
+	struct store		*store;
+	const struct report_opts *o;
+	struct buf		*out;
+	struct lsc_err		*e;
+	int			 width;		/* text columns */
+	struct report_result	 res;
+	struct report_phones	*mark;		/* left-behind set to save */
+};
+
+/* ---- phones copied out of the store (phones.c) ---------------------------- */
+
+struct report_arena;
+
+struct report_phones {
+	struct store_phone	*v;
+	size_t			 n, cap;
+	struct report_arena	*arena;
+};
+
+/* Loads the phones matching the options' filters (and, when states is not
+ * 0, those states) in the given order, strings copied. */
+int	 report_phones_load(struct report_ctx *, unsigned states,
+	    enum store_order, struct report_phones *);
+/* Appends a copy of p (its strings too). */
+int	 report_phones_add(struct report_phones *, const struct store_phone *,
+	    struct lsc_err *);
+/* report_phones_add() as a store_phone_fn (arg: the report_phones). */
+int	 report_phones_add_cb(void *, const struct store_phone *,
+	    struct lsc_err *);
+void	 report_phones_free(struct report_phones *);
+/* A copy of s in the arena of ps; NULL stays NULL. */
+const char *report_phones_dup(struct report_phones *, const char *);
+/* The store filter of the options (states 0, order by name). */
+void	 report_filter(const struct report_opts *, struct store_filter *);
+
+/* ---- times and numbers (fmt.c) ------------------------------------------------ */
+
+/* All in UTC; t <= 0 gives "" (the caller decides what "never" reads). */
+void	 report_fmt_date(int64_t t, char *, size_t);	/* 2025-06-16 */
+void	 report_fmt_time(int64_t t, char *, size_t);	/* 2025-06-16 06:00 */
+void	 report_fmt_csvtime(int64_t t, char *, size_t);	/* ... 06:00:00 */
+void	 report_fmt_rfc3339(int64_t t, char *, size_t);	/* ...T06:00:00Z */
+void	 report_fmt_month(int64_t t, char *, size_t);	/* 2025-06 */
+/* "45s", "14m 05s", "2h 03m", "3d 04h". */
+void	 report_fmt_duration(int64_t secs, char *, size_t);
+/* Whole days from now to t, rounded towards the earlier day: negative
+ * once t has passed. */
+long long report_days_left(int64_t t, int64_t now);
+/* Months since year 0 of the UTC month holding t. */
+long	 report_month_index(int64_t t);
+/* The first second (UTC) of month index m. */
+int64_t	 report_month_start(long m);
+/* Seconds since the epoch of a UTC civil time; -1 when out of range. */
+int64_t	 report_timegm(int y, int mon, int d, int h, int mi, int s);
+
+/* ---- UTF-8 (utf8.c) ------------------------------------------------------ */
+
+/* Decodes one character at s (never past the NUL); returns the bytes it
+ * took (>= 1) and the code point, U+FFFD for an invalid sequence. */
+size_t	 report_utf8_next(const char *s, uint32_t *cp);
+/* Appends the UTF-8 encoding of cp. */
+int	 report_utf8_put(struct buf *, uint32_t cp);
+/* Terminal columns a character takes: 0, 1 or 2. */
+int	 report_cp_width(uint32_t cp);
+/* Columns of s once cleaned for a terminal. */
+size_t	 report_text_width(const char *s);
+/*
+ * Whether a character must not reach a terminal or a page as is: C0 and
+ * C1 controls, DEL, and the bidirectional overrides that reorder text.
+ */
+int	 report_cp_unsafe(uint32_t cp);
+/* Appends s with unsafe characters as '?' and invalid UTF-8 as U+FFFD. */
+int	 report_text_clean(struct buf *, const char *s);
+
+/* ---- the text table (text.c) ---------------------------------------------- */
+
+#define TAB_LEFT	0x00
+#define TAB_RIGHT	0x01	/* numbers */
+#define TAB_SHRINK	0x02	/* may be narrowed down to its minimum */
+#define TAB_WRAP	0x04	/* long cells wrap instead of being cut */
+
+struct report_tab;
+
+struct report_tab *report_tab_new(int header);
+void	 report_tab_free(struct report_tab *);
+/*
+ * Adds a column.  min/max bound its width (max 0: none); drop > 0 makes it
+ * optional: when the table does not fit, optional columns go first, the
+ * highest drop first.
+ */
+int	 report_tab_col(struct report_tab *, const char *title, unsigned flags,
+	    int min, int max, int drop);
+/* Appends a cell to the current row; rows end after the last column. */
+int	 report_tab_cell(struct report_tab *, const char *);
+int	 report_tab_cellf(struct report_tab *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+size_t	 report_tab_rows(const struct report_tab *);
+/* Renders the table into ctx->out, at most ctx->width columns a line;
+ * *dropped (may be NULL) counts the optional columns left out. */
+int	 report_tab_render(struct report_ctx *, struct report_tab *,
+	    int indent, size_t *dropped);
+
+/* A heading line (bold on a terminal), cut to the width. */
+int	 report_text_heading(struct report_ctx *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A plain line, cleaned and cut to the width. */
+int	 report_text_line(struct report_ctx *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* A paragraph wrapped at the width. */
+int	 report_text_para(struct report_ctx *, int indent, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* ---- CSV (csv.c) ------------------------------------------------------------ */
+
+struct report_csv {
+	struct buf	*b;
+	int		 col;
+};
+
+void	 report_csv_init(struct report_csv *, struct buf *);
+/* A text cell: quoted when needed, neutralised when a spreadsheet would
+ * take it for a formula.  NULL: an empty cell. */
+void	 report_csv_str(struct report_csv *, const char *);
+/* A number lscrenew computed (never neutralised). */
+void	 report_csv_num(struct report_csv *, long long);
+/* A time as "YYYY-MM-DD HH:MM:SS" (UTC); empty for t <= 0. */
+void	 report_csv_time(struct report_csv *, int64_t);
+void	 report_csv_end(struct report_csv *);
+/* A header row from a NULL-terminated list. */
+void	 report_csv_header(struct report_csv *, const char *const *);
+
+/* ---- JSON (json.c) ---------------------------------------------------------- */
+
+#define JSON_MAX_DEPTH 16
+
+struct report_json {
+	struct buf	*b;
+	int		 depth;
+	int		 count[JSON_MAX_DEPTH];	/* members written */
+	int		 inline_[JSON_MAX_DEPTH];/* on one line */
+	char		 closer[JSON_MAX_DEPTH];/* '}' or ']' */
+};
+
+void	 report_json_init(struct report_json *, struct buf *);
+/* key is NULL inside arrays. */
+void	 report_json_obj(struct report_json *, const char *key);
+void	 report_json_arr(struct report_json *, const char *key);
+/* An array of scalars on one line. */
+void	 report_json_arr_inline(struct report_json *, const char *key);
+void	 report_json_end(struct report_json *);	/* } or ] */
+void	 report_json_str(struct report_json *, const char *key, const char *);
+void	 report_json_int(struct report_json *, const char *key, long long);
+void	 report_json_bool(struct report_json *, const char *key, int);
+void	 report_json_null(struct report_json *, const char *key);
+/* RFC 3339 UTC, or null for t <= 0. */
+void	 report_json_time(struct report_json *, const char *key, int64_t);
+/* Closes everything and ends the document with a newline. */
+void	 report_json_finish(struct report_json *);
+/* Appends s as a JSON string, quotes included. */
+void	 report_json_quote(struct buf *, const char *);
+/* The envelope every report starts with: schema_version, report,
+ * generated_at, filters. */
+void	 report_json_envelope(struct report_ctx *, struct report_json *);
+/* The phone object (see json.c). */
+void	 report_json_phone(struct report_ctx *, struct report_json *,
+	    const struct store_phone *);
+/* A run object (see json.c). */
+void	 report_json_run(struct report_json *, const struct store_run *);
+
+/* ---- HTML (html.c, svg.c) ------------------------------------------------------ */
+
+/* Appends s escaped for HTML text and attribute values: & < > " ' as
+ * references, controls and bidirectional overrides as U+FFFD (tab, CR, LF
+ * as a space), bytes that are not UTF-8 as U+FFFD. */
+int	 report_html_esc(struct buf *, const char *);
+/* The same, cut to at most max characters ("…" marks a cut). */
+int	 report_html_esc_cut(struct buf *, const char *, size_t max);
+/* The charts: expiries per month, and phones by state per pool. */
+int	 report_svg_forecast(struct buf *, const struct report_forecast *);
+int	 report_svg_states(struct buf *, const struct report_group *pools,
+	    size_t n, int clusters);
+
+/* ---- runs (history.c) ---------------------------------------------------- */
+
+struct report_runs {
+	struct store_run	*v;
+	size_t			 n, cap;
+	struct report_phones	 strings;	/* arena for the strings */
+};
+
+/* Newest first, at most limit (0: all), started at or after since. */
+int	 report_runs_load(struct report_ctx *, unsigned limit, int64_t since,
+	    struct report_runs *);
+void	 report_runs_free(struct report_runs *);
+
+/* ---- aggregates (summary.c) -------------------------------------------------- */
+
+struct report_group {
+	const char	*cluster;
+	const char	*campaign;
+	const char	*pool;
+	unsigned long	 phones;
+	unsigned long	 state[PS__MAX];
+	unsigned long	 renewed_run;	/* renewed in the last run */
+	unsigned long	 renewed_30d;
+	unsigned long	 exp30, exp60, exp90;	/* cumulative */
+	unsigned long	 expired;
+	unsigned long	 no_lsc;
+};
+
+struct report_summary {
+	struct report_group	*g;	/* by cluster, campaign, pool */
+	size_t			 n, cap;
+	struct report_group	 total;
+	int			 have_run;
+	struct store_run	 last;	/* the newest finished run */
+	struct report_phones	 strings;
+};
+
+int	 report_summary_collect(struct report_ctx *, struct report_summary *);
+void	 report_summary_free(struct report_summary *);
+/* The groups summed per (cluster, pool), whatever the campaign (campaign
+ * ""), by cluster and pool; *pools is the caller's to free. */
+int	 report_summary_by_pool(const struct report_summary *,
+	    struct report_group **pools, size_t *n, struct lsc_err *);
+/* Sums g into t (keys untouched). */
+void	 report_group_add(struct report_group *t, const struct report_group *g);
+
+/* ---- forecast (forecast.c) --------------------------------------------------- */
+
+struct report_fc_pool {
+	const char	*cluster;
+	const char	*pool;
+	unsigned long	 expired;
+	unsigned long	 month[FORECAST_MONTHS];
+	unsigned long	 later;
+	unsigned long	 no_lsc;
+	unsigned long	 phones;
+};
+
+struct report_forecast {
+	long			 first;		/* month index of now */
+	struct report_fc_pool	*p;		/* by cluster, pool */
+	size_t			 n, cap;
+	struct report_fc_pool	 total;
+	int			 clusters;	/* distinct clusters */
+	struct report_phones	 strings;
+};
+
+int	 report_forecast_collect(struct report_ctx *, struct report_forecast *);
+void	 report_forecast_free(struct report_forecast *);
+
+/* ---- left behind (left_behind.c) ------------------------------------------------ */
+
+/* Whether a phone is in the left-behind set at ctx->o->now. */
+int	 report_is_left_behind(const struct store_phone *, int64_t now);
+/* The left-behind set of the options' filters, most urgent first. */
+int	 report_left_behind_load(struct report_ctx *, struct report_phones *);
+/* Whether a queued/pending phone's deadline has passed. */
+int	 report_overdue(const struct store_phone *, int64_t now);
+/* The reason shown (the store's, and "deadline passed" when overdue). */
+const char *report_reason(const struct store_phone *, int64_t now, char *,
+	    size_t);
+/* Saves ctx->mark (after the output was written). */
+int	 report_left_behind_mark(struct report_ctx *);
+
+/* ---- the builders, one per kind ------------------------------------------------ */
+
+int	 report_left_behind(struct report_ctx *);
+int	 report_summary(struct report_ctx *);
+int	 report_forecast(struct report_ctx *);
+int	 report_history(struct report_ctx *);
+int	 report_phone(struct report_ctx *);
+int	 report_metrics(struct report_ctx *);
+int	 report_bat(struct report_ctx *);
+int	 report_html(struct report_ctx *);
+
+/* BAT: device names due and registered, per pool. */
+struct report_bat_pool {
+	const char	*cluster;
+	const char	*pool;
+	const char	**names;
+	size_t		 n, cap;
+};
+struct report_bat {
+	struct report_bat_pool	*p;
+	size_t			 n, cap;
+	struct report_phones	 strings;
+};
+int	 report_bat_collect(struct report_ctx *, struct report_bat *);
+void	 report_bat_free(struct report_bat *);
+
+/* " in cluster X, campaign Y, pool Z" or "" (report.c). */
+void	 report_filter_text(const struct report_opts *, char *, size_t);
+
+/* Sets ERR_SYSTEM from errno with a prefix. */
+int	 report_syserr(struct lsc_err *, const char *what);
+
+#endif

@@ -1,0 +1,460 @@
+/*
+ * summary.c — counts per cluster, campaign and device pool.
+ *
+ * For each (cluster, campaign, pool) of the store (campaign: the last one
+ * that evaluated the phone): phones by state, renewed in the last run
+ * (renewed_at within the newest finished run), renewed in the last 30 days,
+ * LSCs expired, expiring within 30, 60 and 90 days (cumulative: 60 days
+ * includes 30) and phones without an LSC; then the totals.  Phones gone
+ * from CUCM count in their state only, not in the expiry columns.
+ *
+ * Text: the last run in words, then two tables: phones by state per
+ * group, and renewals and expiries per (cluster, pool).  CSV: one row per group, every count.  The
+ * groups are also what metrics and the HTML page are made of.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/report_int.h"
+
+#define EXP_WINDOW(d)	((int64_t)(d) * DAY_SECONDS)
+
+/* Short column titles for the states, in enum order. */
+static const char *const state_titles[PS__MAX] = {
+	"OK", "DUE", "QUEUE", "PEND", "RENEW", "LEFT", "FAIL", "ATTN",
+	"ABAND", "GONE"
+};
+
+struct collect {
+	struct report_ctx	*ctx;
+	struct report_summary	*s;
+};
+
+void
+report_group_add(struct report_group *t, const struct report_group *g)
+{
+	t->phones += g->phones;
+	for (int i = 0; i < PS__MAX; i++)
+		t->state[i] += g->state[i];
+	t->renewed_run += g->renewed_run;
+	t->renewed_30d += g->renewed_30d;
+	t->exp30 += g->exp30;
+	t->exp60 += g->exp60;
+	t->exp90 += g->exp90;
+	t->expired += g->expired;
+	t->no_lsc += g->no_lsc;
+}
+
+static int
+cmp_key(const char *c1, const char *k1, const char *p1, const char *c2,
+    const char *k2, const char *p2)
+{
+	int c;
+
+	if ((c = strcmp(c1, c2)) != 0 || (c = strcmp(k1, k2)) != 0)
+		return c;
+	return strcmp(p1, p2);
+}
+
+/* The group of a key, inserted in order when new. */
+static struct report_group *
+group_of(struct report_summary *s, const char *cluster, const char *campaign,
+    const char *pool, struct lsc_err *e)
+{
+	struct report_group *g;
+	size_t lo = 0, hi = s->n, mid, cap;
+	int c;
+
+	cluster = cluster != NULL ? cluster : "";
+	campaign = campaign != NULL ? campaign : "";
+	pool = pool != NULL ? pool : "";
+	/* phones come by cluster and name: the last group often matches */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		g = &s->g[mid];
+		c = cmp_key(cluster, campaign, pool, g->cluster, g->campaign,
+		    g->pool);
+		if (c == 0)
+			return g;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (s->n == s->cap) {
+		cap = s->cap ? s->cap * 2 : 16;
+		if ((g = reallocarray(s->g, cap, sizeof(*g))) == NULL) {
+			report_syserr(e, "counting phones");
+			return NULL;
+		}
+		s->g = g;
+		s->cap = cap;
+	}
+	memmove(&s->g[lo + 1], &s->g[lo], (s->n - lo) * sizeof(*s->g));
+	g = &s->g[lo];
+	memset(g, 0, sizeof(*g));
+	g->cluster = report_phones_dup(&s->strings, cluster);
+	g->campaign = report_phones_dup(&s->strings, campaign);
+	g->pool = report_phones_dup(&s->strings, pool);
+	s->n++;
+	if (g->cluster == NULL || g->campaign == NULL || g->pool == NULL) {
+		report_syserr(e, "counting phones");
+		return NULL;
+	}
+	return g;
+}
+
+static int
+count_cb(void *arg, const struct store_phone *p, struct lsc_err *e)
+{
+	struct collect *c = arg;
+	struct report_summary *s = c->s;
+	int64_t now = c->ctx->o->now, v = p->lsc_valid_until;
+	int64_t r = p->mem.renewed_at;
+	struct report_group *g;
+
+	if ((g = group_of(s, p->cluster, p->campaign, p->pool, e)) == NULL)
+		return -1;
+	g->phones++;
+	if (p->mem.state < PS__MAX)
+		g->state[p->mem.state]++;
+	if (s->have_run && r > 0 && r >= s->last.started &&
+	    r <= s->last.finished)
+		g->renewed_run++;
+	if (r > 0 && r <= now && r > now - EXP_WINDOW(30))
+		g->renewed_30d++;
+	if (p->mem.state == PS_GONE)
+		return 0;
+	if (v <= 0)
+		g->no_lsc++;
+	else if (v <= now)
+		g->expired++;
+	else {
+		if (v - now <= EXP_WINDOW(30))
+			g->exp30++;
+		if (v - now <= EXP_WINDOW(60))
+			g->exp60++;
+		if (v - now <= EXP_WINDOW(90))
+			g->exp90++;
+	}
+	return 0;
+}
+
+int
+report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
+{
+	struct collect c;
+	struct store_filter f;
+	struct store_run *r = &s->last;
+
+	memset(s, 0, sizeof(*s));
+	if (store_last_run(ctx->store, r, &s->have_run, ctx->e) == -1)
+		return -1;
+	if (s->have_run) {
+		/* the store lends these until its next call */
+		r->campaigns = report_phones_dup(&s->strings, r->campaigns);
+		r->mode = report_phones_dup(&s->strings, r->mode);
+		r->error = report_phones_dup(&s->strings, r->error);
+		r->calls = report_phones_dup(&s->strings, r->calls);
+	}
+	c.ctx = ctx;
+	c.s = s;
+	report_filter(ctx->o, &f);
+	if (store_each_phone(ctx->store, &f, count_cb, &c, ctx->e) == -1)
+		return -1;
+	for (size_t i = 0; i < s->n; i++)
+		report_group_add(&s->total, &s->g[i]);
+	return 0;
+}
+
+void
+report_summary_free(struct report_summary *s)
+{
+	if (s == NULL)
+		return;
+	free(s->g);
+	report_phones_free(&s->strings);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+by_pool(const void *va, const void *vb)
+{
+	const struct report_group *a = va, *b = vb;
+	int c;
+
+	if ((c = strcmp(a->cluster, b->cluster)) != 0)
+		return c;
+	return strcmp(a->pool, b->pool);
+}
+
+int
+report_summary_by_pool(const struct report_summary *s,
+    struct report_group **out, size_t *n, struct lsc_err *e)
+{
+	struct report_group *v;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (s->n == 0)
+		return 0;
+	if ((v = calloc(s->n, sizeof(*v))) == NULL)
+		return report_syserr(e, "counting phones");
+	memcpy(v, s->g, s->n * sizeof(*v));
+	qsort(v, s->n, sizeof(*v), by_pool);
+	for (size_t i = 0; i < s->n; i++) {
+		if (k > 0 && by_pool(&v[k - 1], &v[i]) == 0)
+			report_group_add(&v[k - 1], &v[i]);
+		else
+			v[k++] = v[i];
+		v[k - 1].campaign = "";
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static int
+text_last_run(struct report_ctx *ctx, const struct report_summary *s)
+{
+	const struct store_run *r = &s->last;
+	char when[32], took[32];
+
+	if (!s->have_run)
+		return report_text_para(ctx, 0, "No run has finished yet.");
+	report_fmt_time(r->started, when, sizeof(when));
+	report_fmt_duration(r->finished - r->started, took, sizeof(took));
+	return report_text_para(ctx, 0, "Last run #%lld: %s UTC, took %s, "
+	    "exit status %d; %lu phones, %lu queued, %lu renewed, %lu newly "
+	    "left behind, %lu write error%s%s%s.", (long long)r->id, when,
+	    took, r->exit_status, r->counts.phones, r->counts.queued,
+	    r->counts.renewed, r->counts.newly_left_behind, r->counts.errors,
+	    r->counts.errors == 1 ? "" : "s", r->error != NULL ? "; " : "",
+	    r->error != NULL ? r->error : "");
+}
+
+static const char *
+plural(unsigned long n)
+{
+	return n == 1 ? "" : "s";
+}
+
+static int
+text(struct report_ctx *ctx, const struct report_summary *s)
+{
+	const struct report_group *tot = &s->total;
+	struct report_tab *t = NULL, *u = NULL;
+	struct report_group *pools = NULL;
+	char now[32], filt[600];
+	unsigned long person;
+	size_t np = 0;
+	int rc = -1;
+
+	report_fmt_time(ctx->o->now, now, sizeof(now));
+	report_filter_text(ctx->o, filt, sizeof(filt));
+	person = tot->state[PS_LEFT_BEHIND] + tot->state[PS_FAILED_RETRYABLE] +
+	    tot->state[PS_NEEDS_ATTENTION] + tot->state[PS_ABANDONED];
+	if (report_text_heading(ctx, "Summary%s, %s UTC", filt, now) == -1 ||
+	    text_last_run(ctx, s) == -1 ||
+	    report_text_para(ctx, 0, "%lu phone%s: %lu renewed in the last 30 "
+	    "days, %lu in flight, %lu need%s a person; LSCs expired: %lu, "
+	    "expiring within 30 days: %lu, within 90 days: %lu.", tot->phones,
+	    plural(tot->phones), tot->renewed_30d, tot->state[PS_QUEUED] +
+	    tot->state[PS_PENDING], person, person == 1 ? "s" : "",
+	    tot->expired, tot->exp30, tot->exp90) == -1)
+		return -1;
+	if (s->n == 0)
+		return 0;
+
+	if (report_summary_by_pool(s, &pools, &np, ctx->e) == -1)
+		goto out;
+	if ((t = report_tab_new(1)) == NULL || (u = report_tab_new(1)) ==
+	    NULL) {
+		report_syserr(ctx->e, "building a table");
+		goto out;
+	}
+	report_tab_col(t, "CLUSTER", TAB_SHRINK, 6, 0, 0);
+	report_tab_col(t, "CAMPAIGN", TAB_SHRINK, 8, 0, 0);
+	report_tab_col(t, "POOL", TAB_SHRINK, 10, 0, 0);
+	report_tab_col(t, "ALL", TAB_RIGHT, 0, 0, 0);
+	for (int i = 0; i < PS__MAX; i++)
+		report_tab_col(t, state_titles[i], TAB_RIGHT, 0, 0, 0);
+	for (size_t i = 0; i <= s->n; i++) {
+		const struct report_group *g = i < s->n ? &s->g[i] : tot;
+
+		report_tab_cell(t, i < s->n ? g->cluster : "total");
+		report_tab_cell(t, i < s->n ? g->campaign : "");
+		report_tab_cell(t, i < s->n ? g->pool : "");
+		report_tab_cellf(t, "%lu", g->phones);
+		for (int k = 0; k < PS__MAX; k++)
+			report_tab_cellf(t, "%lu", g->state[k]);
+	}
+
+	report_tab_col(u, "CLUSTER", TAB_SHRINK, 6, 0, 0);
+	report_tab_col(u, "POOL", TAB_SHRINK, 10, 0, 0);
+	report_tab_col(u, "LAST RUN", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(u, "RENEWED 30D", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(u, "EXPIRED", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(u, "WITHIN 30D", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(u, "60D", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(u, "90D", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(u, "NO LSC", TAB_RIGHT, 0, 0, 0);
+	for (size_t i = 0; i <= np; i++) {
+		const struct report_group *g = i < np ? &pools[i] : tot;
+
+		report_tab_cell(u, i < np ? g->cluster : "total");
+		report_tab_cell(u, i < np ? g->pool : "");
+		report_tab_cellf(u, "%lu", g->renewed_run);
+		report_tab_cellf(u, "%lu", g->renewed_30d);
+		report_tab_cellf(u, "%lu", g->expired);
+		report_tab_cellf(u, "%lu", g->exp30);
+		report_tab_cellf(u, "%lu", g->exp60);
+		report_tab_cellf(u, "%lu", g->exp90);
+		report_tab_cellf(u, "%lu", g->no_lsc);
+	}
+	buf_puts(ctx->out, "\n");
+	if (report_text_heading(ctx, "Phones by state") == -1 ||
+	    report_tab_render(ctx, t, 0, NULL) == -1 ||
+	    report_text_para(ctx, 0, "QUEUE queued, PEND pending, RENEW "
+	    "renewed, LEFT left_behind, FAIL failed_retryable, ATTN "
+	    "needs_attention, ABAND abandoned.") == -1)
+		goto out;
+	buf_puts(ctx->out, "\n");
+	if (report_text_heading(ctx, "Renewals and LSC expiries per device "
+	    "pool") == -1 ||
+	    report_tab_render(ctx, u, 0, NULL) == -1 ||
+	    report_text_para(ctx, 0, "Renewed in the last run and in the last "
+	    "30 days; LSCs expired, and expiring within 30, 60 and 90 days "
+	    "(each includes the shorter); phones gone from CUCM left "
+	    "out.") == -1)
+		goto out;
+	rc = 0;
+out:
+	free(pools);
+	report_tab_free(t);
+	report_tab_free(u);
+	return rc;
+}
+
+/* ---- CSV and JSON ------------------------------------------------------------ */
+
+static int
+csv(struct report_ctx *ctx, const struct report_summary *s)
+{
+	struct report_csv c;
+
+	report_csv_init(&c, ctx->out);
+	report_csv_str(&c, "cluster");
+	report_csv_str(&c, "campaign");
+	report_csv_str(&c, "pool");
+	report_csv_str(&c, "phones");
+	for (int i = 0; i < PS__MAX; i++)
+		report_csv_str(&c, phone_state_name((enum phone_state)i));
+	report_csv_str(&c, "renewed_last_run");
+	report_csv_str(&c, "renewed_30d");
+	report_csv_str(&c, "expiring_30d");
+	report_csv_str(&c, "expiring_60d");
+	report_csv_str(&c, "expiring_90d");
+	report_csv_str(&c, "expired");
+	report_csv_str(&c, "no_lsc");
+	report_csv_end(&c);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct report_group *g = &s->g[i];
+
+		report_csv_str(&c, g->cluster);
+		report_csv_str(&c, g->campaign);
+		report_csv_str(&c, g->pool);
+		report_csv_num(&c, (long long)g->phones);
+		for (int k = 0; k < PS__MAX; k++)
+			report_csv_num(&c, (long long)g->state[k]);
+		report_csv_num(&c, (long long)g->renewed_run);
+		report_csv_num(&c, (long long)g->renewed_30d);
+		report_csv_num(&c, (long long)g->exp30);
+		report_csv_num(&c, (long long)g->exp60);
+		report_csv_num(&c, (long long)g->exp90);
+		report_csv_num(&c, (long long)g->expired);
+		report_csv_num(&c, (long long)g->no_lsc);
+		report_csv_end(&c);
+	}
+	return 0;
+}
+
+static void
+json_counts(struct report_json *j, const struct report_group *g)
+{
+	report_json_int(j, "phones", (long long)g->phones);
+	report_json_obj(j, "states");
+	for (int k = 0; k < PS__MAX; k++)
+		report_json_int(j, phone_state_name((enum phone_state)k),
+		    (long long)g->state[k]);
+	report_json_end(j);
+	report_json_int(j, "renewed_last_run", (long long)g->renewed_run);
+	report_json_int(j, "renewed_30d", (long long)g->renewed_30d);
+	report_json_int(j, "expiring_30d", (long long)g->exp30);
+	report_json_int(j, "expiring_60d", (long long)g->exp60);
+	report_json_int(j, "expiring_90d", (long long)g->exp90);
+	report_json_int(j, "expired", (long long)g->expired);
+	report_json_int(j, "no_lsc", (long long)g->no_lsc);
+}
+
+static int
+json(struct report_ctx *ctx, const struct report_summary *s)
+{
+	struct report_json j;
+
+	report_json_init(&j, ctx->out);
+	report_json_envelope(ctx, &j);
+	if (s->have_run) {
+		report_json_obj(&j, "last_run");
+		report_json_run(&j, &s->last);
+		report_json_end(&j);
+	} else
+		report_json_null(&j, "last_run");
+	report_json_arr(&j, "groups");
+	for (size_t i = 0; i < s->n; i++) {
+		report_json_obj(&j, NULL);
+		report_json_str(&j, "cluster", s->g[i].cluster);
+		report_json_str(&j, "campaign", s->g[i].campaign);
+		report_json_str(&j, "pool", s->g[i].pool);
+		json_counts(&j, &s->g[i]);
+		report_json_end(&j);
+	}
+	report_json_end(&j);
+	report_json_obj(&j, "total");
+	json_counts(&j, &s->total);
+	report_json_end(&j);
+	report_json_finish(&j);
+	return 0;
+}
+
+int
+report_summary(struct report_ctx *ctx)
+{
+	struct report_summary s;
+	int rc = -1;
+
+	if (report_summary_collect(ctx, &s) == -1)
+		goto out;
+	switch (ctx->o->format) {
+	case REPORT_FORMAT_TEXT:
+		rc = text(ctx, &s);
+		break;
+	case REPORT_FORMAT_CSV:
+		rc = csv(ctx, &s);
+		break;
+	case REPORT_FORMAT_JSON:
+		rc = json(ctx, &s);
+		break;
+	default:
+		rc = err_set(ctx->e, ERR_USAGE, "summary: no %s format",
+		    report_format_name(ctx->o->format));
+		break;
+	}
+	ctx->res.rows = s.n;
+out:
+	report_summary_free(&s);
+	return rc;
+}
