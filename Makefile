@@ -39,11 +39,11 @@ LDFLAGS   ?=
 BUILD_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libssl-dev \
               libiniparser-dev libsqlite3-dev libcmocka-dev
 SIM_PKGS   := python3 python3-lxml python3-cryptography
-CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium
+CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core
 DEMO_PKGS  := $(BUILD_PKGS) $(SIM_PKGS)
 
 # Goals that must work before any library is installed.
-NOLIB_GOALS := deps deps-check deps-demo clean help check demo install-deps uninstall
+NOLIB_GOALS := deps deps-check deps-demo clean help check demo uninstall fuzz lint
 
 ifeq ($(filter-out $(NOLIB_GOALS),$(or $(MAKECMDGOALS),all)),)
 else
@@ -119,7 +119,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(MODLIBS
 
 # Installs missing Debian packages (root) or names them (non-root).
 define install_pkgs
-	@missing=""; for p in $(1); do \
+	@mkdir -p $(BUILD); missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -136,10 +136,8 @@ endef
 
 deps: deps-check
 deps-check:
-	@mkdir -p $(BUILD)
 	$(call install_pkgs,$(CHECK_PKGS))
 deps-demo:
-	@mkdir -p $(BUILD)
 	$(call install_pkgs,$(DEMO_PKGS))
 
 # --- the two commands -----------------------------------------------------
@@ -178,9 +176,11 @@ valgrind: $(UNIT_BINS)
 	    --errors-for-leak-kinds=definite $$t; done
 
 fuzz:
+	$(call install_pkgs,clang)
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk
 
 lint:
+	$(call install_pkgs,cppcheck mandoc)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --suppress=missingIncludeSystem -I. cli axl jobs reports
 	mandoc -Tlint -W warning cli/lscrenew.1 cli/lscrenew.conf.5

@@ -151,7 +151,7 @@ def main():
         for name in sorted(left):
             if with_state.get(name) == "left_behind":
                 back.append(name)
-        back = back[:5]
+        back = back[:max(1, len(back) // 2)]
         banner(f"A day passes: CAPF completes the queued operations; "
                f"{len(back)} left-behind phones come back online")
         for name in back:

@@ -202,6 +202,44 @@ class WithoutCluster(unittest.TestCase):
             self.assertEqual(p.returncode, EXIT_LOCKED, p.stderr)
 
 
+class Install(unittest.TestCase):
+    """make install / uninstall with DESTDIR and PREFIX, and the man pages
+    as mandoc sees them."""
+
+    TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+
+    def test_install_and_uninstall(self):
+        dest = tempfile.mkdtemp(prefix="lscrenew-destdir-")
+        self.addCleanup(shutil.rmtree, dest, True)
+        make = ["make", "-s", "-C", self.TOP, f"DESTDIR={dest}",
+                "PREFIX=/opt/lsc"]
+        p = subprocess.run(make + ["install"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        files = ["opt/lsc/bin/lscrenew", "opt/lsc/share/man/man1/lscrenew.1",
+                 "opt/lsc/share/man/man5/lscrenew.conf.5",
+                 "opt/lsc/share/doc/lscrenew/examples/lscrenew.conf.example",
+                 "opt/lsc/share/doc/lscrenew/examples/lscrenew.timer"]
+        for f in files:
+            self.assertTrue(os.path.isfile(os.path.join(dest, f)), f)
+        mode = os.stat(os.path.join(dest, files[0])).st_mode
+        self.assertTrue(mode & stat.S_IXOTH)
+        p = subprocess.run(make + ["uninstall"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for f in files:
+            self.assertFalse(os.path.exists(os.path.join(dest, f)), f)
+
+    def test_man_pages_are_lint_clean(self):
+        for page in ("lscrenew.1", "lscrenew.conf.5"):
+            p = subprocess.run(["mandoc", "-Tlint", "-W", "warning",
+                                os.path.join(self.TOP, "cli", page)],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertEqual(p.stdout + p.stderr, "")
+
+
 class WithCluster(SimTestCase):
     sim_options = {"phones": 60, "pools": 2, "seed": 3, "ris_rate": 0}
 
@@ -305,6 +343,68 @@ class WithCluster(SimTestCase):
         self.assertIn("random_delay", r.err)
         r = env.run("run", "-v", "--no-delay")
         self.assertNotIn("random_delay", r.err)
+
+    def test_progress_only_on_a_terminal(self):
+        import pty
+        env = self.env()
+        master, slave = pty.openpty()
+        e = dict(os.environ, LSCRENEW_NOW=str(self.sim.now()), TZ="UTC")
+        p = subprocess.Popen([BIN, "-c", env.config, "run"],
+                             stdout=subprocess.DEVNULL, stderr=slave,
+                             stdin=subprocess.DEVNULL, env=e)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        p.wait()
+        os.close(master)
+        text = b"".join(chunks).decode()
+        self.assertIn("listing", text)
+        self.assertIn("phones read", text)
+
+    def test_soap_bodies_only_at_vvv_without_secrets(self):
+        env = self.env(campaigns={"nightly": {
+            "device_pools": ", ".join(sim_pools(self.sim)),
+            "auth_mode": "auth-string", "install_auth_mode": "auth-string",
+            "auth_string": "97531"}})
+        now = self.sim.now()
+        due = [d["name"] for d in self.sim.devices()
+               if d["lscvaliduntil"] and d["lscvaliduntil"] - now < 30 * DAY]
+        self.sim.set_registered(due, True)
+        r = env.run("plan", "-vv")
+        self.assertFalse("<soapenv:Envelope" in r.err, "no SOAP at -vv")
+        r = env.run("run", "-vvv")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r.rc)
+        self.assertTrue("<soapenv:Envelope" in r.err, "SOAP bodies at -vvv")
+        self.assertTrue("<authenticationString>*</authenticationString>"
+                        in r.err, "the CAPF string is redacted")
+        self.assertFalse("97531" in r.out + r.err, "CAPF string leaked")
+        self.assertFalse(self.sim.info["password"] in r.out + r.err,
+                         "password leaked")
+        with env.db() as c:
+            dump = "\n".join(str(row) for row in c.iterdump())
+        self.assertFalse("97531" in dump, "CAPF string in the store")
+        self.assertFalse(self.sim.info["password"] in dump,
+                         "password in the store")
+
+    def test_two_campaigns_never_queue_a_phone_twice(self):
+        pools = ", ".join(sim_pools(self.sim))
+        env = self.env(campaigns={"a": {"device_pools": pools},
+                                  "b": {"device_pools": pools,
+                                        "renew_before": "60d"}})
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        counts = {}
+        for name, writes in self.sim.writes().items():
+            counts[name] = sum(1 for w in writes if w["op"] == "updatePhone")
+        self.assertTrue(counts)
+        self.assertEqual(set(counts.values()), {1})
 
     def test_reset_refuses_what_it_cannot_reset(self):
         env = self.env()
