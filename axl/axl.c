@@ -268,12 +268,15 @@ attempt(struct axl_client *c, struct request *r, struct lsc_err *err)
 	hreq.body = r->body.data;
 	hreq.body_len = r->body.len;
 	hreq.op = op_names[r->op];
+	hreq.no_resend = r->write;
 
 	t0 = c->clock->mono_ms(c->clock);
 	rc = soap_post(c->http, &hreq, p, &resp, err);
 	c->stats->busy_ms += c->clock->mono_ms(c->clock) - t0;
-	c->stats->calls[r->op]++;
-	c->stats->bytes_out += r->body.len;
+	/* Requests the transport sent again reached the cluster too. */
+	c->stats->calls[r->op] += 1 + resp.resent;
+	c->stats->retries += resp.resent;
+	c->stats->bytes_out += r->body.len * (1 + resp.resent);
 	c->stats->bytes_in += resp.bytes;
 	r->records = soap_parser_records(p);
 

@@ -13,6 +13,12 @@
  *    status is in resp->status) and -1 on a transport failure (ERR_TLS,
  *    ERR_NETWORK, ERR_TOOLARGE for a body over the cap, ERR_SYSTEM), or when
  *    the sink returned -1 (the sink's error record is left as it was).
+ *  - A request is sent once.  When a kept-alive connection dies after the
+ *    request left and before one byte of reply came back, libcurl would
+ *    send it again on a fresh connection: that is allowed for a request
+ *    that may be repeated (counted in resp->resent), and refused for one
+ *    marked no_resend (a write the cluster may already have acted on): the
+ *    post then fails with ERR_NETWORK, not_applied 0 (outcome unknown).
  *  - Authentication and the session: the implementation sends HTTP Basic
  *    credentials (never in a URL, never logged) on the first request, then
  *    relies on the JSESSIONIDSSO cookie the server set.  When a request made
@@ -35,12 +41,17 @@ struct http_request {
 	const char	*body;
 	size_t		 body_len;
 	const char	*op;		/* operation name, for messages/stats */
+	int		 no_resend;	/* never sent twice (writes) */
 };
 
 struct http_response {
 	long		 status;	/* HTTP status, 0 when none */
 	long		 retry_after;	/* seconds, -1 when absent */
 	uint64_t	 bytes;		/* body bytes received (decoded) */
+	unsigned	 resent;	/* requests sent again within this
+					   post (a dead kept-alive connection,
+					   an idle session): each one reached
+					   the server, so each is a call */
 	char		 snippet[160];	/* start of a non-SOAP body, printable */
 };
 

@@ -47,6 +47,9 @@ struct xfer {
 	size_t			 snippet_len;
 	int			 toolarge;
 	int			 sink_failed;
+	size_t			 body_off;	/* request bytes handed over */
+	unsigned		 resent;
+	int			 refused_resend;
 };
 
 static int curl_post(struct http_transport *, const struct http_request *,
@@ -243,6 +246,46 @@ on_header(char *data, size_t size, size_t nitems, void *arg)
 	} else if (len > 12 && strncasecmp(data, "Retry-After:", 12) == 0)
 		x->retry_after = parse_retry_after(data + 12, len - 12);
 	return len;
+}
+
+/* Hands the request body to libcurl. */
+static size_t
+on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct xfer *x = arg;
+	size_t	 n = size * nitems, left = x->req->body_len - x->body_off;
+
+	if (n > left)
+		n = left;
+	memcpy(buf, x->req->body + x->body_off, n);
+	x->body_off += n;
+	return n;
+}
+
+/*
+ * libcurl rewinds the body to send the request again: when a kept-alive
+ * connection died after the request left and before a byte of reply came
+ * back, it silently retries on a fresh connection.  The cluster may have
+ * acted on the first one, so a write is not sent twice (its outcome is
+ * unknown), and a read sent twice is counted.  The body is given through
+ * this callback rather than CURLOPT_POSTFIELDS only to see that moment.
+ */
+static int
+on_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct xfer *x = arg;
+
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (x->body_off == 0)
+		return CURL_SEEKFUNC_OK;	/* nothing handed over yet */
+	if (x->req->no_resend) {
+		x->refused_resend = 1;
+		return CURL_SEEKFUNC_FAIL;
+	}
+	x->body_off = 0;
+	x->resent++;
+	return CURL_SEEKFUNC_OK;
 }
 
 /* Keeps the start of a non-SOAP body, printable, for the message. */
@@ -470,12 +513,17 @@ perform(struct curl_transport *t, struct xfer *x, struct curl_slist *hdrs,
 	x->snippet_len = 0;
 	x->toolarge = 0;
 	x->sink_failed = 0;
+	x->body_off = 0;
+	x->refused_resend = 0;
 	x->resp->snippet[0] = '\0';
 	t->errbuf[0] = '\0';
 
 	(void)curl_easy_setopt(c, CURLOPT_URL, req->url);
 	(void)curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	(void)curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+	(void)curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+	(void)curl_easy_setopt(c, CURLOPT_READDATA, x);
+	(void)curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+	(void)curl_easy_setopt(c, CURLOPT_SEEKDATA, x);
 	(void)curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)req->body_len);
 	(void)curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -547,9 +595,11 @@ curl_post(struct http_transport *pub, const struct http_request *req,
 		 * reached the sink (only 200 and 500 bodies do).
 		 */
 		creds = 1;
+		x.resent++;
 		rc = perform(t, &x, hdrs, creds);
 	}
 	resp->bytes = x.bytes;
+	resp->resent = x.resent;
 	resp->retry_after = x.retry_after;
 	if (curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code) ==
 	    CURLE_OK && code != 0)
@@ -566,6 +616,11 @@ curl_post(struct http_transport *pub, const struct http_request *req,
 		ret = -1;	/* the sink's error stays where it is */
 		goto out;
 	}
+	if (x.refused_resend) {
+		err_set(err, ERR_NETWORK, "%s: %s: connection lost before any "
+		    "reply; not resent, outcome unknown", op, host);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		map_error(t, req, rc, err);
 		goto out;
@@ -574,7 +629,8 @@ curl_post(struct http_transport *pub, const struct http_request *req,
 out:
 	/* Nothing of this request may outlive it in the handle. */
 	(void)curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, NULL);
-	(void)curl_easy_setopt(t->curl, CURLOPT_POSTFIELDS, NULL);
+	(void)curl_easy_setopt(t->curl, CURLOPT_READDATA, NULL);
+	(void)curl_easy_setopt(t->curl, CURLOPT_SEEKDATA, NULL);
 	(void)curl_easy_setopt(t->curl, CURLOPT_PASSWORD, NULL);
 	(void)curl_easy_setopt(t->curl, CURLOPT_USERNAME, NULL);
 	curl_slist_free_all(hdrs);

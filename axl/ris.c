@@ -353,12 +353,14 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 	req.body = body->data;
 	req.body_len = body->len;
 	req.op = RIS_OP;
+	req.no_resend = 0;	/* a read */
 
 	t0 = c->clock->mono_ms(c->clock);
 	rc = soap_post(c->http, &req, p, &resp, err);
 	c->stats->busy_ms += c->clock->mono_ms(c->clock) - t0;
-	c->stats->calls[AXL_OP_SELECTCMDEVICE]++;
-	c->stats->bytes_out += body->len;
+	c->stats->calls[AXL_OP_SELECTCMDEVICE] += 1 + resp.resent;
+	c->stats->retries += resp.resent;
+	c->stats->bytes_out += body->len * (1 + resp.resent);
 	c->stats->bytes_in += resp.bytes;
 	if (rc == 1) {
 		c->stats->faults++;

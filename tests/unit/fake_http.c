@@ -61,6 +61,7 @@ fake_post(struct http_transport *pub, const struct http_request *req,
 	r->soapaction = xstrndup(req->soapaction, strlen(req->soapaction));
 	r->body = xstrndup(req->body, req->body_len);
 	r->op = req->op != NULL ? xstrndup(req->op, strlen(req->op)) : NULL;
+	r->no_resend = req->no_resend;
 
 	if (f->clock != NULL)
 		f->clock->now += f->latency_ms;
@@ -72,6 +73,7 @@ fake_post(struct http_transport *pub, const struct http_request *req,
 	}
 	rp = &f->replies[f->next++];
 	resp->status = rp->status;
+	resp->resent = rp->resent;
 	resp->retry_after = rp->retry_after_set ? rp->retry_after : -1;
 	len = rp->body != NULL ? rp->body_len : 0;
 	limit = rp->fail != ERR_NONE ? (rp->fail_after < len ?

@@ -32,6 +32,8 @@ struct fake_reply {
 	enum err_kind	 fail;		/* ERR_NONE: a complete response */
 	int		 not_applied;
 	size_t		 fail_after;	/* body bytes delivered before fail */
+	unsigned	 resent;	/* as resp->resent: the transport sent
+					   the request this many times more */
 };
 
 struct fake_request {
@@ -39,6 +41,7 @@ struct fake_request {
 	char		*soapaction;
 	char		*body;
 	char		*op;
+	int		 no_resend;
 };
 
 struct fake_http {

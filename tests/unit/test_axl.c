@@ -924,6 +924,50 @@ test_can_write(void **state)
 
 /* --- retries ------------------------------------------------------------- */
 
+/*
+ * Requests the transport sent twice (libcurl's retry on a dead kept-alive
+ * connection, a re-authentication) reached the cluster: they are calls in
+ * the run summary, or it disagrees with the cluster's own counters.  Reads
+ * may be resent; writes are marked so the transport never resends them.
+ */
+static void
+test_resent_requests_counted(void **state)
+{
+	struct axl_capf capf = { "Install/Upgrade", NULL, NULL, NULL, NULL,
+	    NULL, NULL };
+	struct fake_reply r;
+	struct env e;
+	struct lsc_err err;
+	char	*body;
+
+	(void)state;
+	env_open(&e, "14.0", 10);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	body = reply("listPhone", "14.0", "<return/>");
+	r.body = body;
+	r.resent = 1;
+	fake_http_push(e.f, &r);
+	free(body);
+	assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e, &err),
+	    0);
+	assert_int_equal(e.stats.calls[AXL_OP_LISTPHONE], 2);
+	assert_int_equal(e.stats.retries, 1);
+	assert_false(e.f->reqs[0].no_resend);
+
+	push_reply(&e, "updatePhone", "14.0", "<return>{X}</return>");
+	assert_int_equal(axl_update_capf(e.c, "SEP001122334455", &capf, &err),
+	    0);
+	assert_true(e.f->reqs[1].no_resend);
+	push_reply(&e, "applyPhone", "14.0", "<return>{X}</return>");
+	assert_int_equal(axl_notify_phone(e.c, "SEP001122334455",
+	    AXL_NOTIFY_APPLY, &err), 0);
+	assert_true(e.f->reqs[2].no_resend);
+	assert_int_equal(e.stats.calls[AXL_OP_UPDATEPHONE], 1);
+	assert_int_equal(e.stats.retries, 1);
+	env_close(&e);
+}
+
 static void
 test_write_503_bounded_attempts(void **state)
 {
@@ -1199,6 +1243,7 @@ main(void)
 		cmocka_unit_test(test_update_wrong_element_and_notfound),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_can_write),
+		cmocka_unit_test(test_resent_requests_counted),
 		cmocka_unit_test(test_write_503_bounded_attempts),
 		cmocka_unit_test(test_backoff_budget),
 		cmocka_unit_test(test_retry_after_honoured),

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,8 @@
 /* --- a scripted TLS server --------------------------------------------- */
 
 struct step {
-	int		 status;
+	int		 status;	/* 0: read the request, then reset the
+					   connection without a reply */
 	const char	*headers;	/* extra, each ending in \r\n */
 	const char	*body;
 };
@@ -116,6 +118,9 @@ setup_all(void **state)
 	struct lsc_err err;
 
 	(void)state;
+	/* The scripted server writes to plain sockets a client may have
+	 * closed: EPIPE, not a signal that ends the test program. */
+	signal(SIGPIPE, SIG_IGN);
 	if (http_global_init(&err) == -1)
 		return -1;
 	srv_key = EVP_EC_gen("P-256");
@@ -208,6 +213,16 @@ serve(void *arg)
 		    NULL) {
 			s->reqs[s->nreqs++] = req;
 			st = &s->steps[step++];
+			if (st->status == 0) {
+				struct linger lg = { 1, 0 };
+
+				/* An abortive close: RST, no reply at all. */
+				setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
+				    sizeof(lg));
+				SSL_free(ssl);
+				ssl = NULL;
+				break;
+			}
 			buf_reset(&out);
 			buf_printf(&out, "HTTP/1.1 %d Whatever\r\n"
 			    "Content-Type: text/xml;charset=UTF-8\r\n"
@@ -220,8 +235,10 @@ serve(void *arg)
 			if (s->close_each)
 				break;
 		}
-		SSL_shutdown(ssl);
-		SSL_free(ssl);
+		if (ssl != NULL) {
+			SSL_shutdown(ssl);
+			SSL_free(ssl);
+		}
 		close(fd);
 	}
 	buf_free(&out, 0);
@@ -328,11 +345,34 @@ post_to(struct http_transport *t, const char *host, int port, struct sink *k,
 	char	 url[128];
 
 	snprintf(url, sizeof(url), "https://%s:%d/axl/", host, port);
+	memset(&req, 0, sizeof(req));
 	req.url = url;
 	req.soapaction = "CUCM:DB ver=14.0 listPhone";
 	req.body = "<soapenv:Envelope/>";
 	req.body_len = strlen(req.body);
 	req.op = "listPhone";
+	buf_reset(&k->got);
+	k->calls = 0;
+	err_clear(err);
+	return t->post(t, &req, sink_fn, k, resp, err);
+}
+
+/* A write: the transport must never send it twice. */
+static int
+post_write(struct http_transport *t, int port, struct sink *k,
+    struct http_response *resp, struct lsc_err *err)
+{
+	struct http_request req;
+	char	 url[128];
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/axl/", port);
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.soapaction = "CUCM:DB ver=14.0 updatePhone";
+	req.body = "<soapenv:Envelope>write</soapenv:Envelope>";
+	req.body_len = strlen(req.body);
+	req.op = "updatePhone";
+	req.no_resend = 1;
 	buf_reset(&k->got);
 	k->calls = 0;
 	err_clear(err);
@@ -446,6 +486,65 @@ test_session_per_host(void **state)
 	assert_null(strstr(s.reqs[1], "Cookie:"));
 	assert_null(strstr(s.reqs[2], "Authorization:"));
 	assert_non_null(strstr(s.reqs[2], "Cookie: JSESSIONIDSSO=ONE"));
+	server_free(&s);
+	buf_free(&k.got, 0);
+}
+
+/*
+ * A kept-alive connection reset after the request left, before any reply:
+ * libcurl sends the request again on a fresh connection.  For a read that
+ * is fine and counted (each one reached the server); a write is not sent
+ * again, and its outcome is reported as unknown.
+ */
+static void
+test_dead_connection_resend(void **state)
+{
+	struct server s;
+	struct sink k;
+	struct http_transport *t;
+	struct http_response resp;
+	struct lsc_err err;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	memset(&k, 0, sizeof(k));
+	add_step(&s, 200, NULL, "<a/>");
+	add_step(&s, 0, NULL, NULL);		/* the read: reset */
+	add_step(&s, 200, NULL, "<b/>");	/* ... answered when resent */
+	add_step(&s, 0, NULL, NULL);		/* the write: reset */
+	add_step(&s, 200, NULL, "<c/>");	/* the next write */
+	server_start(&s, 0);
+	t = client(ca_pem, 0, NULL, NULL);
+
+	assert_int_equal(post(t, s.port, &k, &resp, &err), 0);
+	assert_int_equal(resp.resent, 0);
+
+	assert_int_equal(post(t, s.port, &k, &resp, &err), 0);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(k.got.data, "<b/>");
+	assert_int_equal(resp.resent, 1);
+
+	assert_int_equal(post_write(t, s.port, &k, &resp, &err), -1);
+	assert_int_equal(err.kind, ERR_NETWORK);
+	assert_false(err.not_applied);
+	assert_string_equal(err.msg, "updatePhone: 127.0.0.1: connection lost "
+	    "before any reply; not resent, outcome unknown");
+	assert_int_equal(resp.resent, 0);
+	assert_int_equal(k.calls, 0);
+
+	/* Writes go on over a new connection. */
+	assert_int_equal(post_write(t, s.port, &k, &resp, &err), 0);
+	assert_string_equal(k.got.data, "<c/>");
+	assert_int_equal(resp.resent, 0);
+	http_free(t);
+	server_stop(&s);
+
+	/* The write reached the server once; the read twice. */
+	assert_int_equal(s.nreqs, 5);
+	assert_non_null(strstr(s.reqs[1], "listPhone"));
+	assert_non_null(strstr(s.reqs[2], "listPhone"));
+	assert_non_null(strstr(s.reqs[3], "\r\n\r\n<soapenv:Envelope>write"));
+	assert_non_null(strstr(s.reqs[4], "\r\n\r\n<soapenv:Envelope>write"));
 	server_free(&s);
 	buf_free(&k.got, 0);
 }
@@ -625,6 +724,7 @@ test_refuses_non_https(void **state)
 	(void)state;
 	memset(&k, 0, sizeof(k));
 	t = client(NULL, 0, NULL, NULL);
+	memset(&req, 0, sizeof(req));
 	req.soapaction = "CUCM:DB ver=14.0 listPhone";
 	req.body = "<x/>";
 	req.body_len = 4;
@@ -718,6 +818,7 @@ main(void)
 		cmocka_unit_test(test_session_and_reauth),
 		cmocka_unit_test(test_session_per_host),
 		cmocka_unit_test(test_statuses),
+		cmocka_unit_test(test_dead_connection_resend),
 		cmocka_unit_test(test_response_cap),
 		cmocka_unit_test(test_trace_has_bodies_only),
 		cmocka_unit_test(test_tls_failures),

@@ -114,6 +114,32 @@ test_request_exact(void **state)
 	env_close(&e);
 }
 
+/* A request the transport sent again reached RisPort70: it is a call. */
+static void
+test_resent_counted(void **state)
+{
+	static const char *const names[] = { "SEP001122334455" };
+	struct fake_reply r;
+	struct env e;
+	struct lsc_err err;
+	char	*body;
+
+	(void)state;
+	env_open(&e, 0, 0);
+	body = fixture_load("ris/selectCmDevice-none.xml", NULL);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = body;
+	r.resent = 1;
+	fake_http_push(e.f, &r);
+	free(body);
+	assert_int_equal(ris_select(e.c, names, 1, on_device, &e, &err), 0);
+	assert_false(e.f->reqs[0].no_resend);
+	assert_int_equal(e.stats.calls[AXL_OP_SELECTCMDEVICE], 2);
+	assert_int_equal(e.stats.retries, 1);
+	env_close(&e);
+}
+
 static void
 test_chunks_of_max_names(void **state)
 {
@@ -360,6 +386,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_exact),
+		cmocka_unit_test(test_resent_counted),
 		cmocka_unit_test(test_chunks_of_max_names),
 		cmocka_unit_test(test_pacing),
 		cmocka_unit_test(test_rate_fault_retried),
