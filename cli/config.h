@@ -63,6 +63,7 @@ struct cluster_conf {
 	char		*password_command;
 	char		*password;	/* inline; wiped at config_free */
 	double		 ris_rate;	/* RisPort70 requests per minute (12) */
+	int64_t		 ris_retry_wait;/* seconds after a rate-limit fault */
 	int64_t		 connect_timeout;/* seconds (10) */
 	int64_t		 timeout;	/* seconds per request (120) */
 	unsigned	 page_size;	/* rows per AXL page (1000) */

@@ -117,6 +117,8 @@ static const struct config_keydef cluster_keys[] = {
 	  .form = "the password, in double quotes if it holds ';' or '#'" },
 	{ .name = "ris_rate", .type = V_MILLI, .off = C(ris_rate), .min = 100,
 	  .max = 60000 },
+	{ .name = "ris_retry_wait", .type = V_DURATION,
+	  .off = C(ris_retry_wait), .min = 1, .max = 10 * MINUTE },
 	{ .name = "connect_timeout", .type = V_DURATION,
 	  .off = C(connect_timeout), .min = 1, .max = 10 * MINUTE },
 	{ .name = "timeout", .type = V_DURATION, .off = C(timeout), .min = 1,

@@ -38,6 +38,7 @@ cluster_defaults(struct cluster_conf *cl)
 	cl->ris_port = 8443;
 	cl->secret = SECRET_NONE;
 	cl->ris_rate = 12.0;
+	cl->ris_retry_wait = 30;
 	cl->connect_timeout = 10;
 	cl->timeout = 120;
 	cl->page_size = 1000;

@@ -57,6 +57,8 @@ conn_open(struct conn *c, const struct cluster_conf *cc,
 	ao.retry.base_ms = 2000;
 	ao.retry.cap_ms = 30000;
 	ao.retry.budget_ms = cc->retry_budget * 1000;
+	if (cc->retry_budget == 0)
+		ao.retry.attempts = 1;	/* no time to wait: no retry */
 	ao.clock = clock;
 	ao.stats = stats;
 	if ((c->axl = axl_new(c->http, &ao, e)) == NULL)
@@ -67,7 +69,7 @@ conn_open(struct conn *c, const struct cluster_conf *cc,
 	ro.rate_per_minute = cc->ris_rate;
 	ro.max_names = 1000;
 	ro.attempts = 4;
-	ro.rate_wait_ms = 30000;
+	ro.rate_wait_ms = cc->ris_retry_wait * 1000;
 	ro.clock = clock;
 	ro.stats = stats;
 	if ((c->ris = ris_new(c->http, &ro, e)) == NULL)

@@ -96,10 +96,10 @@ on_phone(void *arg, const struct engine_phone_event *ev)
 	int changed = ev->old_state != ev->new_state;
 
 	if (ev->error != NULL) {
+		/* the message names the phone and the operation */
 		o->write_errors++;
 		run_out_progress_end(o);
-		log_warn("%s: %s", ev->name, ev->error);
-		return;
+		log_warn("%s", ev->error);
 	}
 	o->seen++;
 	o->state[ev->new_state]++;

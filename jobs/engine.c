@@ -175,12 +175,24 @@ list_pools(struct crun *r, struct lsc_err *e)
 			store_rollback(s);
 			return err_prefix(e, "device pool \"%s\"", r->pool);
 		}
-		if (store_obs_commit(s, e) == -1 ||
-		    store_run_listed(s, r->cl->name, r->pool, pol->name_like,
-		    e) == -1)
+		if (store_obs_commit(s, e) == -1)
 			return -1;
 	}
 	r->pool = NULL;
+	return 0;
+}
+
+/* Once the whole campaign went through: its pools were listed in full,
+ * so their phones it did not see are candidates for "gone". */
+static int
+record_listed(struct crun *r, struct lsc_err *e)
+{
+	const struct policy *pol = r->pol;
+
+	for (size_t i = 0; i < pol->npools; i++)
+		if (store_run_listed(r->eng->store, r->cl->name, pol->pools[i],
+		    pol->name_like, e) == -1)
+			return -1;
 	return 0;
 }
 
@@ -344,11 +356,21 @@ block_writes(struct crun *r, const struct lsc_err *cause, int fatal)
 	}
 }
 
+/* An AXL message without the phone's name in front (the table has it). */
+static const char *
+unnamed(const char *msg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(msg, name, n) == 0 && strncmp(msg + n, ": ", 2) == 0)
+		return msg + n + 2;
+	return msg;
+}
+
 /* A write that failed before CUCM acted on it: back to due, with why. */
 static void
 write_failed(struct crun *r, const struct store_obs *o, const struct
-    phone_memory *old, const char *what, const struct lsc_err *we,
-    struct phone_memory *m)
+    phone_memory *old, const char *why_not, struct phone_memory *m)
 {
 	char why[120];
 	const char *due;
@@ -362,8 +384,8 @@ write_failed(struct crun *r, const struct store_obs *o, const struct
 	m->phase = OP_NONE;
 	due = policy_due_reason(&o->obs, r->pol, r->eng->now, why,
 	    sizeof(why));
-	snprintf(m->reason, sizeof(m->reason), "%.60s; %s failed: %.100s",
-	    due != NULL ? due : "due", what, we->msg);
+	snprintf(m->reason, sizeof(m->reason), "%.60s; not queued: %.120s",
+	    due != NULL ? due : "due", why_not);
 }
 
 static const char *
@@ -379,9 +401,14 @@ notify_op(enum axl_notify n)
 	}
 }
 
-/* Tells the phone (apply/restart/reset) after its update landed. */
+/*
+ * Tells the phone (apply/restart/reset) after its update landed.  A
+ * failure is recorded in the phone's reason and copied into failure; only
+ * a store failure returns -1.
+ */
 static int
-do_notify(struct crun *r, struct store_phone *p, struct lsc_err *e)
+do_notify(struct crun *r, struct store_phone *p, char *failure, size_t flen,
+    struct lsc_err *e)
 {
 	struct engine *eng = r->eng;
 	struct phone_memory before = p->mem;
@@ -401,13 +428,14 @@ do_notify(struct crun *r, struct store_phone *p, struct lsc_err *e)
 	}
 	/* The operation is set in CUCM; the next run tells the phone. */
 	eng->counts.errors++;
+	snprintf(failure, flen, "%s", we.msg);
 	len = strlen(p->mem.reason);
 	snprintf(p->mem.reason + len, sizeof(p->mem.reason) - len,
-	    "; %s failed, retried next run: %.100s", op, we.msg);
+	    "; phone not told yet (%.100s), retried next run",
+	    unnamed(we.msg, p->name));
 	if (we.kind == ERR_AUTH || we.kind == ERR_NETWORK ||
 	    we.kind == ERR_TLS || we.kind == ERR_THROTTLED)
 		block_writes(r, &we, we.kind != ERR_THROTTLED);
-	tell(r, p, before.state, ACT_NOTIFY, we.msg);
 	return put_now(r, p, &before, audit, we.msg, e);
 }
 
@@ -459,15 +487,23 @@ pace(struct crun *r)
 	eng->last_write_ms = eng->clock->mono_ms(eng->clock);
 }
 
+/*
+ * Queues the operation: the intent is committed before the request
+ * leaves, the outcome after.  old is the memory before this run (a fresh
+ * one for a phone never seen; then prev is NULL).  A failed write is
+ * recorded and copied into failure; only a store failure returns -1.
+ */
 static int
 do_queue(struct crun *r, const struct store_obs *o, const struct phone_memory
-    *old, struct store_phone *p, struct lsc_err *e)
+    *old, const struct phone_memory *prev, struct store_phone *p,
+    char *failure, size_t flen, struct lsc_err *e)
 {
 	struct engine *eng = r->eng;
 	struct axl_capf capf;
 	struct phone_memory sending;
 	struct lsc_err we;
 	char finish[32], rsa[16], ec[16], vals[400];
+	const char *msg;
 	int64_t audit = 0;
 
 	capf_of(r->pol, &o->obs, eng->now, &p->mem, &capf, finish,
@@ -482,12 +518,12 @@ do_queue(struct crun *r, const struct store_obs *o, const struct phone_memory
 	    capf.ec_key_size != NULL ? capf.ec_key_size : "", finish);
 
 	pace(r);
-	/* The intent is on disk before the request leaves. */
 	if (txn_close(r, e) == -1 || txn_open(r, e) == -1)
 		return -1;
 	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
 	    p->name, "updatePhone", vals, &audit, e) == -1 ||
-	    store_phone_put(eng->store, eng->run, eng->now, p, old, e) == -1) {
+	    store_phone_put(eng->store, eng->run, eng->now, p, prev, e) ==
+	    -1) {
 		r->in_txn = 0;
 		store_rollback(eng->store);
 		return -1;
@@ -503,10 +539,12 @@ do_queue(struct crun *r, const struct store_obs *o, const struct phone_memory
 		policy_written(&p->mem, OP_UPDATED, eng->now);
 		if (put_now(r, p, &sending, audit, "ok", e) == -1)
 			return -1;
-		return do_notify(r, p, e);
+		return do_notify(r, p, failure, flen, e);
 	}
 
 	eng->counts.errors++;
+	snprintf(failure, flen, "%s", we.msg);
+	msg = unnamed(we.msg, p->name);
 	switch (we.kind) {
 	case ERR_NOTFOUND:
 		/* deleted between the listing and the write */
@@ -515,7 +553,7 @@ do_queue(struct crun *r, const struct store_obs *o, const struct phone_memory
 		p->mem.state_since = eng->now;
 		p->mem.phase = OP_NONE;
 		snprintf(p->mem.reason, sizeof(p->mem.reason),
-		    "deleted from CUCM during the run");
+		    "deleted from CUCM during the run (%.150s)", msg);
 		break;
 	case ERR_FAULT:
 		/* CUCM refused this phone's operation: a person must look */
@@ -524,23 +562,22 @@ do_queue(struct crun *r, const struct store_obs *o, const struct phone_memory
 		p->mem.state_since = eng->now;
 		p->mem.phase = OP_NONE;
 		snprintf(p->mem.reason, sizeof(p->mem.reason),
-		    "updatePhone refused: %.160s", we.msg);
+		    "CUCM refused the operation: %.160s", msg);
 		break;
 	default:
 		if (we.not_applied || we.kind == ERR_AUTH ||
 		    we.kind == ERR_THROTTLED) {
-			write_failed(r, o, old, "updatePhone", &we, &p->mem);
+			write_failed(r, o, old, msg, &p->mem);
 		} else {
 			/* Maybe applied: keep the intent; the next run reads
 			 * CUCM back and either tells the phone or queues. */
 			snprintf(p->mem.reason, sizeof(p->mem.reason),
 			    "updatePhone outcome unknown (%.120s); verified next "
-			    "run", we.msg);
+			    "run", msg);
 		}
 		block_writes(r, &we, we.kind != ERR_THROTTLED);
 		break;
 	}
-	tell(r, p, old->state, ACT_QUEUE, we.msg);
 	return put_now(r, p, &sending, audit, we.msg, e);
 }
 
@@ -549,14 +586,17 @@ pass_act(void *arg, const struct store_obs *o, struct lsc_err *e)
 {
 	struct crun *r = arg;
 	struct phone_memory old, m;
+	const struct phone_memory *prev;
 	struct policy_ctx c;
 	struct store_phone p;
 	enum action act;
-	int theirs;
+	char failure[LSC_ERR_MSGLEN];
+	int theirs, rc = 0;
 
 	if ((theirs = not_ours(r, o, e)) != 0)
 		return theirs == -1 ? -1 : 0;
 	memory_of(o, &old);
+	prev = o->known ? &old : NULL;
 	ctx_of(r, &c);
 	act = policy_decide(&o->obs, &old, r->pol, &c, o->name, &m);
 	if (act == ACT_NEED_REG) {
@@ -565,34 +605,27 @@ pass_act(void *arg, const struct store_obs *o, struct lsc_err *e)
 		act = ACT_NONE;
 	}
 	phone_of(r, o, &m, &p);
-	count(r, o->known ? old.state : PS__MAX, &m);
+	count(r, prev != NULL ? old.state : PS__MAX, &m);
+	failure[0] = '\0';
 
 	if (r->eng->mode == ENGINE_PLAN) {
-		tell(r, &p, o->known ? old.state : PS__MAX, act, NULL);
 		if (act == ACT_QUEUE)
 			r->queued++;
-		return 0;
-	}
-	switch (act) {
-	case ACT_QUEUE:
-		if (do_queue(r, o, o->known ? &old : NULL, &p, e) == -1)
-			return -1;
-		if (p.mem.state == PS_PENDING || p.mem.state == PS_QUEUED)
-			tell(r, &p, o->known ? old.state : PS__MAX, act,
-			    NULL);
-		return 0;
-	case ACT_NOTIFY:
-		if (txn_close(r, e) == -1 ||
-		    put_now(r, &p, o->known ? &old : NULL, 0, NULL, e) == -1)
-			return -1;
-		if (do_notify(r, &p, e) == -1)
-			return -1;
-		tell(r, &p, old.state, act, NULL);
-		return 0;
-	default:
-		tell(r, &p, o->known ? old.state : PS__MAX, act, NULL);
-		return put(r, &p, o->known ? &old : NULL, e);
-	}
+	} else if (act == ACT_QUEUE)
+		rc = do_queue(r, o, &old, prev, &p, failure, sizeof(failure),
+		    e);
+	else if (act == ACT_NOTIFY)
+		rc = txn_close(r, e) == -1 || put_now(r, &p, prev, 0, NULL,
+		    e) == -1 ? -1 : do_notify(r, &p, failure, sizeof(failure),
+		    e);
+	else
+		rc = put(r, &p, prev, e);
+	if (rc == -1)
+		return -1;
+	/* one event per phone, with the write's failure if there was one */
+	tell(r, &p, prev != NULL ? old.state : PS__MAX, act,
+	    failure[0] != '\0' ? failure : NULL);
+	return 0;
 }
 
 int
@@ -615,12 +648,11 @@ engine_campaign(struct engine *eng, const struct policy *pol,
 		goto out;
 	progress(&r, NULL, "queueing");
 	if (store_each_obs(eng->store, cl->name, pol->name, pass_act, &r,
-	    e) == -1 || txn_close(&r, e) == -1)
+	    e) == -1 || txn_close(&r, e) == -1 || record_listed(&r, e) == -1)
 		goto out;
 	progress(&r, NULL, "done");
 	if (r.fatal) {
 		*e = r.fatal_err;
-		err_prefix(e, "campaign %s", pol->name);
 		goto out;
 	}
 	ret = 0;

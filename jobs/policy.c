@@ -453,6 +453,19 @@ verify_op(const struct observation *o, const struct policy *p,
 
 	*act = ACT_NONE;
 
+	/*
+	 * An update never confirmed, and CUCM holds no operation: it never
+	 * landed, and the status CUCM shows is the one from before (an old
+	 * success or failure, not ours).  Unless the LSC was renewed anyway.
+	 */
+	if (m->phase == OP_SENDING && !is_pending_op(o) &&
+	    !(strcmp(status, "Upgrade Success") == 0 &&
+	    o->lsc_valid_until > m->prev_valid_until)) {
+		clear_op(m);
+		set_state(m, PS_DUE, c->now);
+		return 0;
+	}
+
 	if (strcmp(status, "Upgrade Success") == 0 &&
 	    o->lsc_valid_until > m->prev_valid_until) {
 		clear_op(m);

@@ -1,0 +1,791 @@
+"""The cluster misbehaving, and what it costs to ask it (issue: hardening
+and economy, integration half).
+
+Every fault the simulator can inject is driven through the real binary
+(`run`, `plan`, `check`) with TLS verification on.  What is checked is what
+a person sees: the exit status, the one-line message, the store, and the
+simulator's own ground truth (writes applied, requests counted).  No test
+sleeps to synchronise: the simulator's counters and rules say what
+happened.
+
+KnownBugs' tests (test_bug_*) fail until a bug outside axl/ (jobs/, cli/)
+is fixed; each docstring says where, what happens and what should.
+"""
+
+import math
+import os
+import re
+import unittest
+
+from lsctest import (DAY, EXIT_ATTENTION, EXIT_DONE, EXIT_FAILED,
+                     EXIT_NOTHING, EXIT_UNREACHABLE, Env, SimTestCase,
+                     sim_pools, updates_by_phone)
+
+START = 1798761600          # 2027-01-01 00:00 UTC: a deterministic population
+CLOSED_WINDOW = "12:00-12:01"   # never open at START (runs use TZ=UTC)
+RENEW_BEFORE = 30 * DAY
+
+# The operations lscrenew may send at all: no per-phone read (getPhone,
+# listRegistrationDynamic, ...) anywhere.
+ALLOWED_OPS = {"getCCMVersion", "listPhone", "executeSQLQuery", "updatePhone",
+               "applyPhone", "restartPhone", "resetPhone", "selectCmDevice"}
+
+
+class FaultEnv(Env):
+    """Env with the cluster keys of a test (page size, retry budget ...)."""
+
+    CLUSTER = {"ris_rate": "60", "retry_budget": "10s", "page_size": "50"}
+
+    def __init__(self, sim, cluster=None, **kw):
+        self.cluster = dict(self.CLUSTER, **(cluster or {}))
+        self.username = sim.info["username"]
+        super().__init__(sim, **kw)
+
+    def write_config(self, campaigns, cluster_extra="", global_extra=""):
+        self.campaigns = campaigns
+        info = self.sim.info
+        lines = ["[global]", f"state_dir = {self.state}", global_extra, "",
+                 "[cluster sim]", f"host = {info['host']}",
+                 f"port = {info['port']}", f"ca_file = {info['ca_file']}",
+                 f"username = {self.username}",
+                 f"password_file = {self.pwfile}"]
+        lines += [f"{k} = {v}" for k, v in self.cluster.items()]
+        lines.append(cluster_extra)
+        for name, keys in campaigns.items():
+            lines += ["", f"[campaign {name}]", "cluster = sim"]
+            keys = dict(keys)
+            keys.setdefault("max_per_minute", "0")
+            lines += [f"{k} = {v}" for k, v in keys.items()]
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(self.config, 0o600)
+
+    def set_cluster(self, **keys):
+        self.cluster.update({k: str(v) for k, v in keys.items()})
+        self.write_config(self.campaigns)
+
+    def set_account(self, username, password):
+        self.username = username
+        with open(self.pwfile, "w") as f:
+            f.write(password + "\n")
+        self.write_config(self.campaigns)
+
+    def set_campaign(self, **keys):
+        for c in self.campaigns.values():
+            c.update(keys)
+            for k in [k for k, v in c.items() if v is None]:
+                del c[k]
+        self.write_config(self.campaigns)
+
+    def rows(self):
+        """Every stored phone row, as a person's report would read it."""
+        with self.db() as c:
+            cur = c.execute("SELECT * FROM phone ORDER BY cluster, name")
+            cols = [d[0] for d in cur.description]
+            return {r[cols.index("name")]: dict(zip(cols, r)) for r in cur}
+
+    def reason(self, name):
+        with self.db() as c:
+            return c.execute("SELECT reason FROM phone WHERE name = ?",
+                             (name,)).fetchone()[0]
+
+
+# --- what the binary said ---------------------------------------------------
+
+def summary_calls(result):
+    """The -v summary: {"listPhone": 3, ..., "retries": n, "bytes_in": n,
+    "busy_ms": n, "waited_ms": n}."""
+    lines = [l for l in result.err.splitlines() if " calls: " in l
+             or l.startswith("calls: ")]
+    assert len(lines) == 1, f"no single calls line in\n{result.err}"
+    return {k: int(v) for k, v in
+            re.findall(r"(\w+)=(\d+)", lines[0].split("calls:", 1)[1])}
+
+
+def ops_only(calls):
+    return {k: v for k, v in calls.items()
+            if k not in ("retries", "bytes_in", "busy_ms", "waited_ms")
+            and v}
+
+
+def error_lines(result):
+    """The lines a person reads about a failure (stderr errors/warnings and
+    stdout's "run failed" / check's FAIL lines)."""
+    out = [l for l in result.err.splitlines()
+           if ": error: " in l or ": warning: " in l]
+    out += [l for l in result.out.splitlines()
+            if l.startswith("run failed:") or l.startswith("FAIL")]
+    return out
+
+
+def exchanges(result):
+    """(request, response) bodies from the -vvv trace, in order."""
+    out = []
+    for line in result.err.splitlines():
+        m = re.match(r"^(?:\S+: )?(request|response): (.*)$", line)
+        if not m:
+            continue
+        if m.group(1) == "request":
+            out.append([m.group(2), ""])
+        elif out:
+            out[-1][1] += m.group(2)
+    return out
+
+
+def page_of(request):
+    """(op, skip, first) of a paged read, or None."""
+    m = re.search(r"<ns:listPhone\b.*<skip>(\d+)</skip><first>(\d+)</first>",
+                  request)
+    if m:
+        return ("listPhone", int(m.group(1)), int(m.group(2)))
+    m = re.search(r"<ns:executeSQLQuery\b.*SELECT SKIP (\d+) FIRST (\d+) "
+                  r"d\.name", request)
+    if m:
+        return ("executeSQLQuery", int(m.group(1)), int(m.group(2)))
+    return None
+
+
+def suggestion(response):
+    m = re.search(r"Suggestive Row Fetch: less than (\d+)", response)
+    return int(m.group(1)) if m else None
+
+
+# --- what the simulator knows ------------------------------------------------
+
+def sim_calls(sim):
+    c = sim.counts()
+    out = {k: v for k, v in c["axl"].items() if v}
+    out.update({k: v for k, v in c["ris"].items() if v})
+    return out
+
+
+def pool_sizes(sim):
+    sizes = {}
+    for d in sim.devices():
+        sizes[d["pool"]] = sizes.get(d["pool"], 0) + 1
+    return sizes
+
+
+def live_pending(d, now):
+    return (d["certificate_operation"] == "Install/Upgrade"
+            and d["certificate_status"] == "Operation Pending"
+            and (d["deadline"] or 0) > now)
+
+
+def due(sim, now):
+    """Phones a 30-day campaign acts on: an LSC that expires within the
+    window (or has expired), and no live operation someone else queued."""
+    return {d["name"]: d for d in sim.devices()
+            if d["lscvaliduntil"] and d["lscvaliduntil"] - now <= RENEW_BEFORE
+            and not live_pending(d, now)}
+
+
+def due_online(sim, now):
+    return {n for n, d in due(sim, now).items() if d["registered"]}
+
+
+def ris_candidates(sim, now):
+    """Phones whose registration matters: due ones and pending ones."""
+    return set(due(sim, now)) | {d["name"] for d in sim.devices()
+                                 if live_pending(d, now)}
+
+
+def pages(n, page):
+    """listPhone (or SQL) calls for a pool of n: a page shorter than asked
+    ends the read, so a full last page costs one more (empty) call."""
+    return n // page + 1
+
+
+class FaultCase(SimTestCase):
+    """Helpers: an environment, fault rules, and what to check."""
+    sim_options = {"phones": 200, "pools": 3, "seed": 1, "start": START}
+
+    def env(self, know=False, **kw):
+        """A state directory and configuration.  know=True: a first night
+        ran with the maintenance window closed, so the store knows every
+        phone and the due ones wait as "due" (most fault tests start from
+        there; test_first_run_write_failure does not)."""
+        pools = sim_pools(self.sim)
+        kw.setdefault("campaigns",
+                      {"nightly": {"device_pools": ", ".join(pools)}})
+        env = FaultEnv(self.sim, **kw)
+        self.addCleanup(env.close)
+        env.pools = pools
+        # before any write: a phone queued is pending, no longer due
+        self.now = self.sim.now()
+        self.online = due_online(self.sim, self.now)
+        self.candidates = ris_candidates(self.sim, self.now)
+        if know:
+            env.set_campaign(window=CLOSED_WINDOW)
+            r = env.run("run")
+            self.assertIn(r.rc, (EXIT_NOTHING, EXIT_DONE, EXIT_ATTENTION), r)
+            self.assertEqual(self.sim.writes(), {}, "window closed: no write")
+            env.set_campaign(window=None)
+            self.sim.reset_counts()
+        return env
+
+    def faults(self, *rules):
+        self.sim.faults(list(rules))
+
+    def assertCountsAgree(self, result):
+        """The -v summary's calls are the simulator's requests, op by op."""
+        mine = ops_only(summary_calls(result))
+        theirs = sim_calls(self.sim)
+        self.assertEqual(mine, theirs, result)
+        self.assertLessEqual(set(theirs), ALLOWED_OPS)
+        return mine
+
+    def assertOneLineError(self, result, *words):
+        lines = error_lines(result)
+        self.assertTrue(lines, result)
+        hits = [l for l in lines if all(w in l for w in words)]
+        self.assertTrue(hits, f"no error line with {words}:\n{result!r}")
+        for l in lines:
+            self.assertNotIn("<", l, "markup in a message")
+            self.assertNotIn("doctype", l.lower())
+            self.assertNotIn("java.lang", l)
+        return hits[0]
+
+    def assertRunSucceeded(self, result):
+        self.assertIn(result.rc, (EXIT_DONE, EXIT_ATTENTION), result)
+        self.assertNotIn("run failed", result.out, result)
+
+    def assertStoreComplete(self, env):
+        self.assertEqual(set(env.states()),
+                         {d["name"] for d in self.sim.devices()})
+
+    def assertNoWrites(self):
+        self.assertEqual(self.sim.writes(), {})
+
+    def assertQueuedOnce(self, names):
+        """Ground truth: each of names got exactly one updatePhone and one
+        applyPhone, nobody else got anything."""
+        self.assertEqual(updates_by_phone(self.sim), {n: 1 for n in names})
+        for name, writes in self.sim.writes().items():
+            self.assertEqual([w["op"] for w in writes],
+                             ["updatePhone", "applyPhone"], name)
+
+    def readonly(self, env):
+        env.set_account(self.sim.info["readonly_username"],
+                        self.sim.info["readonly_password"])
+
+    def expected_pages(self, page=50):
+        return sum(pages(n, page) for n in pool_sizes(self.sim).values())
+
+
+class ClusterFaults(FaultCase):
+
+    # --- TLS, credentials, rights --------------------------------------------
+
+    def test_wrong_ca(self):
+        env = self.env()
+        r = env.run("run")
+        self.assertRunSucceeded(r)
+        before, writes = env.rows(), self.sim.writes()
+        self.sim.reset_counts()
+        self.faults({"action": "wrong_ca", "count": -1})
+        self.sim.advance(DAY)
+
+        r = env.run("check")
+        self.assertEqual(r.rc, EXIT_UNREACHABLE, r)
+        line = self.assertOneLineError(r, "TLS", "127.0.0.1")
+        self.assertIn("certificate verify failed", line)
+        self.assertEqual(len(error_lines(r)), 1, r)
+
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_UNREACHABLE, r)
+        self.assertOneLineError(r, "TLS", "127.0.0.1")
+        self.assertEqual(self.sim.writes(), writes, "nothing written")
+        self.assertEqual(sim_calls(self.sim), {}, "no request got through")
+        self.assertEqual(env.rows(), before, "the store's records intact")
+
+    def test_wrong_password(self):
+        env = self.env()
+        real = self.sim.info["password"]
+        wrong = "Wr0ng&Secret-pw 42"
+        env.set_account(self.sim.info["username"], wrong)
+        for cmd in (("check",), ("run", "-v"), ("plan", "-v")):
+            r = env.run(*cmd)
+            self.assertEqual(r.rc, EXIT_FAILED, r)
+            line = self.assertOneLineError(r, "HTTP 401")
+            self.assertIn("check username/password", line)
+            self.assertIn("Standard AXL API Access role", line)
+            for secret in (wrong, real, "Wr0ng"):
+                self.assertNotIn(secret, r.out + r.err, cmd)
+        self.assertNoWrites()
+
+    def test_read_only_account_check(self):
+        env = self.env()
+        self.readonly(env)
+        r = env.run("check")
+        self.assertNotEqual(r.rc, EXIT_NOTHING, r)
+        line = self.assertOneLineError(r, "read-only")
+        self.assertIn("Standard AXL API Access role", line)
+        self.assertIn("RisPort70 answers", r.out, "reads still work")
+        self.assertNoWrites()
+
+    def test_read_only_account_run(self):
+        env = self.env(know=True)
+        online = self.online
+        self.assertGreater(len(online), 5)
+        self.readonly(env)
+        r = env.run("run", "-v")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "updatePhone", "HTTP 401")
+        self.assertNoWrites()
+        # one refused write is enough to know: no hammering (the 401 to
+        # the session cookie alone is tried once more with credentials,
+        # as an expired session would be)
+        self.assertLessEqual(sim_calls(self.sim).get("updatePhone"), 2)
+        self.assertCountsAgree(r)
+        # nothing lost: every due phone still due, the first with why
+        states = env.states()
+        self.assertEqual({n for n in online if states[n] != "due"}, set())
+        first = sorted(online)[0]
+        self.assertIn("not queued: updatePhone: HTTP 401", env.reason(first))
+        self.assertStoreComplete(env)
+
+        # the right account: each of them queued exactly once
+        env.set_account(self.sim.info["username"], self.sim.info["password"])
+        r = env.run("run")
+        self.assertRunSucceeded(r)
+        self.assertQueuedOnce(online)
+
+    # --- write throttling ------------------------------------------------------
+
+    def test_503_on_update_persists(self):
+        env = self.env(know=True, cluster={"retry_budget": "3s"})
+        online = self.online
+        first = sorted(online)[0]
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "http503", "count": -1})
+        r = env.run("run", "-v")
+        self.assertIn(r.rc, (EXIT_ATTENTION, EXIT_FAILED), r)
+        self.assertOneLineError(r, first, "updatePhone",
+                                "HTTP 503 (AXL write throttled)")
+        calls = summary_calls(r)
+        self.assertCountsAgree(r)
+        # retried with backoff, within the budget, then given up
+        self.assertGreater(calls["updatePhone"], 1)
+        self.assertEqual(calls["retries"], calls["updatePhone"] - 1)
+        self.assertLessEqual(calls["waited_ms"], 3000)
+        self.assertEqual(self.sim.counts()["http_status"].get("503"),
+                         calls["updatePhone"])
+        self.assertNoWrites()
+        # the phone stays due with the reason; the others wait, not lost
+        self.assertEqual(env.states()[first], "due")
+        self.assertRegex(env.reason(first), r"not queued: updatePhone: "
+                         r"HTTP 503 \(AXL write throttled\)")
+        self.assertEqual({n for n in online if env.states()[n] != "due"},
+                         set())
+
+        # the throttle lifts: every due phone queued on the next run, once
+        self.sim.clear_faults()
+        r = env.run("run")
+        self.assertRunSucceeded(r)
+        self.assertQueuedOnce(online)
+        self.assertEqual(env.states()[first], "pending")
+
+    def test_503_with_retry_after_recovers(self):
+        env = self.env(know=True)
+        online = self.online
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "http503", "count": 2, "retry_after": 1})
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        calls = self.assertCountsAgree(r)
+        self.assertEqual(calls["updatePhone"], len(online) + 2)
+        self.assertGreaterEqual(summary_calls(r)["retries"], 2)
+        # Retry-After: 1 honoured: at least a second before each retry
+        self.assertGreaterEqual(summary_calls(r)["waited_ms"], 2000)
+        self.assertQueuedOnce(online)
+        self.assertEqual(env.phones_in("due"), set())
+
+    # --- read faults that are retried ----------------------------------------
+
+    def test_max_memory_on_reads(self):
+        env = self.env(know=True)
+        self.faults({"endpoint": "axl", "op": "listPhone",
+                     "action": "max_memory", "nth": 2},
+                    {"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "max_memory", "nth": 3})
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        calls = self.assertCountsAgree(r)
+        self.assertEqual(calls["listPhone"], self.expected_pages() + 1)
+        self.assertEqual(calls["executeSQLQuery"], self.expected_pages() + 1)
+        self.assertGreaterEqual(summary_calls(r)["retries"], 2)
+        self.assertStoreComplete(env)
+        self.assertQueuedOnce(self.online)
+
+    def check_repaged(self, ex, op, at, suggest):
+        """The read of op faulted at its at-th request (0-based) is asked
+        again at the same skip below the suggestion, and goes on with that
+        page to its end without a gap.  Returns the new page size."""
+        reads = [p for p in (page_of(q) for q, _ in ex) if p and p[0] == op]
+        _, skip, first = reads[at]
+        _, skip2, page = reads[at + 1]
+        self.assertEqual(skip2, skip)
+        self.assertLess(page, suggest)
+        for (_, s, f), (_, s2, f2) in zip(reads[at + 1:], reads[at + 2:]):
+            if s2 == 0:
+                break           # the next pool
+            self.assertEqual((s2, f2), (s + f, page), "pages contiguous")
+        return page
+
+    def test_too_large_injected(self):
+        env = self.env(know=True)
+        sizes = pool_sizes(self.sim)
+        p1, p2 = env.pools[0], env.pools[1]
+        # listPhone: the first page of the first pool; executeSQLQuery: the
+        # first page of the second pool
+        sql_at = pages(sizes[p1], 50)
+        self.faults({"endpoint": "axl", "op": "listPhone",
+                     "action": "too_large", "rows": [sizes[p1], 30]},
+                    {"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "too_large", "nth": sql_at + 1,
+                     "rows": [sizes[p2], 21]})
+        r = env.run("run", "-vvv")
+        self.assertRunSucceeded(r)
+        ex = exchanges(r)
+        lp = self.check_repaged(ex, "listPhone", 0, 30)
+        sq = self.check_repaged(ex, "executeSQLQuery", sql_at, 21)
+        calls = self.assertCountsAgree(r)
+        rest = self.expected_pages()
+        self.assertEqual(calls["listPhone"],
+                         rest - pages(sizes[p1], 50) + 1 + pages(sizes[p1],
+                                                                 lp))
+        self.assertEqual(calls["executeSQLQuery"],
+                         rest - pages(sizes[p2], 50) + 1 + pages(sizes[p2],
+                                                                 sq))
+        self.assertStoreComplete(env)
+        self.assertQueuedOnce(self.online)
+
+    def test_too_large_real_limit(self):
+        """The simulator's own "Query request too large" once a reply is
+        over max_response_bytes: every read re-pages below the suggestion
+        it is given, and the run completes."""
+        env = self.env(know=True)
+        self.sim.config(max_response_bytes=12000)
+        r = env.run("run", "-vvv")
+        self.assertRunSucceeded(r)
+        ex = exchanges(r)
+        faults = 0
+        for (q, a), (q2, _) in zip(ex, ex[1:]):
+            s = suggestion(a)
+            if s is None:
+                continue
+            faults += 1
+            op, skip, _ = page_of(q)
+            op2, skip2, first2 = page_of(q2)
+            self.assertEqual((op2, skip2), (op, skip))
+            self.assertLess(first2, s)
+        self.assertGreaterEqual(faults, len(env.pools), "the limit fired")
+        self.assertEqual(sum(1 for q, _ in ex if page_of(q)),
+                         sim_calls(self.sim)["listPhone"] +
+                         sim_calls(self.sim)["executeSQLQuery"])
+        self.assertCountsAgree(r)
+        self.assertStoreComplete(env)
+        self.assertQueuedOnce(self.online)
+
+    def test_drop_mid_response_on_listphone(self):
+        env = self.env(know=True)
+        self.faults({"endpoint": "axl", "op": "listPhone",
+                     "action": "drop_mid_response", "nth": 2})
+        r = env.run("run", "-vvv")
+        self.assertRunSucceeded(r)
+        ex = exchanges(r)
+        reads = [p for p in (page_of(q) for q, _ in ex)
+                 if p and p[0] == "listPhone"]
+        self.assertEqual(reads[1], ("listPhone", 50, 50))
+        self.assertEqual(reads[2][:2], ("listPhone", 50))
+        self.assertLess(reads[2][2], 50, "page shrunk")
+        self.assertCountsAgree(r)
+        self.assertStoreComplete(env)
+        self.assertQueuedOnce(self.online)
+
+    def test_reset_on_reads(self):
+        env = self.env(know=True)
+        # twice in a row on listPhone (a fresh connection is reset too),
+        # once on executeSQLQuery
+        self.faults({"endpoint": "axl", "op": "listPhone", "action": "reset",
+                     "nth": 2, "count": 2},
+                    {"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "reset", "nth": 1})
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        calls = self.assertCountsAgree(r)
+        self.assertEqual(calls["listPhone"], self.expected_pages() + 2)
+        self.assertEqual(calls["executeSQLQuery"], self.expected_pages() + 1)
+        self.assertEqual(summary_calls(r)["retries"], 3)
+        self.assertStoreComplete(env)
+        self.assertQueuedOnce(self.online)
+
+    # --- damaged replies ------------------------------------------------------
+
+    def read_failure(self, rule, op, words):
+        env = self.env(know=True)
+        before = env.rows()
+        self.faults(dict(rule, endpoint="axl", op=op))
+        r = env.run("run", "-v")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, op, *words)
+        self.assertNoWrites()
+        self.assertCountsAgree(r)
+        self.assertEqual(env.rows(), before, "nothing recorded is lost")
+        return env, r
+
+    def test_truncate_on_read(self):
+        self.read_failure({"action": "truncate"}, "listPhone",
+                          ["truncated"])
+
+    def test_invalid_xml_on_read(self):
+        self.read_failure({"action": "invalid_xml"}, "executeSQLQuery", [])
+
+    def test_http500_html_on_read(self):
+        env, r = self.read_failure({"action": "http500"}, "listPhone",
+                                   ["HTTP 500"])
+        self.assertNotIn("NullPointerException", r.out + r.err)
+
+    def update_damaged(self, action):
+        """updatePhone processed, its reply damaged: the outcome is
+        unknown; the next run reads CUCM back and only tells the phone."""
+        env = self.env(know=True)
+        online = self.online
+        first = sorted(online)[0]
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": action})
+        r = env.run("run", "-v")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, first, "updatePhone")
+        self.assertCountsAgree(r)
+        # CUCM applied it; we cannot know: queued, outcome unknown
+        self.assertEqual(updates_by_phone(self.sim), {first: 1})
+        self.assertEqual(env.states()[first], "queued")
+        self.assertIn("outcome unknown", env.reason(first))
+
+        self.sim.clear_faults()
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        self.assertQueuedOnce(online)       # no second updatePhone
+        self.assertEqual(env.states()[first], "pending")
+
+    def test_truncate_on_update(self):
+        self.update_damaged("truncate")
+
+    def test_invalid_xml_on_update(self):
+        self.update_damaged("invalid_xml")
+
+    # --- faults CUCM answers with ---------------------------------------------
+
+    def test_soap_fault_on_update(self):
+        env = self.env(know=True)
+        online = sorted(self.online)
+        gone, refused = online[0], online[1]
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "soap_fault", "nth": 1,
+                     "fault": {"faultcode": "soapenv:Server", "axlcode": 5003,
+                               "faultstring": "Phone not found"}},
+                    # the first rule answers the first request, so this
+                    # one first sees (and answers) the second
+                    {"endpoint": "axl", "op": "updatePhone",
+                     "action": "soap_fault",
+                     "fault": {"faultstring": "Could not update the device "
+                               "(CAPF says no)"}})
+        r = env.run("run", "-v")
+        self.assertEqual(r.rc, EXIT_ATTENTION, r)
+        self.assertOneLineError(r, gone, "Phone not found")
+        self.assertOneLineError(r, refused, "CAPF says no")
+        self.assertCountsAgree(r)
+        self.assertEqual(env.states()[gone], "gone")
+        self.assertEqual(env.states()[refused], "needs_attention")
+        self.assertIn("CAPF says no", env.reason(refused))
+        # the run went on for the others: each queued once
+        self.assertQueuedOnce(set(online[2:]))
+
+        # the "not found" phone is listed again: queued once; the refused
+        # one waits for a person
+        self.sim.clear_faults()
+        r = env.run("run")
+        self.assertRunSucceeded(r)
+        self.assertQueuedOnce(set(online) - {refused})
+        self.assertEqual(env.states()[refused], "needs_attention")
+
+    def test_rate_limit_on_selectcmdevice(self):
+        env = self.env(know=True, cluster={"ris_retry_wait": "2s"})
+        self.faults({"endpoint": "ris", "op": "*", "action": "rate_limit"})
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        calls = self.assertCountsAgree(r)
+        self.assertEqual(calls["selectCmDevice"], 2)
+        self.assertGreaterEqual(summary_calls(r)["waited_ms"], 2000)
+        self.assertQueuedOnce(self.online)
+
+    def test_latency(self):
+        env = self.env(know=True)
+        self.faults({"endpoint": "any", "op": "*", "action": "latency",
+                     "ms": 20, "count": -1})
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        calls = self.assertCountsAgree(r)
+        # every answer came 20 ms late: the summary's busy time holds them
+        self.assertGreaterEqual(summary_calls(r)["busy_ms"],
+                                20 * sum(calls.values()))
+        self.assertQueuedOnce(self.online)
+
+    def test_session_expiry_counted(self):
+        # Every session cookie expires at once: each request is refused
+        # (404) and sent again with credentials; both reach the cluster.
+        env = self.env(know=True)
+        self.sim.config(session_idle=0)
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        self.assertCountsAgree(r)
+        self.assertQueuedOnce(self.online)
+
+    # --- economy ------------------------------------------------------------
+
+    def test_economy(self):
+        env = self.env()
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        calls = self.assertCountsAgree(r)
+        sizes = pool_sizes(self.sim)
+        self.assertEqual(len(sizes), 3)
+        want = sum(math.ceil(n / 50) for n in sizes.values())
+        self.assertFalse([n for n in sizes.values() if n % 50 == 0])
+        self.assertEqual(calls["listPhone"], want)
+        self.assertEqual(calls["executeSQLQuery"], want)
+        cand = self.candidates
+        self.assertEqual(calls["selectCmDevice"], math.ceil(len(cand) / 1000))
+        online = self.online
+        self.assertEqual(calls["updatePhone"], len(online))
+        self.assertEqual(calls["applyPhone"], len(online))
+        self.assertEqual(calls["getCCMVersion"], 1)
+        s = summary_calls(r)
+        self.assertEqual(s["retries"], 0)
+        self.assertEqual(s["waited_ms"], 0)
+        self.assertGreater(s["bytes_in"], 0)
+        self.assertLessEqual(s["bytes_in"], self.sim.counts()["bytes_sent"])
+
+    def test_economy_full_last_page(self):
+        # a page size that divides a pool: its full last page costs one
+        # more, empty, call (a shorter page is how the client knows)
+        sizes = pool_sizes(self.sim)
+        page = next(p for p in range(10, 60)
+                    if any(n % p == 0 for n in sizes.values()))
+        env = self.env(cluster={"page_size": str(page)})
+        r = env.run("plan", "-v")
+        calls = self.assertCountsAgree(r)
+        want = sum(n // page + 1 for n in sizes.values())
+        self.assertEqual(calls["listPhone"], want)
+        self.assertEqual(calls["executeSQLQuery"], want)
+        self.assertNoWrites()
+
+
+class RisChunks(SimTestCase):
+    """More than 1000 phones whose registration matters."""
+    sim_options = {"phones": 2500, "pools": 3, "seed": 3, "start": START,
+                   "due_fraction": 0.5}
+
+    def test_registration_in_chunks_of_1000(self):
+        env = FaultEnv(self.sim, cluster={"page_size": "500"})
+        self.addCleanup(env.close)
+        now = self.sim.now()
+        cand = ris_candidates(self.sim, now)
+        self.assertTrue(1000 < len(cand) < 2000, len(cand))
+        r = env.run("plan", "-v")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        mine = ops_only(summary_calls(r))
+        self.assertEqual(mine, sim_calls(self.sim))
+        self.assertEqual(mine["selectCmDevice"], 2)
+        sizes = pool_sizes(self.sim)
+        want = sum(pages(n, 500) for n in sizes.values())
+        self.assertEqual(mine["listPhone"], want)
+        self.assertEqual(mine["executeSQLQuery"], want)
+        self.assertEqual(self.sim.writes(), {})
+
+
+class WriteFailures(FaultCase):
+    """Write failures as a first run meets them, listings that fail half
+    way, unconfirmed writes, retry budgets, and how the summary counts."""
+
+    def test_first_run_write_failure(self):
+        """A write refused on the very first run (the store has never
+        seen the phone) is recorded, not a crash."""
+        env = self.env()
+        self.readonly(env)
+        r = env.run("run")
+        self.assertGreaterEqual(r.rc, 0, "killed by signal %d" % -r.rc)
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertNoWrites()
+
+    def test_failed_listing_keeps_earlier_pools(self):
+        """A listing that fails half way through a campaign marks no
+        phone of its earlier pools gone: pools count as listed only once
+        the whole campaign went through."""
+        env = self.env(know=True)
+        before = env.rows()
+        first = pool_sizes(self.sim)[env.pools[0]]
+        # the first request of the second pool's listing
+        self.faults({"endpoint": "axl", "op": "listPhone",
+                     "action": "truncate", "nth": pages(first, 50) + 1})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "listPhone", "truncated")
+        self.assertEqual(env.phones_in("gone"), set())
+        self.assertEqual(env.rows(), before)
+
+    def test_reset_update_requeued_next_run(self):
+        """An updatePhone reset before CUCM saw it is unconfirmed; the
+        next run sees no operation in CUCM (only the phone's old status)
+        and queues it, once."""
+        env = self.env(know=True)
+        online = self.online
+        target = sorted(online)[1]
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "reset", "nth": 2})
+        r = env.run("run", "-v")
+        # the connection died before any reply: not resent, outcome unknown
+        self.assertIn(r.rc, (EXIT_FAILED, EXIT_UNREACHABLE), r)
+        self.assertOneLineError(r, target, "updatePhone", "outcome unknown")
+        self.assertCountsAgree(r)
+        self.assertNotIn(target, updates_by_phone(self.sim), "not applied")
+        self.assertEqual(env.states()[target], "queued")
+        self.assertIn("outcome unknown", env.reason(target))
+
+        self.sim.clear_faults()
+        r = env.run("run")
+        self.assertRunSucceeded(r)
+        self.assertQueuedOnce(online)
+
+    def test_retry_budget_zero_means_no_wait(self):
+        """retry_budget = 0: one attempt, no waiting."""
+        env = self.env(know=True, cluster={"retry_budget": "0",
+                                           "retry_attempts": "2"})
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "http503", "count": -1})
+        r = env.run("run", "-v")
+        self.assertOneLineError(r, "HTTP 503")
+        s = summary_calls(r)
+        self.assertEqual((s["updatePhone"], s["waited_ms"]), (1, 0), r)
+
+    def test_summary_counts_failed_writes(self):
+        """Every phone is counted once in the run's summary, including
+        one whose write failed."""
+        env = self.env(know=True)
+        online = sorted(self.online)
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "soap_fault", "nth": 1,
+                     "fault": {"faultstring": "Could not update"}})
+        r = env.run("run")
+        m = re.search(r"run \d+: (\d+) phones, .* (\d+) need attention",
+                      r.out)
+        self.assertTrue(m, r)
+        self.assertEqual(env.states()[online[0]], "needs_attention")
+        self.assertEqual((int(m.group(1)), int(m.group(2))),
+                         (len(env.states()), 1), r)
+
+
+if __name__ == "__main__":
+    unittest.main()
