@@ -42,6 +42,18 @@ sqlite3_stmt *store_cached(struct store *, enum store_stmt, const char *,
 void	 store_bind_text(sqlite3_stmt *, int, const char *);
 const char *store_col_text(sqlite3_stmt *, int);
 
+#define PHONE_COLS "p.cluster, p.name, p.campaign, p.pool, p.model," \
+	" p.description, p.cert_operation, p.cert_status, p.lsc_valid_until," \
+	" p.lsc_issuer, p.last_ip, p.last_node, p.last_seen, p.last_run," \
+	" p.updated, p.state, p.state_since, p.reason, p.deadline," \
+	" p.queued_at, p.prev_valid_until, p.op_phase, p.first_offline," \
+	" p.last_offline, p.attempts, p.next_retry, p.renewed_at"
+#define PHONE_NCOLS 27
+
+/* Fills p from the PHONE_COLS starting at column c; strings borrowed from
+ * the statement. */
+void	 store_row_to_phone(sqlite3_stmt *, int c, struct store_phone *);
+
 /* Copies v into scratch slot i (freed on the next use of the slot). */
 const char *store_scratch(struct store *, int, const char *);
 void	 store_scratch_free(struct store *);

@@ -1,0 +1,164 @@
+/*
+ * store_retention.c — report marks (what a left-behind report showed, for
+ * "--since LAST") and retention (pruning history no report needs).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs/store_int.h"
+
+int
+store_mark_begin(struct store *s, const char *kind, int64_t now,
+    int64_t *mark, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_prepare(s, "INSERT INTO mark (kind, time) VALUES"
+	    " (?, ?)", e)) == NULL)
+		return -1;
+	store_bind_text(st, 1, kind);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "saving a report mark");
+	*mark = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_mark_add(struct store *s, int64_t mark, const char *cluster,
+    const char *name, enum phone_state ps, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+
+	st = store_cached(s, STMT_MARK_ADD, "INSERT OR REPLACE INTO mark_phone"
+	    " (mark, cluster, name, state) VALUES (?, ?, ?, ?)", e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mark);
+	store_bind_text(st, 2, cluster);
+	store_bind_text(st, 3, name);
+	store_bind_text(st, 4, phone_state_name(ps));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, e, "saving a report mark");
+	return 0;
+}
+
+int
+store_mark_last(struct store *s, const char *kind, int64_t before,
+    int64_t *mark, int64_t *time, int *found, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	st = store_prepare(s, "SELECT id, time FROM mark WHERE kind = ? AND"
+	    " (? = 0 OR id < ?) ORDER BY id DESC LIMIT 1", e);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, kind);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int64(st, 3, before);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*mark = sqlite3_column_int64(st, 0);
+		*time = sqlite3_column_int64(st, 1);
+		*found = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, e, "reading report marks");
+	return 0;
+}
+
+int
+store_each_mark(struct store *s, int64_t mark, store_mark_fn fn, void *arg,
+    struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+	enum phone_state ps;
+	const char *t;
+	int rc, ret = -1;
+
+	st = store_prepare(s, "SELECT cluster, name, state FROM mark_phone"
+	    " WHERE mark = ? ORDER BY cluster, name", e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, mark);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t = store_col_text(st, 2);
+		if (t == NULL || phone_state_parse(t, &ps) == -1)
+			ps = PS_OK;
+		if (fn(arg, store_col_text(st, 0), store_col_text(st, 1), ps,
+		    e) == -1)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, e, "reading a report mark");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- retention ----------------------------------------------------------- */
+
+int
+store_prune(struct store *s, int64_t before, unsigned long *deleted,
+    struct lsc_err *e)
+{
+	/* Phones whose history a report still needs keep all of it. */
+	static const char keep[] =
+	    "(SELECT cluster, name FROM phone WHERE state IN ('left_behind',"
+	    " 'failed_retryable', 'needs_attention', 'abandoned', 'queued',"
+	    " 'pending', 'due'))";
+	char sql[1024];
+	unsigned long n = 0;
+
+	if (store_begin(s, e) == -1)
+		return -1;
+	snprintf(sql, sizeof(sql), "DELETE FROM event WHERE time < %lld AND"
+	    " (cluster, name) NOT IN %s", (long long)before, keep);
+	if (store_exec(s, sql, e) == -1)
+		goto fail;
+	n += (unsigned long)sqlite3_changes(s->db);
+	snprintf(sql, sizeof(sql), "DELETE FROM audit WHERE time < %lld AND"
+	    " (cluster, name) NOT IN %s", (long long)before, keep);
+	if (store_exec(s, sql, e) == -1)
+		goto fail;
+	n += (unsigned long)sqlite3_changes(s->db);
+	snprintf(sql, sizeof(sql), "DELETE FROM phone WHERE state = 'gone'"
+	    " AND state_since < %lld", (long long)before);
+	if (store_exec(s, sql, e) == -1)
+		goto fail;
+	n += (unsigned long)sqlite3_changes(s->db);
+	snprintf(sql, sizeof(sql), "DELETE FROM run WHERE finished > 0 AND"
+	    " started < %lld", (long long)before);
+	if (store_exec(s, sql, e) == -1)
+		goto fail;
+	n += (unsigned long)sqlite3_changes(s->db);
+	/* keep the newest mark of each kind: "--since LAST" needs it */
+	snprintf(sql, sizeof(sql), "DELETE FROM mark_phone WHERE mark IN"
+	    " (SELECT id FROM mark m WHERE time < %lld AND id < (SELECT"
+	    " MAX(id) FROM mark m2 WHERE m2.kind = m.kind));"
+	    "DELETE FROM mark WHERE id NOT IN (SELECT DISTINCT mark FROM"
+	    " mark_phone) AND time < %lld AND id < (SELECT MAX(id) FROM mark"
+	    " m2 WHERE m2.kind = mark.kind)", (long long)before,
+	    (long long)before);
+	if (store_exec(s, sql, e) == -1)
+		goto fail;
+	if (store_commit(s, e) == -1)
+		goto fail;
+	if (deleted != NULL)
+		*deleted = n;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
