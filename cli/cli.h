@@ -67,6 +67,7 @@ int	 cmd_check(struct cli *, int, char **);
 int	 cmd_status(struct cli *, int, char **);
 int	 cmd_report(struct cli *, int, char **);
 int	 cmd_phone(struct cli *, int, char **);
+int	 cmd_probe(struct cli *, int, char **);
 int	 cmd_reset(struct cli *, int, char **);
 int	 cmd_config(struct cli *, int, char **);
 int	 cmd_version(struct cli *, int, char **);

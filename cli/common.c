@@ -63,6 +63,13 @@ const struct cmd commands[] = {
 	    "one phone's state and history",
 	    COMMON_HELP
 	    "      --json          print as JSON\n" },
+	{ "probe", cmd_probe, "probe [-c FILE] [--json] [--port N] "
+	    "[--ca-file FILE] NAME|ADDRESS...",
+	    "the certificate a phone's web server presents",
+	    COMMON_HELP
+	    "      --port N        the phones' HTTPS port (default 443)\n"
+	    "      --ca-file FILE  verify the certificate against these CAs\n"
+	    "      --json          one JSON object per phone and line\n" },
 	{ "reset", cmd_reset, "reset [-c FILE] [--cluster NAME] NAME...",
 	    "clear abandoned / needs-attention so phones are tried again",
 	    COMMON_HELP

@@ -138,9 +138,11 @@ store_obs_next_reg(struct store *s, const char *cluster, size_t max,
 			goto out;
 		}
 	}
-	*out = names;
-	*n = k;
-	names = NULL;
+	if (k > 0) {
+		*out = names;
+		*n = k;
+		names = NULL;
+	}
 	ret = 0;
 out:
 	sqlite3_finalize(st);

@@ -1,0 +1,776 @@
+/*
+ * probe.c — reads the certificate a phone's web server presents.
+ *
+ * A TLS handshake gives the certificate, so the probe connects, completes
+ * one and closes: no HTTP request, no close_notify, no credentials.  The
+ * handshake accepts whatever the phone sends (describing it is the point);
+ * verification against the caller's CA file is done afterwards, on the
+ * chain received, and only reported.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "axl/probe.h"
+
+struct probe {
+	SSL_CTX		*ssl;
+	X509_STORE	*store;		/* NULL: nothing to verify against */
+	long		 timeout_ms;
+};
+
+/* Issuer names of Cisco's manufacturing CAs (MICs), as prefixes. */
+static const char *const mic_issuers[] = {
+	"Cisco Manufacturing CA",	/* "... SHA2", "... III", ... */
+	"CAP-RTP-",			/* older phones' MICs */
+	NULL
+};
+
+static const char *const kind_names[PROBE__MAX] = {
+	[PROBE_MIC] = "mic",
+	[PROBE_LSC_CAPF] = "lsc-capf",
+	[PROBE_LSC_CA] = "lsc-ca",
+	[PROBE_SELF_SIGNED] = "self-signed",
+};
+
+const char *
+probe_kind_name(enum probe_kind k)
+{
+	return k < PROBE__MAX ? kind_names[k] : "unknown";
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "10 s" or "250 ms", for timeout messages. */
+static void
+fmt_timeout(long ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%ld s", ms / 1000);
+	else
+		snprintf(buf, len, "%ld ms", ms);
+}
+
+/* The last OpenSSL reason in the queue, or fallback. */
+static const char *
+ssl_reason(const char *fallback)
+{
+	unsigned long code = ERR_peek_last_error();
+	const char *r = code != 0 ? ERR_reason_error_string(code) : NULL;
+
+	return r != NULL ? r : fallback;
+}
+
+/*
+ * Copies text a certificate holds: control characters become '?', and a
+ * cut never splits a UTF-8 sequence.
+ */
+static void
+copy_text(char *dst, size_t len, const unsigned char *src, size_t n)
+{
+	size_t i, k = 0;
+
+	if (len == 0)
+		return;
+	for (i = 0; i < n && k + 1 < len; i++) {
+		unsigned char ch = src[i];
+
+		dst[k++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	if (i < n)
+		while (k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80)
+			k--;
+	if (i < n && k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0xc0)
+		k--;
+	dst[k] = '\0';
+}
+
+/* "CN=x, OU=y, O=z", in the certificate's order, UTF-8 kept. */
+static void
+name_text(const X509_NAME *name, char *buf, size_t len)
+{
+	unsigned long flags = (XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
+	    ASN1_STRFLGS_RFC2253) & ~ASN1_STRFLGS_ESC_MSB;
+	BIO *b;
+	char *data;
+	long n;
+
+	buf[0] = '\0';
+	if (name == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, flags) >= 0 &&
+	    (n = BIO_get_mem_data(b, &data)) > 0)
+		copy_text(buf, len, (const unsigned char *)data, (size_t)n);
+	BIO_free(b);
+}
+
+/* The (last) common name, UTF-8. */
+static void
+cn_text(const X509_NAME *name, char *buf, size_t len)
+{
+	const X509_NAME_ENTRY *ent;
+	unsigned char *utf8 = NULL;
+	int i, last = -1, n;
+
+	buf[0] = '\0';
+	if (name == NULL)
+		return;
+	while ((i = X509_NAME_get_index_by_NID(name, NID_commonName,
+	    last)) >= 0)
+		last = i;
+	if (last < 0 || (ent = X509_NAME_get_entry(name, last)) == NULL)
+		return;
+	if ((n = ASN1_STRING_to_UTF8(&utf8,
+	    X509_NAME_ENTRY_get_data(ent))) >= 0)
+		copy_text(buf, len, utf8, (size_t)n);
+	OPENSSL_free(utf8);
+}
+
+static int
+asn1_epoch(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static void
+fingerprint(X509 *x, char *buf, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1)
+		return;
+	for (unsigned int i = 0; i < n && off + 4 <= len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%02X",
+		    i ? ":" : "", md[i]);
+}
+
+static void
+serial_text(X509 *x, char *buf, size_t len)
+{
+	BIGNUM *bn;
+	char *hex;
+
+	buf[0] = '\0';
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) ==
+	    NULL)
+		return;
+	if ((hex = BN_bn2hex(bn)) != NULL)
+		copy_text(buf, len, (const unsigned char *)hex, strlen(hex));
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+static void
+key_text(X509 *x, struct probe_cert *c)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	const char *type, *nist;
+	char group[64];
+	size_t glen = 0;
+	int id;
+
+	if (pk == NULL) {
+		snprintf(c->key_type, sizeof(c->key_type), "unknown");
+		return;
+	}
+	switch ((id = EVP_PKEY_get_base_id(pk))) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		type = "RSA";
+		break;
+	case EVP_PKEY_EC:
+		type = "EC";
+		break;
+	case EVP_PKEY_ED25519:
+		type = "Ed25519";
+		break;
+	case EVP_PKEY_ED448:
+		type = "Ed448";
+		break;
+	case EVP_PKEY_DSA:
+		type = "DSA";
+		break;
+	default:
+		type = OBJ_nid2sn(id) != NULL ? OBJ_nid2sn(id) : "unknown";
+		break;
+	}
+	snprintf(c->key_type, sizeof(c->key_type), "%s", type);
+	c->key_bits = EVP_PKEY_get_bits(pk);
+	if (id == EVP_PKEY_EC && EVP_PKEY_get_group_name(pk, group,
+	    sizeof(group), &glen) == 1) {
+		nist = EC_curve_nid2nist(OBJ_sn2nid(group));
+		if (nist == NULL)
+			nist = group;
+		copy_text(c->key_curve, sizeof(c->key_curve),
+		    (const unsigned char *)nist, strlen(nist));
+	}
+}
+
+static void
+signature_text(X509 *x, char *buf, size_t len)
+{
+	const X509_ALGOR *alg = NULL;
+	const ASN1_OBJECT *obj = NULL;
+
+	buf[0] = '\0';
+	X509_get0_signature(NULL, &alg, x);
+	if (alg != NULL)
+		X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	if (obj != NULL && OBJ_obj2txt(buf, (int)len, obj, 0) < 0)
+		buf[0] = '\0';
+}
+
+/* Appends "prefix" and untrusted text to a ", "-separated list. */
+static void
+list_add(char *buf, size_t len, const char *prefix, const unsigned char *s,
+    size_t n)
+{
+	size_t off = strlen(buf);
+	int w;
+
+	w = snprintf(buf + off, len - off, "%s%s", off ? ", " : "", prefix);
+	if (w < 0 || (size_t)w >= len - off)
+		return;
+	off += (size_t)w;
+	copy_text(buf + off, len - off, s, n);
+}
+
+static void
+names_text(X509 *x, char *buf, size_t len)
+{
+	GENERAL_NAMES *gens;
+	char ip[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if ((gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) ==
+	    NULL)
+		return;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_STRING *s;
+		int af;
+
+		switch (g->type) {
+		case GEN_DNS:
+		case GEN_EMAIL:
+		case GEN_URI:
+			s = g->d.ia5;
+			list_add(buf, len, g->type == GEN_DNS ? "DNS:" :
+			    g->type == GEN_EMAIL ? "email:" : "URI:",
+			    ASN1_STRING_get0_data(s),
+			    (size_t)ASN1_STRING_length(s));
+			break;
+		case GEN_IPADD:
+			s = g->d.iPAddress;
+			af = ASN1_STRING_length(s) == 4 ? AF_INET :
+			    ASN1_STRING_length(s) == 16 ? AF_INET6 : -1;
+			if (af != -1 && inet_ntop(af,
+			    ASN1_STRING_get0_data(s), ip, sizeof(ip)) != NULL)
+				list_add(buf, len, "IP:",
+				    (const unsigned char *)ip, strlen(ip));
+			break;
+		default:
+			break;
+		}
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+static int
+is_ip_literal(const char *host)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* Whether the certificate names host, as a browser checks (never CN). */
+static int
+name_match(X509 *x, const char *host)
+{
+	if (host == NULL || *host == '\0')
+		return -1;
+	if (is_ip_literal(host))
+		return X509_check_ip_asc(x, host, 0) == 1;
+	return X509_check_host(x, host, 0,
+	    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1;
+}
+
+/* By issuer; a CA's own certificate (CAPF's, say) is self-signed. */
+static enum probe_kind
+classify(X509 *leaf, const char *issuer_cn)
+{
+	if (X509_self_signed(leaf, 0) == 1)
+		return PROBE_SELF_SIGNED;
+	for (size_t i = 0; mic_issuers[i] != NULL; i++)
+		if (strncasecmp(issuer_cn, mic_issuers[i],
+		    strlen(mic_issuers[i])) == 0)
+			return PROBE_MIC;
+	if (strncasecmp(issuer_cn, "CAPF-", 5) == 0)
+		return PROBE_LSC_CAPF;
+	return PROBE_LSC_CA;
+}
+
+/*
+ * Follows the chain as sent from the leaf up, issuer by issuer: the CA a
+ * browser must trust is the root at its top when the phone sent one, else
+ * the issuer of the highest certificate it sent.
+ */
+static void
+chain_top(STACK_OF(X509) *chain, struct probe_cert *c)
+{
+	unsigned char used[32];
+	int n = sk_X509_num(chain), k;
+	X509 *cur = sk_X509_value(chain, 0), *next;
+
+	if (n > (int)sizeof(used))
+		n = (int)sizeof(used);
+	memset(used, 0, sizeof(used));
+	used[0] = 1;
+	for (int step = 0; step < n; step++) {
+		if (X509_self_signed(cur, 0) == 1) {
+			c->chain_root = 1;
+			break;
+		}
+		for (next = NULL, k = 1; k < n && next == NULL; k++)
+			if (!used[k] && X509_check_issued(sk_X509_value(chain,
+			    k), cur) == X509_V_OK) {
+				used[k] = 1;
+				next = sk_X509_value(chain, k);
+			}
+		if (next == NULL)
+			break;
+		cur = next;
+	}
+	name_text(c->chain_root ? X509_get_subject_name(cur) :
+	    X509_get_issuer_name(cur), c->trust, sizeof(c->trust));
+}
+
+static void
+verify(struct probe *p, STACK_OF(X509) *chain, int64_t now,
+    struct probe_cert *c)
+{
+	X509_STORE_CTX *sc;
+	X509_VERIFY_PARAM *vp;
+	int rc, code;
+
+	if (p->store == NULL) {
+		c->verify = PROBE_VERIFY_NONE;
+		return;
+	}
+	c->verify = PROBE_VERIFY_FAILED;
+	if ((sc = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(sc, p->store, sk_X509_value(chain, 0),
+	    chain) != 1) {
+		snprintf(c->verify_error, sizeof(c->verify_error), "%s",
+		    ssl_reason("out of memory"));
+		X509_STORE_CTX_free(sc);
+		return;
+	}
+	vp = X509_STORE_CTX_get0_param(sc);
+	/* any certificate in the CA file is an anchor, as in a browser */
+	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_VERIFY_PARAM_set_time(vp, (time_t)now);
+	X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_SSL_SERVER);
+	rc = X509_verify_cert(sc);
+	code = X509_STORE_CTX_get_error(sc);
+	if (rc == 1)
+		c->verify = PROBE_VERIFY_OK;
+	else
+		snprintf(c->verify_error, sizeof(c->verify_error), "%s",
+		    code != X509_V_OK ? X509_verify_cert_error_string(code) :
+		    ssl_reason("verification failed"));
+	X509_STORE_CTX_free(sc);
+}
+
+/* Fills c (but host, port and the TLS fields) from a chain, leaf first. */
+static int
+describe(struct probe *p, STACK_OF(X509) *chain, const char *host,
+    int64_t now, const char *where, struct probe_cert *c, struct lsc_err *e)
+{
+	X509 *leaf = sk_X509_value(chain, 0), *x;
+	int64_t diff;
+
+	if (leaf == NULL)
+		return err_set(e, ERR_TLS, "%s: no certificate was sent", where);
+	if (asn1_epoch(X509_get0_notBefore(leaf), &c->not_before) == -1 ||
+	    asn1_epoch(X509_get0_notAfter(leaf), &c->not_after) == -1)
+		return err_set(e, ERR_PARSE, "%s: the certificate's validity "
+		    "dates cannot be read", where);
+	name_text(X509_get_subject_name(leaf), c->subject, sizeof(c->subject));
+	name_text(X509_get_issuer_name(leaf), c->issuer, sizeof(c->issuer));
+	cn_text(X509_get_subject_name(leaf), c->subject_cn,
+	    sizeof(c->subject_cn));
+	cn_text(X509_get_issuer_name(leaf), c->issuer_cn, sizeof(c->issuer_cn));
+	serial_text(leaf, c->serial, sizeof(c->serial));
+	fingerprint(leaf, c->sha256, sizeof(c->sha256));
+	key_text(leaf, c);
+	signature_text(leaf, c->signature, sizeof(c->signature));
+	names_text(leaf, c->names, sizeof(c->names));
+	c->name_match = name_match(leaf, host);
+	c->kind = classify(leaf, c->issuer_cn);
+
+	/* whole days, rounded down: an hour past notAfter is day -1 */
+	diff = c->not_after - now;
+	c->days_left = diff >= 0 ? diff / 86400 : -((-diff + 86399) / 86400);
+	c->expired = now > c->not_after;
+	c->not_yet_valid = now < c->not_before;
+
+	c->chain_len = (size_t)sk_X509_num(chain);
+	for (size_t i = 0; i < c->chain_len && i < PROBE_CHAIN_MAX; i++) {
+		x = sk_X509_value(chain, (int)i);
+		name_text(X509_get_subject_name(x), c->chain[i].subject,
+		    sizeof(c->chain[i].subject));
+		name_text(X509_get_issuer_name(x), c->chain[i].issuer,
+		    sizeof(c->chain[i].issuer));
+	}
+	chain_top(chain, c);
+	verify(p, chain, now, c);
+	ERR_clear_error();
+	return 0;
+}
+
+struct probe *
+probe_new(const char *ca_file, long timeout_ms, struct lsc_err *e)
+{
+	struct probe *p;
+	FILE *f;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		err_set(e, ERR_SYSTEM, "probe: out of memory");
+		return NULL;
+	}
+	p->timeout_ms = timeout_ms > 0 ? timeout_ms : PROBE_TIMEOUT_MS;
+	if ((p->ssl = SSL_CTX_new(TLS_client_method())) == NULL) {
+		err_set(e, ERR_SYSTEM, "probe: TLS: %s",
+		    ssl_reason("cannot set up"));
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(p->ssl, TLS1_2_VERSION);
+	/* the certificate is read, not trusted: verification comes after */
+	SSL_CTX_set_verify(p->ssl, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_session_cache_mode(p->ssl, SSL_SESS_CACHE_OFF);
+	if (ca_file == NULL)
+		return p;
+	/* fopen first, for an errno a person understands */
+	if ((f = fopen(ca_file, "r")) == NULL) {
+		err_set(e, ERR_USAGE, "%s: %s", ca_file, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	if ((p->store = X509_STORE_new()) == NULL ||
+	    X509_STORE_load_file(p->store, ca_file) != 1) {
+		err_set(e, p->store != NULL ? ERR_USAGE : ERR_SYSTEM,
+		    "%s: no CA certificate can be read from it: %s", ca_file,
+		    ssl_reason("not PEM"));
+		goto fail;
+	}
+	ERR_clear_error();
+	return p;
+fail:
+	ERR_clear_error();
+	probe_free(p);
+	return NULL;
+}
+
+void
+probe_free(struct probe *p)
+{
+	if (p == NULL)
+		return;
+	X509_STORE_free(p->store);
+	SSL_CTX_free(p->ssl);
+	free(p);
+}
+
+/* Waits for events on fd until deadline: 1 ready, 0 timed out, -1. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int rc;
+
+	for (;;) {
+		if ((left = deadline - mono_ms()) <= 0)
+			return 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (rc > 0)
+			return 1;
+		if (rc == -1 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* One address: 0 connected, -1 with errno set (ETIMEDOUT on timeout). */
+static int
+connect_one(const struct addrinfo *ai, long timeout_ms, int *fdp)
+{
+	socklen_t sl = sizeof(int);
+	int fd, rc, soerr = 0, saved;
+
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol)) == -1)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+		*fdp = fd;
+		return 0;
+	}
+	if (errno != EINPROGRESS)
+		goto fail;
+	if ((rc = wait_fd(fd, POLLOUT, mono_ms() + timeout_ms)) <= 0) {
+		if (rc == 0)
+			errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
+		goto fail;
+	if (soerr != 0) {
+		errno = soerr;
+		goto fail;
+	}
+	*fdp = fd;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static int
+dial(const char *host, unsigned port, const char *where, long timeout_ms,
+    int *fdp, struct lsc_err *e)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char service[16], t[32];
+	int rc, saved = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(service, sizeof(service), "%u", port);
+	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0)
+		return err_set(e, ERR_NETWORK, "%s: resolving: %s", where,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (connect_one(ai, timeout_ms, fdp) == 0) {
+			freeaddrinfo(res);
+			return 0;
+		}
+		saved = errno;
+	}
+	freeaddrinfo(res);
+	if (saved == ETIMEDOUT) {
+		fmt_timeout(timeout_ms, t, sizeof(t));
+		return err_set(e, ERR_NETWORK, "%s: connect: timed out after "
+		    "%s", where, t);
+	}
+	return err_set(e, ERR_NETWORK, "%s: connect: %s", where,
+	    strerror(saved));
+}
+
+static int
+handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
+    struct lsc_err *e)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	char t[32];
+	short ev;
+	int rc;
+
+	for (;;) {
+		ERR_clear_error();
+		errno = 0;
+		if ((rc = SSL_connect(ssl)) == 1)
+			return 0;
+		switch (SSL_get_error(ssl, rc)) {
+		case SSL_ERROR_WANT_READ:
+			ev = POLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			ev = POLLOUT;
+			break;
+		case SSL_ERROR_SYSCALL:
+			if (errno != 0)
+				return err_set(e, ERR_NETWORK, "%s: TLS "
+				    "handshake: %s", where, strerror(errno));
+			if (ERR_peek_last_error() == 0)
+				return err_set(e, ERR_TLS, "%s: TLS handshake: "
+				    "the connection was closed", where);
+			return err_set(e, ERR_TLS, "%s: TLS handshake: %s",
+			    where, ssl_reason("failed"));
+		default:
+			if (ERR_GET_REASON(ERR_peek_last_error()) ==
+			    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+				return err_set(e, ERR_TLS, "%s: TLS handshake: "
+				    "the connection was closed", where);
+			return err_set(e, ERR_TLS, "%s: TLS handshake: %s",
+			    where, ssl_reason("failed"));
+		}
+		if ((rc = wait_fd(fd, ev, deadline)) <= 0) {
+			if (rc == -1)
+				return err_set(e, ERR_NETWORK, "%s: TLS "
+				    "handshake: %s", where, strerror(errno));
+			fmt_timeout(timeout_ms, t, sizeof(t));
+			return err_set(e, ERR_NETWORK, "%s: TLS handshake: "
+			    "timed out after %s", where, t);
+		}
+	}
+}
+
+int
+probe_connect(struct probe *p, const char *host, unsigned port, int64_t now,
+    struct probe_cert *c, struct lsc_err *e)
+{
+	STACK_OF(X509) *chain;
+	SSL *ssl = NULL;
+	sigset_t pipeset, old, pending;
+	struct timespec zero = { 0, 0 };
+	char where[300];
+	int fd = -1, rc = -1, was_pending;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(where, sizeof(where), strchr(host, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", host, port);
+	copy_text(c->host, sizeof(c->host), (const unsigned char *)host,
+	    strlen(host));
+	c->port = port;
+
+	/* a phone that hangs up mid-handshake must not kill the process */
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipeset, &old);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+
+	if (dial(host, port, where, p->timeout_ms, &fd, e) == -1)
+		goto out;
+	if ((ssl = SSL_new(p->ssl)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+		err_set(e, ERR_SYSTEM, "%s: TLS: %s", where,
+		    ssl_reason("out of memory"));
+		goto out;
+	}
+	/* SNI carries host names only (RFC 6066) */
+	if (!is_ip_literal(host) && SSL_set_tlsext_host_name(ssl, host) != 1) {
+		err_set(e, ERR_USAGE, "%s: not a usable host name", where);
+		goto out;
+	}
+	if (handshake(ssl, fd, where, p->timeout_ms, e) == -1)
+		goto out;
+	if ((chain = SSL_get_peer_cert_chain(ssl)) == NULL ||
+	    sk_X509_num(chain) == 0) {
+		err_set(e, ERR_TLS, "%s: TLS handshake: no certificate was "
+		    "sent", where);
+		goto out;
+	}
+	if (describe(p, chain, host, now, where, c, e) == -1)
+		goto out;
+	snprintf(c->tls_version, sizeof(c->tls_version), "%s",
+	    SSL_get_version(ssl));
+	snprintf(c->cipher, sizeof(c->cipher), "%s", SSL_get_cipher_name(ssl));
+	rc = 0;
+out:
+	/* no SSL_shutdown: nothing, not even close_notify, follows */
+	SSL_free(ssl);
+	if (fd != -1)
+		close(fd);
+	ERR_clear_error();
+	if (!was_pending)
+		while (sigtimedwait(&pipeset, NULL, &zero) == -1 &&
+		    errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int
+probe_pem(struct probe *p, const char *label, const char *pem, size_t len,
+    const char *host, int64_t now, struct probe_cert *c, struct lsc_err *e)
+{
+	STACK_OF(X509) *chain = NULL;
+	BIO *b = NULL;
+	X509 *x;
+	unsigned long code;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (len > INT32_MAX)
+		return err_set(e, ERR_PARSE, "%s: too large", label);
+	ERR_clear_error();
+	if ((b = BIO_new_mem_buf(pem, (int)len)) == NULL ||
+	    (chain = sk_X509_new_null()) == NULL) {
+		err_set(e, ERR_SYSTEM, "%s: out of memory", label);
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(chain, x) == 0) {
+			X509_free(x);
+			err_set(e, ERR_SYSTEM, "%s: out of memory", label);
+			goto out;
+		}
+	code = ERR_peek_last_error();
+	if (sk_X509_num(chain) == 0 || (code != 0 && !(ERR_GET_LIB(code) ==
+	    ERR_LIB_PEM && ERR_GET_REASON(code) == PEM_R_NO_START_LINE))) {
+		err_set(e, ERR_PARSE, "%s: not a PEM certificate: %s", label,
+		    sk_X509_num(chain) == 0 && code != 0 &&
+		    ERR_GET_REASON(code) == PEM_R_NO_START_LINE ?
+		    "no certificate in it" : ssl_reason("unreadable"));
+		goto out;
+	}
+	if (host != NULL)
+		copy_text(c->host, sizeof(c->host), (const unsigned char *)host,
+		    strlen(host));
+	rc = describe(p, chain, host, now, label, c, e);
+out:
+	ERR_clear_error();
+	sk_X509_pop_free(chain, X509_free);
+	BIO_free(b);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/*
+ * probe.h — the certificate a phone's web server presents.
+ *
+ * A probe connects to a phone's HTTPS port, completes a TLS handshake
+ * (TLS 1.2 or newer, SNI only for a host name), sends nothing more, and
+ * describes the certificate and chain the phone sent: subject, issuer,
+ * validity, fingerprint, key, whether it is the phone's MIC or an LSC, and
+ * which CA a browser must trust to open the phone's pages without a warning.
+ * No credential is ever sent.
+ *
+ * Verification does not decide whether the certificate is read (it is what
+ * is being inspected): the handshake accepts any certificate, and the
+ * result of verifying it against the caller's CA file, when one is given,
+ * is reported in the description.  Nothing is trusted because of what an
+ * unverified certificate says.
+ *
+ * The OpenSSL code lives in probe.c only; this header exposes our types.
+ */
+#ifndef LSC_PROBE_H
+#define LSC_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axl/err.h"
+
+#define PROBE_TIMEOUT_MS	10000	/* connect, then handshake, each */
+#define PROBE_NAMELEN		512	/* a distinguished name, as text */
+#define PROBE_CHAIN_MAX		8	/* chain entries described */
+
+enum probe_kind {
+	PROBE_MIC,		/* issuer a Cisco Manufacturing CA */
+	PROBE_LSC_CAPF,		/* issuer CUCM's CAPF (CN CAPF-xxxxxxxx) */
+	PROBE_LSC_CA,		/* issuer another (enterprise) CA */
+	PROBE_SELF_SIGNED,	/* neither: signed by its own key */
+	PROBE__MAX
+};
+
+enum probe_verify {
+	PROBE_VERIFY_NONE,	/* no CA file given */
+	PROBE_VERIFY_OK,
+	PROBE_VERIFY_FAILED	/* verify_error says why */
+};
+
+/* One certificate of the chain as the phone sent it, leaf first. */
+struct probe_chain_cert {
+	char		 subject[PROBE_NAMELEN];
+	char		 issuer[PROBE_NAMELEN];
+};
+
+/*
+ * What a probe saw.  Every string is NUL-terminated, printable (control
+ * characters a certificate may hold are escaped or replaced) and valid
+ * UTF-8 when the certificate's was; an absent value is "".  Names are
+ * "CN=..., OU=..., O=..." in the certificate's order.
+ */
+struct probe_cert {
+	char		 host[256];	/* as probed; "" for a PEM */
+	unsigned	 port;
+	char		 subject[PROBE_NAMELEN];
+	char		 subject_cn[256];
+	char		 issuer[PROBE_NAMELEN];
+	char		 issuer_cn[256];
+	char		 serial[128];	/* hex */
+	int64_t		 not_before;	/* seconds since the epoch */
+	int64_t		 not_after;
+	long long	 days_left;	/* whole days from now to not_after;
+					   negative once expired */
+	int		 expired;	/* not_after is before now */
+	int		 not_yet_valid;	/* not_before is after now */
+	char		 sha256[96];	/* "AB:CD:...", as browsers show it */
+	char		 key_type[16];	/* "RSA", "EC", "Ed25519", ... */
+	char		 key_curve[32];	/* "P-256" for EC, else "" */
+	int		 key_bits;
+	char		 signature[64];	/* "ecdsa-with-SHA256", ... */
+	char		 names[512];	/* subjectAltName: "IP:..., DNS:..." */
+	int		 name_match;	/* the names cover host: 1, 0, or -1
+					   when there is no host */
+	enum probe_kind	 kind;
+
+	/* the chain the phone sent, leaf first */
+	size_t		 chain_len;	/* certificates sent (all counted) */
+	struct probe_chain_cert chain[PROBE_CHAIN_MAX];	/* the first ones */
+	int		 chain_root;	/* the chain ends with a self-signed
+					   root the phone sent */
+	char		 trust[PROBE_NAMELEN];	/* the CA a browser must trust:
+						   the issuer at the top of
+						   the chain (or that root) */
+
+	enum probe_verify verify;	/* against the CA file */
+	char		 verify_error[160];	/* OpenSSL's reason */
+
+	char		 tls_version[16];	/* "TLSv1.3"; "" for a PEM */
+	char		 cipher[64];
+};
+
+struct probe;
+
+/*
+ * A prober.  ca_file (PEM, may be NULL) holds the CAs certificates are
+ * verified against; any certificate in it is a trust anchor (a browser's
+ * imported intermediate or phone certificate counts).  timeout_ms bounds
+ * the connect and the handshake, each (0: PROBE_TIMEOUT_MS).  Returns NULL
+ * with ERR_USAGE when the CA file cannot be read or holds no certificate,
+ * ERR_SYSTEM when out of memory.  Free with probe_free() (NULL accepted).
+ */
+struct probe *probe_new(const char *ca_file, long timeout_ms,
+	    struct lsc_err *);
+void	 probe_free(struct probe *);
+
+/*
+ * Connects to host (an IPv4 or IPv6 literal, or a host name, resolved
+ * without a time limit) on port, completes a TLS handshake, closes, and
+ * fills *c.  Validity, days left and verification are judged at `now`.
+ * Returns 0, or -1 with a one-line message starting with "host:port: "
+ * ("127.1.1.14:8443: connect: Connection refused") and kind ERR_NETWORK
+ * (resolve, connect, reset, timeout), ERR_TLS (the handshake failed) or
+ * ERR_PARSE (a certificate that cannot be described).  SIGPIPE is held
+ * back during the handshake; the caller's signal setup is left as it was.
+ */
+int	 probe_connect(struct probe *, const char *host, unsigned port,
+	    int64_t now, struct probe_cert *, struct lsc_err *);
+
+/*
+ * Describes a chain given as PEM (leaf first, as a phone sends it), the
+ * way probe_connect() describes a chain it received; host, when not
+ * NULL, is checked against the certificate's names.  label starts error
+ * messages.  Returns 0, or -1 with ERR_PARSE.
+ */
+int	 probe_pem(struct probe *, const char *label, const char *pem,
+	    size_t len, const char *host, int64_t now, struct probe_cert *,
+	    struct lsc_err *);
+
+/* "mic", "lsc-capf", "lsc-ca", "self-signed". */
+const char *probe_kind_name(enum probe_kind);
+
+#endif

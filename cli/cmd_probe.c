@@ -1,0 +1,511 @@
+/*
+ * cmd_probe.c — "lscrenew probe NAME|ADDRESS...": the certificate a
+ * phone's web server presents, as a browser would see it, next to what
+ * CUCM said of the phone's LSC at the last run.
+ *
+ * An operand that is an IP literal or a host name with a dot is probed as
+ * it is; anything else is a device name (device names have no dot), probed
+ * at the last address the state store knows.  Only names need the
+ * configuration and the store.
+ */
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axl/buf.h"
+#include "axl/probe.h"
+#include "cli/cli.h"
+#include "cli/run_out.h"
+#include "jobs/store.h"
+
+#define AGREE_SECONDS	60	/* CUCM's date and the certificate's */
+
+enum {
+	OPT_PORT = 700,
+	OPT_CA_FILE
+};
+
+struct probe_args {
+	unsigned	 port;
+	const char	*ca_file;
+};
+
+/* What the store says of a phone probed by name. */
+struct known {
+	unsigned	 n;		/* clusters that know the name */
+	char		 cluster[128];
+	char		 ip[64];
+	int64_t		 lsc_valid_until;
+	char		 lsc_issuer[256];	/* "" when none */
+};
+
+/* The certificate against CUCM's view. */
+struct verdict {
+	int		 agrees;	/* validity (and MIC / LSC) agree */
+	int		 issuer_agrees;	/* -1: nothing to compare */
+	const char	*why;		/* words when they do not agree */
+};
+
+static int
+probe_opt(struct cli *cli, int c, const char *arg, void *p)
+{
+	struct probe_args *a = p;
+	char *end;
+	long v;
+
+	(void)cli;
+	switch (c) {
+	case OPT_PORT:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || v < 1 ||
+		    v > 65535) {
+			fprintf(stderr, "lscrenew probe: --port \"%s\": "
+			    "expected a port number from 1 to 65535\n", arg);
+			return -1;
+		}
+		a->port = (unsigned)v;
+		return 0;
+	case OPT_CA_FILE:
+		a->ca_file = arg;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Whether an operand is an address (an IP literal, IPv6 perhaps in
+ * brackets, or a host name with a dot); the host goes to host.
+ */
+static int
+as_address(const char *arg, char *host, size_t len)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	size_t n = strlen(arg);
+
+	if (n > 2 && arg[0] == '[' && arg[n - 1] == ']' && n - 2 < len) {
+		memcpy(host, arg + 1, n - 2);
+		host[n - 2] = '\0';
+		if (inet_pton(AF_INET6, host, a) == 1)
+			return 1;
+	}
+	if (inet_pton(AF_INET, arg, a) == 1 || inet_pton(AF_INET6, arg,
+	    a) == 1 || strchr(arg, '.') != NULL) {
+		snprintf(host, len, "%s", arg);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+on_phone(void *arg, const struct store_phone *p, struct lsc_err *e)
+{
+	struct known *k = arg;
+
+	(void)e;
+	if (k->n++ > 0)
+		return 0;
+	snprintf(k->cluster, sizeof(k->cluster), "%s", p->cluster);
+	snprintf(k->ip, sizeof(k->ip), "%s", p->last_ip != NULL ?
+	    p->last_ip : "");
+	k->lsc_valid_until = p->lsc_valid_until;
+	snprintf(k->lsc_issuer, sizeof(k->lsc_issuer), "%s",
+	    p->lsc_issuer != NULL ? p->lsc_issuer : "");
+	return 0;
+}
+
+static void
+judge(const struct known *k, const struct probe_cert *c, struct verdict *v)
+{
+	int lsc = c->kind == PROBE_LSC_CAPF || c->kind == PROBE_LSC_CA;
+	int64_t d = c->not_after - k->lsc_valid_until;
+
+	v->agrees = 0;
+	v->why = NULL;
+	v->issuer_agrees = -1;
+	if (lsc && k->lsc_issuer[0] != '\0')
+		v->issuer_agrees = strcasecmp(c->issuer_cn, k->lsc_issuer) ==
+		    0;
+	if (k->lsc_valid_until <= 0) {
+		v->agrees = !lsc;
+		if (lsc)
+			v->why = "CUCM knows no LSC, but the phone presents one";
+	} else if (!lsc)
+		v->why = c->kind == PROBE_MIC ? "the phone presents its MIC, "
+		    "not this LSC" : "the phone presents a self-signed "
+		    "certificate, not this LSC";
+	else if (d >= -AGREE_SECONDS && d <= AGREE_SECONDS)
+		v->agrees = 1;
+	else
+		v->why = d < 0 ? "the phone still presents an older LSC" :
+		    "the phone presents a newer LSC than CUCM reported";
+}
+
+static void
+fmt_utc(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+static const char *
+kind_words(enum probe_kind k)
+{
+	switch (k) {
+	case PROBE_MIC:
+		return "MIC (manufacturer installed, from a Cisco "
+		    "Manufacturing CA)";
+	case PROBE_LSC_CAPF:
+		return "LSC issued by CAPF";
+	case PROBE_LSC_CA:
+		return "LSC issued by an enterprise CA";
+	default:
+		return "self-signed (neither a MIC nor an LSC)";
+	}
+}
+
+#define ROW(label, ...)	do {						\
+	printf("  %-24s ", label);					\
+	printf(__VA_ARGS__);						\
+	putchar('\n');							\
+} while (0)
+
+static void
+print_text(const char *name, const char *where, const struct probe_cert *c,
+    const struct known *k, const struct verdict *v, int first, int64_t now)
+{
+	char a[48], b[48];
+	long long ago;
+
+	if (!first)
+		putchar('\n');
+	if (name != NULL)
+		printf("%s at %s\n", name, where);
+	else
+		printf("%s\n", where);
+	ROW("certificate", "%s", kind_words(c->kind));
+	ROW("subject", "%s", c->subject);
+	ROW("issuer", "%s", c->issuer);
+	ROW("serial", "%s", c->serial);
+	fmt_utc(c->not_before, a, sizeof(a));
+	ROW("not before", "%s%s", a, c->not_yet_valid ? " (not valid yet)" :
+	    "");
+	fmt_utc(c->not_after, a, sizeof(a));
+	ago = (now - c->not_after) / 86400;
+	if (c->expired && ago == 0)
+		ROW("not after", "%s (expired today)", a);
+	else if (c->expired)
+		ROW("not after", "%s (expired %lld day%s ago)", a, ago,
+		    ago == 1 ? "" : "s");
+	else if (c->days_left == 0)
+		ROW("not after", "%s (less than a day left)", a);
+	else
+		ROW("not after", "%s (%lld day%s left)", a, c->days_left,
+		    c->days_left == 1 ? "" : "s");
+	if (k != NULL) {
+		if (k->lsc_valid_until > 0)
+			fmt_utc(k->lsc_valid_until, b, sizeof(b));
+		else
+			snprintf(b, sizeof(b), "none");
+		ROW("LSC valid until in CUCM", "%s (%s%s)", b, v->agrees ?
+		    "agrees" : "does not agree: ", v->agrees ? "" : v->why);
+		if (k->lsc_issuer[0] != '\0')
+			ROW("LSC issuer in CUCM", "%s%s", k->lsc_issuer,
+			    v->issuer_agrees == 1 ? " (agrees)" :
+			    v->issuer_agrees == 0 ? " (does not agree)" : "");
+	}
+	ROW("SHA-256 fingerprint", "%s", c->sha256);
+	if (c->key_curve[0] != '\0')
+		ROW("key", "%s %s (%d bits)", c->key_type, c->key_curve,
+		    c->key_bits);
+	else
+		ROW("key", "%s %d bits", c->key_type, c->key_bits);
+	ROW("signature", "%s", c->signature);
+	if (c->name_match == 1)
+		ROW("names", "%s (match %s)", c->names, c->host);
+	else
+		ROW("names", "%s (%s is not among them: browsers warn)",
+		    c->names[0] != '\0' ? c->names : "none", c->host);
+	ROW("chain sent", "%zu certificate%s", c->chain_len,
+	    c->chain_len == 1 ? "" : "s");
+	for (size_t i = 0; i < c->chain_len && i < PROBE_CHAIN_MAX; i++)
+		printf("    %zu %s\n      issued by %s\n", i + 1,
+		    c->chain[i].subject, c->chain[i].issuer);
+	if (c->chain_len > PROBE_CHAIN_MAX)
+		printf("    ... %zu more\n", c->chain_len - PROBE_CHAIN_MAX);
+	ROW("browsers must trust", "%s%s", c->trust, c->chain_root ?
+	    " (the root the phone sent)" : "");
+	if (c->verify == PROBE_VERIFY_OK)
+		ROW("--ca-file", "verified");
+	else if (c->verify == PROBE_VERIFY_FAILED)
+		ROW("--ca-file", "not verified: %s", c->verify_error);
+	ROW("TLS", "%s, %s", c->tls_version, c->cipher);
+}
+
+static void
+json_head(struct buf *b, const char *arg, const char *name, const char *host,
+    unsigned port)
+{
+	buf_puts(b, "{\"schema_version\":1,\"target\":");
+	buf_put_json(b, arg);
+	buf_puts(b, ",\"name\":");
+	buf_put_json(b, name);
+	buf_puts(b, ",\"address\":");
+	buf_put_json(b, host != NULL && *host != '\0' ? host : NULL);
+	buf_printf(b, ",\"port\":%u", port);
+}
+
+static void
+json_str(struct buf *b, const char *key, const char *v)
+{
+	buf_printf(b, ",\"%s\":", key);
+	buf_put_json(b, v != NULL && *v != '\0' ? v : NULL);
+}
+
+static void
+json_out(struct buf *b)
+{
+	buf_puts(b, "}\n");
+	if (!buf_failed(b))
+		fputs(b->data, stdout);
+	buf_free(b, 0);
+}
+
+static void
+print_json(const char *arg, const char *name, const struct probe_cert *c,
+    const struct known *k, const struct verdict *v)
+{
+	struct buf b = BUF_INIT;
+
+	json_head(&b, arg, name, c->host, c->port);
+	buf_puts(&b, ",\"error\":null");
+	json_str(&b, "kind", probe_kind_name(c->kind));
+	json_str(&b, "subject", c->subject);
+	json_str(&b, "subject_cn", c->subject_cn);
+	json_str(&b, "issuer", c->issuer);
+	json_str(&b, "issuer_cn", c->issuer_cn);
+	json_str(&b, "serial", c->serial);
+	buf_printf(&b, ",\"not_before\":%lld,\"not_after\":%lld,"
+	    "\"days_left\":%lld,\"expired\":%s", (long long)c->not_before,
+	    (long long)c->not_after, c->days_left, c->expired ? "true" :
+	    "false");
+	json_str(&b, "sha256", c->sha256);
+	json_str(&b, "key_type", c->key_type);
+	buf_printf(&b, ",\"key_bits\":%d", c->key_bits);
+	json_str(&b, "key_curve", c->key_curve);
+	json_str(&b, "signature", c->signature);
+	json_str(&b, "names", c->names);
+	buf_printf(&b, ",\"name_match\":%s,\"chain_length\":%zu,\"chain\":[",
+	    c->name_match == 1 ? "true" : "false", c->chain_len);
+	for (size_t i = 0; i < c->chain_len && i < PROBE_CHAIN_MAX; i++) {
+		buf_puts(&b, i ? ",{\"subject\":" : "{\"subject\":");
+		buf_put_json(&b, c->chain[i].subject);
+		buf_puts(&b, ",\"issuer\":");
+		buf_put_json(&b, c->chain[i].issuer);
+		buf_puts(&b, "}");
+	}
+	buf_printf(&b, "],\"chain_root\":%s", c->chain_root ? "true" :
+	    "false");
+	json_str(&b, "browsers_must_trust", c->trust);
+	buf_printf(&b, ",\"verified\":%s", c->verify == PROBE_VERIFY_NONE ?
+	    "null" : c->verify == PROBE_VERIFY_OK ? "true" : "false");
+	json_str(&b, "verify_error", c->verify_error);
+	json_str(&b, "tls_version", c->tls_version);
+	json_str(&b, "cipher", c->cipher);
+	buf_puts(&b, ",\"cucm\":");
+	if (k != NULL) {
+		buf_puts(&b, "{\"cluster\":");
+		buf_put_json(&b, k->cluster);
+		if (k->lsc_valid_until > 0)
+			buf_printf(&b, ",\"lsc_valid_until\":%lld",
+			    (long long)k->lsc_valid_until);
+		else
+			buf_puts(&b, ",\"lsc_valid_until\":null");
+		json_str(&b, "lsc_issuer", k->lsc_issuer);
+		buf_printf(&b, ",\"agrees\":%s,\"issuer_agrees\":%s",
+		    v->agrees ? "true" : "false", v->issuer_agrees == -1 ?
+		    "null" : v->issuer_agrees ? "true" : "false");
+		json_str(&b, "note", v->why);
+		buf_puts(&b, "}");
+	} else
+		buf_puts(&b, "null");
+	json_out(&b);
+}
+
+static int	fail(const struct cli *, int, const char *, const char *,
+		    const char *, unsigned, const char *, ...)
+		    __attribute__((format(printf, 7, 8)));
+
+/* Says why an operand failed (and as JSON with --json); returns status. */
+static int
+fail(const struct cli *cli, int status, const char *arg, const char *name,
+    const char *host, unsigned port, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	char msg[LSC_ERR_MSGLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "lscrenew probe: %s\n", msg);
+	if (cli->json) {
+		json_head(&b, arg, name, host, port);
+		json_str(&b, "error", msg);
+		json_out(&b);
+	}
+	return status;
+}
+
+static int
+probe_one(const struct cli *cli, struct probe *pr, struct store *store,
+    const struct probe_args *a, const char *arg, int *shown)
+{
+	struct probe_cert c;
+	struct known k;
+	struct verdict v;
+	struct store_filter f;
+	struct lsc_err e;
+	const char *name = NULL;
+	char host[256];
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	err_clear(&e);
+	if (!as_address(arg, host, sizeof(host))) {
+		name = arg;
+		memset(&f, 0, sizeof(f));
+		f.name = name;
+		if (store != NULL && store_each_phone(store, &f, on_phone, &k,
+		    &e) == -1)
+			return fail(cli, EXIT_FAILED, arg, name, NULL, a->port,
+			    "%s", e.msg);
+		if (k.n == 0)
+			return fail(cli, EXIT_USAGE, arg, name, NULL, a->port,
+			    "%s: not a phone in the state store; run lscrenew "
+			    "run first, or give a host name with its domain",
+			    name);
+		if (k.n > 1)
+			return fail(cli, EXIT_USAGE, arg, name, NULL, a->port,
+			    "%s: known in %u clusters; probe its address "
+			    "instead", name, k.n);
+		if (k.ip[0] == '\0')
+			return fail(cli, EXIT_FAILED, arg, name, NULL, a->port,
+			    "%s: no known address; run lscrenew run first",
+			    name);
+		snprintf(host, sizeof(host), "%s", k.ip);
+	}
+	if (probe_connect(pr, host, a->port, cli->now, &c, &e) == -1) {
+		if (name != NULL)
+			err_prefix(&e, "%s", name);
+		return fail(cli, exit_for_error(&e), arg, name, host, a->port,
+		    "%s", e.msg);
+	}
+	if (name != NULL)
+		judge(&k, &c, &v);
+	if (cli->json)
+		print_json(arg, name, &c, name != NULL ? &k : NULL, &v);
+	else {
+		char where[300];
+
+		snprintf(where, sizeof(where), strchr(c.host, ':') != NULL ?
+		    "[%s]:%u" : "%s:%u", c.host, c.port);
+		print_text(name, where, &c, name != NULL ? &k : NULL, &v,
+		    *shown == 0, cli->now);
+	}
+	(*shown)++;
+	return 0;
+}
+
+/* The store, when a phone is named: NULL with *ret 0 when no run yet. */
+static struct store *
+open_store(struct cli *cli, struct config *cf, int *ret)
+{
+	struct store *s;
+	struct lsc_err e;
+	char path[4096];
+
+	if ((*ret = cli_load_config(cli, cf)) != 0)
+		return NULL;
+	if ((*ret = cli_check_state_dir(cf->global.state_dir, 0)) != 0)
+		return NULL;
+	if (cli_store_path(cf, path, sizeof(path)) == -1) {
+		*ret = EXIT_CONFIG;
+		return NULL;
+	}
+	if (access(path, F_OK) == -1)
+		return NULL;
+	err_clear(&e);
+	if ((s = store_open(path, STORE_RO, &e)) == NULL) {
+		fprintf(stderr, "lscrenew: %s\n", e.msg);
+		*ret = EXIT_FAILED;
+	}
+	return s;
+}
+
+int
+cmd_probe(struct cli *cli, int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "ca-file", required_argument, NULL, OPT_CA_FILE },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct probe_args a = { 443, NULL };
+	struct config cf;
+	struct store *store = NULL;
+	struct probe *pr = NULL;
+	struct lsc_err e;
+	char host[256];
+	int i, k, rc, ret = EXIT_FAILED, names = 0, shown = 0;
+
+	memset(&cf, 0, sizeof(cf));
+	if ((i = cli_getopt(cli, cmd_find("probe"), argc, argv, extra, NULL,
+	    probe_opt, &a)) < 0)
+		return i == -2 ? 0 : EXIT_USAGE;
+	if (i >= argc) {
+		fprintf(stderr, "lscrenew probe: name the phones or give their "
+		    "addresses\n");
+		cmd_usage(cmd_find("probe"), stderr);
+		return EXIT_USAGE;
+	}
+	for (k = i; k < argc; k++)
+		if (!as_address(argv[k], host, sizeof(host)))
+			names++;
+	err_clear(&e);
+	if ((pr = probe_new(a.ca_file, 0, &e)) == NULL) {
+		fprintf(stderr, "lscrenew probe: --ca-file %s\n", e.msg);
+		return e.kind == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
+	}
+	if (names > 0) {
+		store = open_store(cli, &cf, &rc);
+		if (rc != 0) {
+			ret = rc;
+			goto out;
+		}
+	}
+	/* every operand is probed; the first failure sets the status */
+	ret = 0;
+	for (k = i; k < argc; k++)
+		if ((rc = probe_one(cli, pr, store, &a, argv[k], &shown)) !=
+		    0 && ret == 0)
+			ret = rc;
+out:
+	store_close(store);
+	probe_free(pr);
+	config_free(&cf);
+	return ret;
+}
