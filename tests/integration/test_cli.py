@@ -170,7 +170,12 @@ class WithoutCluster(unittest.TestCase):
         os.chmod(self.pw, 0o644)
         os.chmod(self.state, 0o555)
         os.chmod(self.dir, 0o755)
-        argv = [BIN, "run", "-c", path]
+        # a copy of the binary any user can run (the checkout may sit in a
+        # private home directory)
+        binary = os.path.join(self.dir, "lscrenew")
+        shutil.copy(BIN, binary)
+        os.chmod(binary, 0o755)
+        argv = [binary, "run", "-c", path]
         if os.geteuid() == 0:
             # root writes anywhere: run as nobody, as cron would run a
             # misconfigured job
@@ -230,6 +235,51 @@ class Install(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         for f in files:
             self.assertFalse(os.path.exists(os.path.join(dest, f)), f)
+
+    def fake_tools(self, **scripts):
+        """A directory of stand-in commands, first on PATH."""
+        d = tempfile.mkdtemp(prefix="lscrenew-fakebin-")
+        self.addCleanup(shutil.rmtree, d, True)
+        for name, body in scripts.items():
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\n" + body + "\n")
+            os.chmod(path, 0o755)
+        os.chmod(d, 0o755)
+        return d
+
+    def test_missing_library_names_the_package(self):
+        fake = self.fake_tools(**{"pkg-config": 'case "$*" in *libcurl*) '
+                                  'exit 1;; esac; exec /usr/bin/pkg-config '
+                                  '"$@"'})
+        env = dict(os.environ, PATH=fake + ":" + os.environ["PATH"])
+        p = subprocess.run(["make", "-C", self.TOP, "-n", "all"],
+                           capture_output=True, text=True, env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("libcurl not found: install the Debian package "
+                      "libcurl4-openssl-dev", p.stderr)
+
+    def test_deps_without_root_names_the_packages(self):
+        # dpkg-query says nothing is installed; as a user, make only says
+        # what to install, in one apt-get line
+        fake = self.fake_tools(**{"dpkg-query": "exit 1"})
+        # a copy of the Makefile where any user can read it (the checkout
+        # may sit in a private home directory)
+        top = tempfile.mkdtemp(prefix="lscrenew-top-")
+        self.addCleanup(shutil.rmtree, top, True)
+        shutil.copy(os.path.join(self.TOP, "Makefile"), top)
+        os.chmod(top, 0o777)
+        argv = ["make", "-s", "-C", top, "deps-check"]
+        if os.geteuid() == 0:
+            argv = ["setpriv", "--reuid=65534", "--regid=65534",
+                    "--clear-groups"] + argv
+        env = dict(os.environ, PATH=fake + ":/usr/bin:/bin")
+        p = subprocess.run(argv, capture_output=True, text=True, env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("sudo apt-get install build-essential pkg-config "
+                      "libcurl4-openssl-dev", p.stderr)
+        self.assertIn("python3-lxml", p.stderr)
+        self.assertIn("chromium", p.stderr)
 
     def test_man_pages_are_lint_clean(self):
         for page in ("lscrenew.1", "lscrenew.conf.5"):
