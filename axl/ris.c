@@ -9,12 +9,12 @@
  */
 #include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "axl/axl.h"
+#include "axl/axl_int.h"
 #include "axl/buf.h"
 #include "axl/clock.h"
 #include "axl/err.h"
@@ -357,11 +357,8 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 
 	t0 = c->clock->mono_ms(c->clock);
 	rc = soap_post(c->http, &req, p, &resp, err);
-	c->stats->busy_ms += c->clock->mono_ms(c->clock) - t0;
-	c->stats->calls[AXL_OP_SELECTCMDEVICE] += 1 + resp.resent;
-	c->stats->retries += resp.resent;
-	c->stats->bytes_out += body->len * (1 + resp.resent);
-	c->stats->bytes_in += resp.bytes;
+	axl_stats_count(c->stats, AXL_OP_SELECTCMDEVICE, body->len, &resp,
+	    c->clock->mono_ms(c->clock) - t0);
 	if (rc == 1) {
 		c->stats->faults++;
 		f = soap_parser_fault(p);
@@ -391,7 +388,7 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 	struct chunk ch;
 	struct ris_device d;
 	struct slot *s;
-	int64_t	 wait, ra;
+	int64_t	 wait;
 	size_t	 i;
 	int	 tries, rc = -1;
 
@@ -411,18 +408,9 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 			goto failed;
 		if (err->kind == ERR_THROTTLED && err->http_status != 503)
 			wait = c->rate_wait_ms;
-		else {
-			wait = clock_backoff_ms(c->clock, tries - 1, 1000,
-			    c->rate_wait_ms);
-			if (err->retry_after >= 0) {
-				ra = err->retry_after > INT64_MAX / 1000 ?
-				    c->rate_wait_ms : err->retry_after * 1000;
-				if (ra > c->rate_wait_ms)
-					ra = c->rate_wait_ms;
-				if (ra > wait)
-					wait = ra;
-			}
-		}
+		else
+			wait = axl_retry_wait(err, clock_backoff_ms(c->clock,
+			    tries - 1, 1000, c->rate_wait_ms), c->rate_wait_ms);
 		clock_sleep(c->clock, wait);
 		c->stats->slept_ms += wait;
 		c->stats->retries++;
@@ -443,12 +431,7 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 	rc = 0;
 	goto out;
 failed:
-	if (tries > 1) {
-		char	 msg[LSC_ERR_MSGLEN];
-
-		(void)snprintf(msg, sizeof(msg), "%s", err->msg);
-		err_set(err, err->kind, "%s after %d attempts", msg, tries);
-	}
+	axl_err_attempts(err, tries);
 out:
 	chunk_free(&ch);
 	buf_free(&body, 0);

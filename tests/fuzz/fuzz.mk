@@ -18,7 +18,7 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_LIBS    := $(shell pkg-config --libs libcurl libxml-2.0 openssl sqlite3) \
                 -liniparser
 
-SOAP_SRC   := tests/fuzz/fuzz_soap.c axl/soap.c axl/buf.c axl/buf_json.c \
+SOAP_SRC   := tests/fuzz/fuzz_soap.c $(wildcard axl/soap_*.c) axl/buf.c axl/buf_json.c \
               axl/err.c
 CONFIG_SRC := tests/fuzz/fuzz_config.c $(filter-out cli/main.c,$(wildcard \
               cli/config*.c cli/secret.c)) jobs/policy.c axl/buf.c axl/err.c \

@@ -128,6 +128,24 @@ push_status(struct env *e, long status, long retry_after)
 	fake_http_push(e->f, &r);
 }
 
+/* A "Query request too large" fault for op suggesting fewer than rows. */
+static void
+push_too_large(struct env *e, const char *op, int rows)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, ENV_OPEN "<soapenv:Fault><faultcode>soapenv:Server"
+	    "</faultcode><faultstring>Query request too large. Total rows "
+	    "matched: 2816 rows. Suggestive Row Fetch: less than %d rows"
+	    "</faultstring><detail><axlError><axlcode>-1</axlcode>"
+	    "<axlmessage>Query request too large. Total rows matched: 2816 "
+	    "rows. Suggestive Row Fetch: less than %d rows</axlmessage>"
+	    "<request>%s</request></axlError></detail></soapenv:Fault>"
+	    ENV_CLOSE, rows, rows, op);
+	fake_http_push_body(e->f, 500, b.data, FAKE_CHUNK_RANDOM);
+	buf_free(&b, 0);
+}
+
 static int
 on_phone(void *arg, const struct axl_phone *p, struct lsc_err *err)
 {
@@ -602,6 +620,12 @@ test_list_phones_too_large_gives_up(void **state)
 	assert_int_equal(e.f->nreqs, 3);
 	assert_non_null(strstr(e.f->reqs[1].body, "<first>2</first>"));
 	assert_non_null(strstr(e.f->reqs[2].body, "<first>1</first>"));
+	/* No smaller page got through: the next read starts as before. */
+	push_phones(&e, 0, 1, "HQ");
+	assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e, &err),
+	    0);
+	assert_non_null(strstr(e.f->reqs[3].body,
+	    "<skip>0</skip><first>4</first>"));
 	env_close(&e);
 }
 
@@ -644,7 +668,72 @@ test_list_phones_shrinks_on_drop(void **state)
 	assert_int_equal(count_substr(e.seen.data, "SEP000000000005|"), 1);
 	assert_int_equal(e.clk.nsleeps, 0);
 	assert_int_equal(e.stats.retries, 1);
+	/* The next read of the run starts with the page that got through. */
+	push_phones(&e, 0, 1, "BR");
+	assert_int_equal(axl_list_phones(e.c, "BR", NULL, on_phone, &e, &err),
+	    0);
+	assert_non_null(strstr(e.f->reqs[3].body,
+	    "<skip>0</skip><first>4</first>"));
 	buf_free(&b, 0);
+	env_close(&e);
+}
+
+/*
+ * The smaller page a re-paged read got through with is where the next
+ * pool's read starts: no second "too large" per pool.  listPhone and
+ * executeSQLQuery remember theirs apart.
+ */
+static void
+test_repaged_size_kept_for_next_pool(void **state)
+{
+	struct env e;
+	struct lsc_err err;
+
+	(void)state;
+	env_open(&e, "14.0", 10);
+	push_too_large(&e, "listPhone", 5);
+	push_phones(&e, 0, 4, "HQ");
+	push_phones(&e, 4, 1, "HQ");
+	push_phones(&e, 10, 3, "BR");
+	assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e, &err),
+	    0);
+	assert_int_equal(axl_list_phones(e.c, "BR", NULL, on_phone, &e, &err),
+	    0);
+	assert_int_equal(e.nseen, 8);
+	assert_int_equal(e.f->nreqs, 4);
+	assert_non_null(strstr(e.f->reqs[0].body,
+	    "<skip>0</skip><first>10</first>"));
+	assert_non_null(strstr(e.f->reqs[1].body,
+	    "<skip>0</skip><first>4</first>"));
+	/* The second pool's first request already asks the smaller page. */
+	assert_non_null(strstr(e.f->reqs[3].body, "<devicePoolName>BR"
+	    "</devicePoolName>"));
+	assert_non_null(strstr(e.f->reqs[3].body,
+	    "<skip>0</skip><first>4</first>"));
+	assert_int_equal(e.stats.faults, 1);
+
+	/* executeSQLQuery starts at its own page, and keeps its own. */
+	push_too_large(&e, "executeSQLQuery", 3);
+	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><name>A"
+	    "</name></row></return>");
+	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
+	assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e, &err), 0);
+	assert_int_equal(axl_list_lsc(e.c, "BR", NULL, on_lsc, &e, &err), 0);
+	assert_int_equal(e.f->nreqs, 7);
+	assert_non_null(strstr(e.f->reqs[4].body, "SELECT SKIP 0 FIRST 10 "));
+	assert_non_null(strstr(e.f->reqs[5].body, "SELECT SKIP 0 FIRST 2 "));
+	assert_non_null(strstr(e.f->reqs[6].body, "SELECT SKIP 0 FIRST 2 "));
+	assert_non_null(strstr(e.f->reqs[6].body, "dp.name = &apos;BR&apos;"));
+
+	/* And listPhone is still where it was. */
+	push_phones(&e, 0, 0, "HQ");
+	assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e, &err),
+	    0);
+	assert_non_null(strstr(e.f->reqs[7].body,
+	    "<skip>0</skip><first>4</first>"));
+	assert_int_equal(e.stats.faults, 2);
+	assert_int_equal(e.stats.retries, 2);
+	assert_int_equal(fake_http_remaining(e.f), 0);
 	env_close(&e);
 }
 
@@ -1151,6 +1240,19 @@ test_http_errors(void **state)
 	assert_string_equal(err.msg, "listPhone: HTTP 404: <html><body>"
 	    "Service Unavailable</body></html>");
 	assert_int_equal(e.f->nreqs, 2);
+
+	/* Tomcat's error page on a 500: named by its title, never retried. */
+	fake_http_push_body(e.f, 500, "<!DOCTYPE html><html><head><title>"
+	    "HTTP Status 500 - Internal Server Error</title></head><body><pre>"
+	    "java.lang.NullPointerException</pre></body></html>",
+	    FAKE_CHUNK_RANDOM);
+	assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e, &err),
+	    -1);
+	assert_int_equal(err.kind, ERR_HTTP);
+	assert_int_equal(err.http_status, 500);
+	assert_string_equal(err.msg, "listPhone: HTTP 500 (not a SOAP reply: "
+	    "HTTP Status 500 - Internal Server Error)");
+	assert_int_equal(e.f->nreqs, 3);
 	env_close(&e);
 }
 
@@ -1235,6 +1337,7 @@ main(void)
 		cmocka_unit_test(test_list_phones_repages_on_too_large),
 		cmocka_unit_test(test_list_phones_too_large_gives_up),
 		cmocka_unit_test(test_list_phones_shrinks_on_drop),
+		cmocka_unit_test(test_repaged_size_kept_for_next_pool),
 		cmocka_unit_test(test_list_lsc_sql_is_exact),
 		cmocka_unit_test(test_list_lsc_twins),
 		cmocka_unit_test(test_list_lsc_pages),

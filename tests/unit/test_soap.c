@@ -765,8 +765,8 @@ test_post_statuses(void **state)
 
 	assert_int_equal(post_fixture(f, &s, &err, NULL), -1);
 	assert_int_equal(err.kind, ERR_HTTP);
-	assert_string_equal(err.msg, "listPhone: HTTP 500 (not a SOAP 1.1 "
-	    "envelope (root element html in namespace (none)))");
+	assert_string_equal(err.msg, "listPhone: HTTP 500 (not a SOAP reply: "
+	    "Internal Error)");
 
 	assert_int_equal(post_fixture(f, &s, &err, NULL), -1);
 	assert_int_equal(err.kind, ERR_HTTP);
@@ -807,6 +807,92 @@ test_post_parse_error_names_op(void **state)
 	http_free(&f->t);
 }
 
+/* Tomcat's error report, as CUCM's AXL servlet sends it for an HTTP 500. */
+#define TOMCAT_500 \
+	"<!doctype html><html lang=\"en\"><head><title>HTTP Status 500 \xe2" \
+	"\x80\x93 Internal Server Error</title><style type=\"text/css\">" \
+	"body {font-family:Tahoma,Arial,sans-serif;} h1 {font-size:22px;}" \
+	"</style></head><body><h1>HTTP Status 500 \xe2\x80\x93 Internal " \
+	"Server Error</h1><hr class=\"line\" /><p><b>Type</b> Exception " \
+	"Report</p><p><b>Message</b> Request processing failed</p><p><b>" \
+	"Exception</b></p><pre>java.lang.NullPointerException\n\tat com." \
+	"cisco.axl.servletRouters.AXLAlpha.doPost(AXLAlpha.java:412)</pre>" \
+	"<h3>Cisco Unified Communications Manager</h3></body></html>"
+
+/* An HTTP 500 that is not SOAP reads as what it is, in one line. */
+static void
+test_post_500_not_soap(void **state)
+{
+	static const struct {
+		const char	*body;
+		const char	*msg;
+	} cases[] = {
+		{ TOMCAT_500, "listPhone: HTTP 500 (not a SOAP reply: HTTP "
+		    "Status 500 \xe2\x80\x93 Internal Server Error)" },
+		/* No title: the first text, style and comments skipped. */
+		{ "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\" [ "
+		    "<!ENTITY a \"b\"> ]><html><head><style>p {}</style><!-- "
+		    "<p>x</p> "
+		    "--></head><body>\n  <h1>Service\t\r\n  Error</h1>"
+		    "<pre>java.lang.IllegalStateException</pre></body></html>",
+		    "listPhone: HTTP 500 (not a SOAP reply: Service Error)" },
+		{ "  Internal error: no database\r\n",
+		    "listPhone: HTTP 500 (not a SOAP reply: Internal error: no "
+		    "database)" },
+		{ "<html><title></title><body><br/></body></html>",
+		    "listPhone: HTTP 500 (not a SOAP reply)" },
+		{ "<html><body>bad \xff\xfe bytes</body></html>",
+		    "listPhone: HTTP 500 (not a SOAP reply: bad ?? bytes)" },
+		{ "<!DOCTYPE HTML><html><body><p>Axis fault</p><pre>org."
+		    "apache.axiom.soap.impl.SOAPEnvelopeImpl.getBody</pre>"
+		    "</body></html>",
+		    "listPhone: HTTP 500 (not a SOAP reply: Axis fault)" },
+		/* SOAP, but damaged or hostile: the parser's words stand. */
+		{ "<?xml version=\"1.0\"?><!DOCTYPE soapenv:Envelope [<!ENTITY "
+		    "x \"y\">]><soapenv:Envelope xmlns:soapenv=\"http://"
+		    "schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body/>"
+		    "</soapenv:Envelope>", "listPhone: HTTP 500 (reply has a "
+		    "DOCTYPE (refused: SOAP forbids one))" },
+		{ "<env:Envelope xmlns:env=\"http://www.w3.org/2003/05/soap-"
+		    "envelope\"><env:Body/></env:Envelope>",
+		    "listPhone: HTTP 500 (not a SOAP 1.1 envelope (root "
+		    "element Envelope in namespace http://www.w3.org/2003/05/"
+		    "soap-envelope))" },
+		{ "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap."
+		    "org/soap/envelope/\"><soapenv:Body><soapenv:Fault>",
+		    "listPhone: HTTP 500 (reply truncated (XML parse error at "
+		    "line 1: " },
+		{ "", "listPhone: HTTP 500 (empty reply)" },
+	};
+	static const size_t chunks[] = { 0, 1, 7, FAKE_CHUNK_RANDOM };
+	struct fake_http *f;
+	struct soap_spec s;
+	struct collect c;
+	struct lsc_err err;
+	size_t	 i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (j = 0; j < sizeof(chunks) / sizeof(chunks[0]); j++) {
+			f = fake_http_new();
+			fake_http_push_body(f, 500, cases[i].body, chunks[j]);
+			phone_spec(&s, &c);
+			assert_int_equal(post_fixture(f, &s, &err, NULL), -1);
+			assert_int_equal(err.kind, ERR_HTTP);
+			assert_int_equal(err.http_status, 500);
+			n = strlen(cases[i].msg);
+			if (strncmp(err.msg, cases[i].msg, n) != 0 ||
+			    (cases[i].msg[n - 1] == ')' && err.msg[n] != '\0'))
+				fail_msg("case %zu, chunk %zu: \"%s\"", i,
+				    chunks[j], err.msg);
+			assert_null(strchr(err.msg, '<'));
+			assert_null(strstr(err.msg, "java"));
+			buf_free(&c.out, 0);
+			http_free(&f->t);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -829,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_parse_ris_none_and_twins),
 		cmocka_unit_test(test_post_statuses),
 		cmocka_unit_test(test_post_parse_error_names_op),
+		cmocka_unit_test(test_post_500_not_soap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

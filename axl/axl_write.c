@@ -1,0 +1,215 @@
+/*
+ * axl_write.c — the writes: updatePhone with the CAPF fields, applyPhone,
+ * restartPhone, resetPhone; whether the account may write at all; the
+ * upgradeFinishTime format.
+ *
+ * Every value is checked before a byte is built, and a write is marked so
+ * that neither axl_call() nor the transport sends it twice unless the
+ * failure proves it was not applied.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "axl/axl.h"
+#include "axl/axl_int.h"
+#include "axl/buf.h"
+#include "axl/err.h"
+#include "axl/soap.h"
+
+/* A name no device can have: longer than any device name CUCM allows. */
+#define PROBE_NAME	"LSCRENEW-WRITE-PROBE-NO-SUCH-DEVICE"
+
+/* A write by name whose reply is a StandardResponse. */
+static int
+write_by_name(struct axl_client *c, enum axl_op op, const char *name,
+    const struct axl_capf *capf, struct lsc_err *err)
+{
+	static const char *const scalars[] = { "return", NULL };
+	struct axl_request r;
+	int	 rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.body);
+	r.write = 1;
+	r.object = name;
+	r.spec.scalars = scalars;
+	if (axl_begin(c, &r, op, err) == -1)
+		goto out;
+	soap_elem(&r.body, "name", name);
+	if (capf != NULL) {
+		/* UpdatePhoneReq's order (AXLSoap.xsd 12.5/14.0/15.0). */
+		soap_elem(&r.body, "certificateOperation", capf->operation);
+		soap_elem(&r.body, "authenticationMode", capf->auth_mode);
+		soap_elem(&r.body, "keySize", capf->key_size);
+		soap_elem(&r.body, "keyOrder", capf->key_order);
+		soap_elem(&r.body, "ecKeySize", capf->ec_key_size);
+		soap_elem(&r.body, "authenticationString", capf->auth_string);
+		soap_elem(&r.body, "upgradeFinishTime", capf->finish_time);
+	}
+	if (axl_finish_body(&r, err) == -1)
+		goto out;
+	r.spec.ns = c->ns;
+	rc = axl_call(c, &r, err);
+out:
+	/* It may hold the phone's CAPF authentication string. */
+	buf_free(&r.body, 1);
+	return rc;
+}
+
+/* Every value of an updatePhone, checked before anything is built. */
+static int
+check_capf(const char *name, const struct axl_capf *f, struct lsc_err *err)
+{
+	const char *const vals[] = {
+		f->operation, f->auth_mode, f->auth_string, f->key_order,
+		f->key_size, f->ec_key_size, f->finish_time
+	};
+	const char *const what[] = {
+		"certificateOperation", "authenticationMode",
+		"authenticationString", "keyOrder", "keySize", "ecKeySize",
+		"upgradeFinishTime"
+	};
+	int64_t	 epoch;
+	size_t	 i;
+
+	if (f->operation == NULL)
+		return err_set(err, ERR_USAGE, "%s: updatePhone: no certificate"
+		    " operation", name);
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		if (axl_check_xml(AXL_OP_UPDATEPHONE, what[i], vals[i],
+		    err) == -1)
+			return err_prefix(err, "%s", name);
+	if (f->finish_time != NULL &&
+	    axl_parse_finish_time(f->finish_time, &epoch) == -1)
+		return err_set(err, ERR_USAGE, "%s: updatePhone: "
+		    "upgradeFinishTime \"%s\" is not YYYY:MM:DD:HH:MM", name,
+		    f->finish_time);
+	return 0;
+}
+
+int
+axl_update_capf(struct axl_client *c, const char *name,
+    const struct axl_capf *capf, struct lsc_err *err)
+{
+	if (name == NULL || capf == NULL)
+		return err_set(err, ERR_USAGE, "updatePhone: no phone");
+	if (axl_check_xml(AXL_OP_UPDATEPHONE, "the phone name", name,
+	    err) == -1 || check_capf(name, capf, err) == -1)
+		return -1;
+	return write_by_name(c, AXL_OP_UPDATEPHONE, name, capf, err);
+}
+
+int
+axl_notify_phone(struct axl_client *c, const char *name, enum axl_notify how,
+    struct lsc_err *err)
+{
+	enum axl_op op;
+
+	switch (how) {
+	case AXL_NOTIFY_APPLY:
+		op = AXL_OP_APPLYPHONE;
+		break;
+	case AXL_NOTIFY_RESTART:
+		op = AXL_OP_RESTARTPHONE;
+		break;
+	case AXL_NOTIFY_RESET:
+		op = AXL_OP_RESETPHONE;
+		break;
+	default:
+		return err_set(err, ERR_USAGE, "notify: unknown action");
+	}
+	if (name == NULL)
+		return err_set(err, ERR_USAGE, "%s: no phone", axl_op_name(op));
+	if (axl_check_xml(op, "the phone name", name, err) == -1)
+		return -1;
+	return write_by_name(c, op, name, NULL, err);
+}
+
+int
+axl_can_write(struct axl_client *c, int *can, struct lsc_err *err)
+{
+	struct lsc_err e;
+
+	*can = 0;
+	err_clear(&e);
+	if (write_by_name(c, AXL_OP_UPDATEPHONE, PROBE_NAME, NULL, &e) == 0 ||
+	    e.kind == ERR_NOTFOUND) {
+		*can = 1;
+		return 0;
+	}
+	if (e.kind == ERR_AUTH && e.http_status == 401)
+		return 0;	/* a read-only account */
+	if (err != NULL)
+		*err = e;
+	return -1;
+}
+
+/* --- upgradeFinishTime ---------------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+int
+axl_format_finish_time(int64_t epoch, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t	 t;
+	int	 n;
+
+	if (epoch < 0 || epoch > 253402300799LL)	/* 9999-12-31 */
+		return -1;
+	t = (time_t)epoch;
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	n = snprintf(out, outlen, "%04d:%02d:%02d:%02d:%02d",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min);
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int
+axl_parse_finish_time(const char *s, int64_t *epoch)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int	 f[5], i, j, pos = 0, dim;
+	static const int widths[] = { 4, 2, 2, 2, 2 };
+
+	if (s == NULL || strlen(s) != 16)
+		return -1;
+	for (i = 0; i < 5; i++) {
+		if (i > 0 && s[pos++] != ':')
+			return -1;
+		f[i] = 0;
+		for (j = 0; j < widths[i]; j++, pos++) {
+			if (s[pos] < '0' || s[pos] > '9')
+				return -1;
+			f[i] = f[i] * 10 + (s[pos] - '0');
+		}
+	}
+	if (f[0] < 1970 || f[1] < 1 || f[1] > 12 || f[3] > 23 || f[4] > 59)
+		return -1;
+	dim = mdays[f[1] - 1];
+	if (f[1] == 2 && ((f[0] % 4 == 0 && f[0] % 100 != 0) ||
+	    f[0] % 400 == 0))
+		dim = 29;
+	if (f[2] < 1 || f[2] > dim)
+		return -1;
+	*epoch = days_from_civil(f[0], f[1], f[2]) * 86400 +
+	    (int64_t)f[3] * 3600 + (int64_t)f[4] * 60;
+	return 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * soap_post.c — one SOAP exchange: the request through the transport, the
+ * reply streamed into the caller's parser, the HTTP status and the parse
+ * result mapped to one error kind and one line for a person.
+ *
+ * An HTTP 500 that is not SOAP at all is an application server's error
+ * page (Tomcat's HTML report): it is named by its title or its first text,
+ * never dumped with its markup or its stack trace.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "axl/buf.h"
+#include "axl/err.h"
+#include "axl/http.h"
+#include "axl/soap.h"
+#include "axl/soap_int.h"
+
+#define TEXT_MAX	120	/* bytes of an error page's text shown */
+
+static int
+space(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f;
+}
+
+/* Whether s[0..n) starts with the ASCII word w, case ignored. */
+static int
+starts(const char *s, size_t n, const char *w)
+{
+	size_t	 k = strlen(w);
+
+	return n >= k && strncasecmp(s, w, k) == 0;
+}
+
+/* Where s[0..n) holds w (case ignored), or n. */
+static size_t
+find(const char *s, size_t n, const char *w)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (starts(s + i, n - i, w))
+			return i;
+	return n;
+}
+
+/* The offset just past the markup that starts at s[0] ('<'), or n. */
+static size_t
+skip_markup(const char *s, size_t n)
+{
+	size_t	 i;
+	int	 depth = 0;
+
+	if (starts(s, n, "<!--")) {
+		i = find(s + 4, n - 4, "-->");
+		return i == n - 4 ? n : 4 + i + 3;
+	}
+	for (i = 1; i < n; i++) {
+		if (s[i] == '[')	/* a DOCTYPE's internal subset */
+			depth++;
+		else if (s[i] == ']' && depth > 0)
+			depth--;
+		else if (s[i] == '>' && depth == 0)
+			return i + 1;
+	}
+	return n;
+}
+
+/* The offset past an element's content that is never text (style, script). */
+static size_t
+skip_raw(const char *s, size_t n, const char *name)
+{
+	char	 close[16];
+	size_t	 i;
+
+	(void)snprintf(close, sizeof(close), "</%s", name);
+	i = find(s, n, close);
+	return i == n ? n : i + skip_markup(s + i, n - i);
+}
+
+/*
+ * Appends s[0..n) to out as one printable line: runs of white space and
+ * controls become one space, bytes that are not UTF-8 become '?', and the
+ * text is cut at a character boundary.
+ */
+static void
+printable(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t	 len = strlen(out), i, k, need;
+	unsigned char c;
+
+	for (i = 0; i < n && len < outlen - 1; i += k) {
+		c = (unsigned char)s[i];
+		k = 1;
+		if (space(c)) {
+			if (len > 0 && out[len - 1] != ' ')
+				out[len++] = ' ';
+			continue;
+		}
+		need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
+		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		if (need > 1 && need <= n - i &&
+		    utf8_xml_valid(s + i, need)) {
+			if (need > outlen - 1 - len)
+				break;
+			memcpy(out + len, s + i, need);
+			len += need;
+			k = need;
+		} else if (need == 1)
+			out[len++] = (char)c;
+		else
+			out[len++] = '?';
+	}
+	out[len] = '\0';
+}
+
+/* Trims the white space printable() may leave at either end. */
+static void
+trim_line(char *s)
+{
+	size_t	 n;
+
+	if (s[0] == ' ')
+		memmove(s, s + 1, strlen(s));
+	n = strlen(s);
+	if (n > 0 && s[n - 1] == ' ')
+		s[n - 1] = '\0';
+}
+
+/*
+ * The text naming a page that is not SOAP: its <title>, else its first run
+ * of text outside markup (style and script skipped).  Empty when none.
+ */
+static void
+page_text(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t	 i, t, end;
+
+	out[0] = '\0';
+	t = find(s, n, "<title");
+	if (t < n && t + 6 < n && (s[t + 6] == '>' || space(s[t + 6]))) {
+		i = t + skip_markup(s + t, n - t);
+		end = i + find(s + i, n - i, "<");
+		printable(s + i, end - i, out, outlen);
+		trim_line(out);
+		if (out[0] != '\0')
+			return;
+	}
+	for (i = 0; i < n; i = end) {
+		if (s[i] == '<') {
+			end = i + skip_markup(s + i, n - i);
+			if (starts(s + i, n - i, "<style"))
+				end += skip_raw(s + end, n - end, "style");
+			else if (starts(s + i, n - i, "<script"))
+				end += skip_raw(s + end, n - end, "script");
+			continue;
+		}
+		end = i + find(s + i, n - i, "<");
+		printable(s + i, end - i, out, outlen);
+		trim_line(out);
+		if (out[0] != '\0')
+			return;
+	}
+}
+
+/* The message for an HTTP 500 without a SOAP fault. */
+static void
+http500(const char *op, struct soap_parser *p, int rc, struct lsc_err *err)
+{
+	char	 why[LSC_ERR_MSGLEN];
+	char	 text[TEXT_MAX + 1];
+	const char *head;
+	size_t	 headlen;
+
+	if (rc == 0)
+		(void)snprintf(why, sizeof(why), "no SOAP fault in the reply");
+	else if (soap_parser_not_soap(p, &head, &headlen)) {
+		page_text(head, headlen, text, sizeof(text));
+		(void)snprintf(why, sizeof(why), "not a SOAP reply%s%s",
+		    text[0] != '\0' ? ": " : "", text);
+	} else
+		(void)snprintf(why, sizeof(why), "%s", err->msg);
+	err_set(err, ERR_HTTP, "%s: HTTP 500 (%s)", op, why);
+}
+
+int
+soap_post(struct http_transport *t, const struct http_request *req,
+    struct soap_parser *p, struct http_response *resp, struct lsc_err *err)
+{
+	const char *op = req->op != NULL ? req->op : "request";
+	int	 rc;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	err_clear(err);
+	rc = t->post(t, req, soap_parser_sink, p, resp, err);
+	if (rc == -1 && err->kind != ERR_NONE) {
+		err->http_status = resp->status;
+		return -1;	/* the transport's message names op */
+	}
+	err->http_status = resp->status;
+	err->retry_after = resp->retry_after;
+	if (rc == -1 || resp->status == 200 || resp->status == 500) {
+		rc = soap_parser_finish(p, err);
+		err->http_status = resp->status;
+		err->retry_after = resp->retry_after;
+		if (rc == 1)
+			return 1;
+		if (rc == 0 && resp->status == 200)
+			return 0;
+		if (resp->status == 500 &&
+		    (rc == 0 || err->kind == ERR_PARSE)) {
+			http500(op, p, rc, err);
+			return -1;
+		}
+		if (err->kind == ERR_PARSE)
+			err_prefix(err, "%s", op);
+		return -1;
+	}
+	switch (resp->status) {
+	case 401:
+	case 403:
+		err_set(err, ERR_AUTH, "%s: HTTP %ld", op, resp->status);
+		break;
+	case 429:
+	case 503:
+		err_set(err, ERR_THROTTLED, "%s: HTTP %ld (service "
+		    "unavailable)", op, resp->status);
+		err->not_applied = 1;
+		break;
+	default:
+		if (resp->snippet[0] != '\0')
+			err_set(err, ERR_HTTP, "%s: HTTP %ld: %s", op,
+			    resp->status, resp->snippet);
+		else
+			err_set(err, ERR_HTTP, "%s: HTTP %ld", op,
+			    resp->status);
+		break;
+	}
+	return -1;
+}
