@@ -39,6 +39,8 @@ struct ris_client {
 	struct axl_stats	 own_stats;
 	int			 called;
 	int64_t			 last_call;	/* mono ms of the last start */
+	size_t			 chunk;		/* names per call; shrinks when
+						   answers are cut */
 };
 
 /* What the cluster said about one asked name, merged over nodes. */
@@ -58,6 +60,9 @@ struct chunk {
 	struct slot	*slots;		/* by input position */
 	struct slot	**order;	/* distinct names, sorted */
 	size_t		 norder;
+	unsigned long	 entries;	/* device items in the answer */
+	unsigned long	 total;		/* TotalDevicesFound */
+	int		 have_total;
 };
 
 enum ris_field { RF_NAME, RF_STATUS, RF_TIME, RF_IP };
@@ -88,6 +93,7 @@ ris_new(struct http_transport *http, const struct ris_options *o,
 	c->http = http;
 	c->interval_ms = (int64_t)(60000.0 / rate + 0.5);
 	c->max_names = o->max_names > 0 ? o->max_names : 1000;
+	c->chunk = c->max_names;
 	c->attempts = o->attempts > 0 ? o->attempts : 4;
 	c->rate_wait_ms = o->rate_wait_ms > 0 ? o->rate_wait_ms : 30000;
 	c->clock = o->clock != NULL ? o->clock : clock_real();
@@ -329,7 +335,13 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 		"selectCmDeviceReturn/SelectCmDeviceResult/CmNodes/item/Name",
 		NULL
 	};
+	static const char *const scalars[] = {
+		"selectCmDeviceReturn/SelectCmDeviceResult/TotalDevicesFound",
+		NULL
+	};
 	struct soap_spec spec;
+	const char *total;
+	char	*end;
 	struct soap_parser *p;
 	struct http_request req;
 	struct http_response resp;
@@ -343,6 +355,7 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 	spec.record = record;
 	spec.fields = fields;
 	spec.context = context;
+	spec.scalars = scalars;
 	spec.on_record = on_device;
 	spec.arg = ch;
 	chunk_reset(ch);
@@ -359,7 +372,13 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 	rc = soap_post(c->http, &req, p, &resp, err);
 	axl_stats_count(c->stats, AXL_OP_SELECTCMDEVICE, body->len, &resp,
 	    c->clock->mono_ms(c->clock) - t0);
-	if (rc == 1) {
+	if (rc == 0) {
+		ch->entries = (unsigned long)soap_parser_records(p);
+		total = soap_parser_scalar(p, 0);
+		ch->have_total = total != NULL && *total >= '0' &&
+		    *total <= '9' && (ch->total = strtoul(total, &end, 10),
+		    *end == '\0');
+	} else if (rc == 1) {
 		c->stats->faults++;
 		f = soap_parser_fault(p);
 		if (is_rate_fault(f)) {
@@ -379,10 +398,16 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 	return rc;
 }
 
-/* Asks one chunk, retrying rate faults, throttling and network errors. */
+/*
+ * Asks one chunk, retrying rate faults, throttling and network errors.
+ * When the answer was cut at MaxReturnedDevices (more device entries than
+ * it holds: a phone reported by several nodes counts once per node),
+ * nothing is delivered and *cut receives the ratio's parts, so the caller
+ * asks again with fewer names.
+ */
 static int
 select_chunk(struct ris_client *c, const char *const *names, size_t n,
-    ris_device_fn fn, void *arg, struct lsc_err *err)
+    ris_device_fn fn, void *arg, unsigned long cut[2], struct lsc_err *err)
 {
 	struct buf body = BUF_INIT;
 	struct chunk ch;
@@ -415,6 +440,12 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 		c->stats->slept_ms += wait;
 		c->stats->retries++;
 	}
+	if (cut != NULL && n > 1 && ch.have_total && ch.total > ch.entries) {
+		cut[0] = ch.entries;
+		cut[1] = ch.total;
+		rc = 0;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		s = &ch.slots[i];
 		if (s->dup || !s->have || fn == NULL)
@@ -442,12 +473,26 @@ int
 ris_select(struct ris_client *c, const char *const *names, size_t n,
     ris_device_fn fn, void *arg, struct lsc_err *err)
 {
-	size_t	 off, k;
+	unsigned long cut[2];
+	size_t	 off = 0, k, fewer;
 
-	for (off = 0; off < n; off += k) {
-		k = n - off < c->max_names ? n - off : c->max_names;
-		if (select_chunk(c, names + off, k, fn, arg, err) == -1)
+	while (off < n) {
+		k = n - off < c->chunk ? n - off : c->chunk;
+		cut[0] = cut[1] = 0;
+		if (select_chunk(c, names + off, k, fn, arg, cut, err) == -1)
 			return -1;
+		if (cut[1] == 0) {
+			off += k;
+			continue;
+		}
+		/* Cut short: ask again with as many names as the answers
+		 * per name let fit, less a tenth, and keep that size. */
+		fewer = (size_t)((double)k * (double)cut[0] / (double)cut[1] *
+		    0.9);
+		if (fewer >= k)
+			fewer = k - 1;
+		c->chunk = fewer > 0 ? fewer : 1;
+		c->stats->retries++;
 	}
 	return 0;
 }
@@ -457,5 +502,5 @@ ris_ping(struct ris_client *c, struct lsc_err *err)
 {
 	static const char *const names[] = { PING_NAME };
 
-	return select_chunk(c, names, 1, NULL, NULL, err);
+	return select_chunk(c, names, 1, NULL, NULL, NULL, err);
 }

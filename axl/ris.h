@@ -2,7 +2,9 @@
  * ris.h — RisPort70 selectCmDevice: who is registered, asked economically.
  *
  * Only the names the caller gives are asked, at most 1000 per call, calls
- * paced under the configured rate.  A device reported by several nodes is
+ * paced under the configured rate.  An answer cut short at
+ * MaxReturnedDevices (a phone reported by several nodes counts once per
+ * node) is asked again with fewer names, and the smaller number is kept.  A device reported by several nodes is
  * merged: a Registered entry wins, otherwise the newest TimeStamp.  The
  * rate-limit fault ("Exceeded allowed rate for Reatime information") waits
  * and retries, bounded.

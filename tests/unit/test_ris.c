@@ -381,10 +381,111 @@ test_callback_error(void **state)
 	env_close(&e);
 }
 
+/*
+ * A selectCmDevice answer: one Registered entry on node A for each name,
+ * and a second, older UnRegistered entry on node B for names marked in
+ * dual; only the first `cap` entries are written, TotalDevicesFound says
+ * how many there were.
+ */
+static char *
+ris_answer(const char *const *names, size_t n, const int *dual, size_t cap)
+{
+	struct buf b = BUF_INIT;
+	size_t	 total = 0, written = 0, i;
+	int	 node;
+
+	for (i = 0; i < n; i++)
+		total += dual != NULL && dual[i] ? 2 : 1;
+	buf_printf(&b, "<?xml version=\"1.0\"?><soapenv:Envelope xmlns:soapenv="
+	    "\"http://schemas.xmlsoap.org/soap/envelope/\"><soapenv:Body>"
+	    "<ns1:selectCmDeviceResponse xmlns:ns1=\"http://schemas.cisco.com/"
+	    "ast/soap\"><ns1:selectCmDeviceReturn><ns1:SelectCmDeviceResult>"
+	    "<ns1:TotalDevicesFound>%zu</ns1:TotalDevicesFound><ns1:CmNodes>",
+	    total);
+	for (node = 0; node < 2; node++) {
+		buf_printf(&b, "<ns1:item><ns1:ReturnCode>Ok</ns1:ReturnCode>"
+		    "<ns1:Name>sub%c</ns1:Name><ns1:CmDevices>", 'A' + node);
+		for (i = 0; i < n && written < cap; i++) {
+			if (node == 1 && (dual == NULL || !dual[i]))
+				continue;
+			buf_printf(&b, "<ns1:item><ns1:Name>%s</ns1:Name>"
+			    "<ns1:Status>%s</ns1:Status><ns1:TimeStamp>%d"
+			    "</ns1:TimeStamp></ns1:item>", names[i],
+			    node == 0 ? "Registered" : "UnRegistered",
+			    node == 0 ? 2000 : 1000);
+			written++;
+		}
+		buf_puts(&b, "</ns1:CmDevices></ns1:item>");
+	}
+	buf_puts(&b, "</ns1:CmNodes></ns1:SelectCmDeviceResult>"
+	    "</ns1:selectCmDeviceReturn></ns1:selectCmDeviceResponse>"
+	    "</soapenv:Body></soapenv:Envelope>");
+	return buf_take(&b);
+}
+
+/*
+ * Ten names, a cap of 10 entries, two phones on two nodes: the first
+ * answer is cut (12 entries found, 10 sent, the second node's entries
+ * lost).  Nothing from it is believed; the names are asked again, fewer
+ * at a time, and the smaller number is kept for the next call.
+ */
+static void
+test_cut_answer_asked_again_with_fewer_names(void **state)
+{
+	static const char *const names[] = { "SEPA0", "SEPA1", "SEPA2",
+		"SEPA3", "SEPA4", "SEPA5", "SEPA6", "SEPA7", "SEPA8", "SEPA9" };
+	static const int dual[] = { 0, 0, 0, 1, 0, 0, 0, 0, 1, 0 };
+	struct env e;
+	struct lsc_err err;
+	char	*body;
+	size_t	 i;
+
+	(void)state;
+	env_open(&e, 6000, 10);
+	body = ris_answer(names, 10, dual, 10);
+	fake_http_push_body(e.f, 200, body, 0);
+	free(body);
+	/* 10 * 10/12 * 0.9 = 7 names, then the 3 left */
+	body = ris_answer(names, 7, dual, 10);
+	fake_http_push_body(e.f, 200, body, 0);
+	free(body);
+	body = ris_answer(names + 7, 3, dual + 7, 10);
+	fake_http_push_body(e.f, 200, body, 0);
+	free(body);
+	assert_int_equal(ris_select(e.c, names, 10, on_device, &e, &err), 0);
+	assert_int_equal(e.f->nreqs, 3);
+	assert_int_equal(e.stats.calls[AXL_OP_SELECTCMDEVICE], 3);
+	assert_int_equal(e.nseen, 10);
+	for (i = 0; i < 10; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%s|1|Registered|", names[i]);
+		assert_non_null(strstr(e.seen.data, want));
+	}
+	assert_null(strstr(e.seen.data, "UnRegistered"));
+	/* the cap is still what the server takes; only fewer names */
+	assert_non_null(strstr(e.f->reqs[1].body,
+	    "<soap:MaxReturnedDevices>10</soap:MaxReturnedDevices>"));
+	assert_null(strstr(e.f->reqs[1].body, "SEPA7"));
+	assert_non_null(strstr(e.f->reqs[2].body, "SEPA7"));
+
+	/* the next call starts at the smaller size */
+	body = ris_answer(names, 7, NULL, 10);
+	fake_http_push_body(e.f, 200, body, 0);
+	free(body);
+	body = ris_answer(names + 7, 3, NULL, 10);
+	fake_http_push_body(e.f, 200, body, 0);
+	free(body);
+	assert_int_equal(ris_select(e.c, names, 10, NULL, NULL, &err), 0);
+	assert_int_equal(e.f->nreqs, 5);
+	env_close(&e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cut_answer_asked_again_with_fewer_names),
 		cmocka_unit_test(test_request_exact),
 		cmocka_unit_test(test_resent_counted),
 		cmocka_unit_test(test_chunks_of_max_names),
