@@ -86,6 +86,8 @@ MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
 .PHONY: all deps deps-check deps-demo check check-unit check-sim check-integration \
         demo bench asan valgrind fuzz lint install uninstall clean help
 .DEFAULT_GOAL := all
+# keep the test objects make would otherwise delete as intermediates
+.SECONDARY:
 
 all: $(BIN)
 

@@ -44,7 +44,8 @@ class Sim:
     # -- process -----------------------------------------------------------
 
     def _argv(self):
-        argv = [SIMULATOR]
+        # a test that dies half way must not leave its simulator running
+        argv = [SIMULATOR, "--exit-with-parent"]
         for key, value in self.options.items():
             flag = "--" + key.replace("_", "-")
             if key == "scenario" and isinstance(value, dict):

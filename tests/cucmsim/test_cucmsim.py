@@ -1161,6 +1161,29 @@ class TestProcess(unittest.TestCase):
             p.stdout.close()
             self.assertTrue(os.path.isfile(os.path.join(d, "cucm.sqlite")))
 
+    def test_exits_with_its_parent(self):
+        """A test process that dies half way leaves no simulator behind."""
+        import select
+        code = ("import json, os, subprocess, sys\n"
+                f"p = subprocess.Popen([{SIMULATOR!r}, '--phones', '5', "
+                "'--exit-with-parent'], stdout=subprocess.PIPE, "
+                "stderr=subprocess.DEVNULL)\n"
+                "print(json.loads(p.stdout.readline())['pid'], flush=True)\n"
+                "os._exit(1)\n")
+        parent = subprocess.run(["/usr/bin/python3", "-c", code],
+                                capture_output=True, text=True, timeout=60)
+        pid = int(parent.stdout)
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return      # already gone
+        try:
+            ready = select.select([fd], [], [], 30)[0]
+            self.assertEqual(ready, [fd], "the simulator outlived its "
+                             "parent")
+        finally:
+            os.close(fd)
+
     def test_deterministic_population(self):
         out = []
         for _ in range(2):

@@ -1,5 +1,6 @@
 """Entry point: start, print the JSON line, serve until SIGTERM/SIGINT."""
 
+import ctypes
 import json
 import signal
 import sys
@@ -7,6 +8,17 @@ import threading
 import time
 
 from . import options
+
+
+def exit_with_parent():
+    """Asks Linux for SIGTERM when the process that started us dies, so a
+    test killed half way leaves no simulator behind (prctl
+    PR_SET_PDEATHSIG)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def main(argv):
@@ -20,6 +32,8 @@ def main(argv):
     t0 = time.monotonic()
     try:
         opts, scenario = options.parse(argv)
+        if opts["exit_with_parent"]:
+            exit_with_parent()
         from .core import Simulator     # after parsing: --help stays fast
         sim = Simulator(opts, scenario)
     except (OSError, ValueError, KeyError, TypeError) as e:

@@ -15,6 +15,7 @@ DEFAULTS = {"phones": 200, "pools": 3, "seed": 1, "port": 0,
             "latency_axl": 0, "latency_ris": 0, "ris_rate": 15,
             "phone_web": 0, "phone_web_port": None,
             "pickup_on_register": False, "verbose": False,
+            "exit_with_parent": False,
             "control_port": 0, "username": "axladmin",
             "password": "C1sco&Sim:pass w0rd", "schema_dir": None}
 FRACTIONS = ("due", "offline", "mic_only", "pending")
@@ -57,6 +58,7 @@ def parser():
     a("--phone-web-port", type=int)
     a("--pickup-on-register", action="store_true", default=None)
     a("--verbose", action="store_true", default=None)
+    a("--exit-with-parent", action="store_true", default=None)
     a("--username")
     a("--password")
     a("--schema-dir")
