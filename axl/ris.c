@@ -291,7 +291,11 @@ build(struct ris_client *c, struct buf *b, const char *const *names,
 	    c->max_names);
 	soap_elem_ns(b, "soap", "DeviceClass", "Phone");
 	soap_elem_ns(b, "soap", "Model", "255");
-	soap_elem_ns(b, "soap", "Status", "Any");
+	/* Registered only: each phone is reported once (an UnRegistered
+	 * entry per node it once used would crowd the answer past
+	 * MaxReturnedDevices); where an offline phone was last is read
+	 * from the database (registrationdynamic) instead. */
+	soap_elem_ns(b, "soap", "Status", "Registered");
 	soap_elem_ns(b, "soap", "NodeName", "");
 	soap_elem_ns(b, "soap", "SelectBy", "Name");
 	buf_puts(b, "<soap:SelectItems>");

@@ -2,12 +2,14 @@
  * ris.h — RisPort70 selectCmDevice: who is registered, asked economically.
  *
  * Only the names the caller gives are asked, at most 1000 per call, calls
- * paced under the configured rate.  An answer cut short at
- * MaxReturnedDevices (a phone reported by several nodes counts once per
- * node) is asked again with fewer names, and the smaller number is kept.  A device reported by several nodes is
- * merged: a Registered entry wins, otherwise the newest TimeStamp.  The
- * rate-limit fault ("Exceeded allowed rate for Reatime information") waits
- * and retries, bounded.
+ * paced under the configured rate, and only for registered devices
+ * (Status Registered): a name not reported is not registered now.  An
+ * answer cut short at MaxReturnedDevices (a device reported by several
+ * nodes counts once per node) is asked again with fewer names, and the
+ * smaller number is kept.  A device reported by several nodes is merged:
+ * a Registered entry wins, otherwise the newest TimeStamp.  The rate-limit
+ * fault ("Exceeded allowed rate for Reatime information") waits and
+ * retries, bounded.
  */
 #ifndef LSC_RIS_H
 #define LSC_RIS_H

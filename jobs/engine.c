@@ -380,6 +380,41 @@ pass_act(void *arg, const struct store_obs *o, struct lsc_err *e)
 	return 0;
 }
 
+/* Runs fn inside one transaction on the run's temporary tables. */
+static int
+obs_txn(struct crun *r, int (*fn)(struct crun *, struct lsc_err *),
+    struct lsc_err *e)
+{
+	struct store *s = r->eng->store;
+
+	if (store_obs_begin(s, e) == -1)
+		return -1;
+	if (fn(r, e) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (store_obs_commit(s, e) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+walk(struct crun *r, struct lsc_err *e)
+{
+	return store_each_obs(r->eng->store, r->cl->name, r->pol->name,
+	    r->walker, r, e);
+}
+
+/* A walk over the observations that writes only temporary tables. */
+static int
+obs_pass(struct crun *r, store_obs_fn fn, struct lsc_err *e)
+{
+	r->walker = fn;
+	return obs_txn(r, walk, e);
+}
+
 int
 engine_campaign(struct engine *eng, const struct policy *pol,
     const struct engine_cluster *cl, struct lsc_err *e)
@@ -395,12 +430,22 @@ engine_campaign(struct engine *eng, const struct policy *pol,
 	if (store_obs_clear(eng->store, e) == -1 ||
 	    list_pools(&r, e) == -1)
 		goto out;
-	if (store_each_obs(eng->store, cl->name, pol->name, pass_ask, &r,
-	    e) == -1 || ask_registration(&r, e) == -1)
+	/*
+	 * The claims, marks and answers of this run go to temporary tables
+	 * in one transaction per pass, not one per phone: a journal cycle
+	 * per phone cost more than all the rest of a plan.
+	 */
+	if (obs_pass(&r, pass_ask, e) == -1 ||
+	    obs_txn(&r, ask_registration, e) == -1)
 		goto out;
 	progress(&r, NULL, "queueing");
-	if (store_each_obs(eng->store, cl->name, pol->name, pass_act, &r,
-	    e) == -1 || engine_txn_close(&r, e) == -1 || record_listed(&r, e) == -1)
+	if (eng->mode == ENGINE_PLAN) {
+		if (obs_pass(&r, pass_act, e) == -1)
+			goto out;
+	} else if (store_each_obs(eng->store, cl->name, pol->name, pass_act,
+	    &r, e) == -1 || engine_txn_close(&r, e) == -1)
+		goto out;
+	if (record_listed(&r, e) == -1)
 		goto out;
 	progress(&r, NULL, "done");
 	if (r.fatal) {

@@ -18,6 +18,7 @@ struct crun {
 	int			 in_txn;
 	unsigned		 batch;
 	int			 fatal;		/* a write error that ends it */
+	store_obs_fn		 walker;	/* the pass being walked */
 	struct lsc_err		 fatal_err;
 };
 

@@ -100,7 +100,7 @@ test_request_exact(void **state)
 	    "<soap:StateInfo></soap:StateInfo><soap:CmSelectionCriteria>"
 	    "<soap:MaxReturnedDevices>1000</soap:MaxReturnedDevices>"
 	    "<soap:DeviceClass>Phone</soap:DeviceClass><soap:Model>255"
-	    "</soap:Model><soap:Status>Any</soap:Status><soap:NodeName>"
+	    "</soap:Model><soap:Status>Registered</soap:Status><soap:NodeName>"
 	    "</soap:NodeName><soap:SelectBy>Name</soap:SelectBy>"
 	    "<soap:SelectItems><soap:item><soap:Item>SEP001122334455"
 	    "</soap:Item></soap:item><soap:item><soap:Item>R&amp;D &lt;x&gt;"
