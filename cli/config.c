@@ -5,8 +5,9 @@
  * mean.  config_load() reads the file once (refusing what is not a small
  * regular text file), scans its lines for what iniparser would hide
  * (config_scan.c), lets iniparser parse it, and reads each section through
- * the key tables (config_section.c, config_keys.c, config_value.c).  Every
- * problem found on the way is collected, then sorted into file order.
+ * the key tables (config_section.c, config_keys.c, config_value.c), and
+ * each campaign's device_pools_file (config_pools.c).  Every problem found
+ * on the way is collected, then sorted into file order.
  */
 #include <sys/stat.h>
 
@@ -303,16 +304,21 @@ config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->path);
-	config_clear_fields(&config_kinds[KIND_GLOBAL], &cfg->global);
+	config_clear_fields(&config_kinds[KIND_GLOBAL], &cfg->global, NULL);
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		free(cfg->clusters[i].name);
 		config_clear_fields(&config_kinds[KIND_CLUSTER],
-		    &cfg->clusters[i]);
+		    &cfg->clusters[i], NULL);
 	}
 	free(cfg->clusters);
-	for (size_t i = 0; i < cfg->ncampaigns; i++)
+	for (size_t i = 0; i < cfg->ncampaigns; i++) {
+		config_clear_fields(&config_kinds[KIND_CAMPAIGN],
+		    &cfg->campaigns[i], cfg->campaign_confs != NULL ?
+		    &cfg->campaign_confs[i] : NULL);
 		policy_clear(&cfg->campaigns[i]);
+	}
 	free(cfg->campaigns);
+	free(cfg->campaign_confs);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -72,6 +72,17 @@ struct cluster_conf {
 	int64_t		 retry_budget;	/* seconds of waiting per request */
 };
 
+/*
+ * What a campaign's section says beyond its struct policy: where its
+ * device pool names came from.  policy.pools holds the names of
+ * device_pools first (nlisted of them), then those of device_pools_file
+ * not already listed, in file order.
+ */
+struct campaign_conf {
+	char		*pools_file;	/* device_pools_file; NULL */
+	size_t		 nlisted;	/* pools[0..nlisted): device_pools */
+};
+
 struct config {
 	char		*path;
 	struct global_conf global;
@@ -79,6 +90,7 @@ struct config {
 	size_t		 nclusters;
 	struct policy	*campaigns;	/* policy.cluster names a cluster */
 	size_t		 ncampaigns;
+	struct campaign_conf *campaign_confs;/* one per campaign, same order */
 };
 
 /* One problem found in the file. */
@@ -99,8 +111,10 @@ struct config_problems {
  * with the first; -1 with ERR_SYSTEM/ERR_CONFIG when the file cannot be
  * read (that message is also the one problem in probs).  On -1 the config
  * is left zeroed.  Checks the file's ownership and mode when it holds an
- * inline password, and that ca_file/ca_path are readable.  Does not read
- * password files or run password commands (see config_password()).
+ * inline password, and that ca_file/ca_path are readable.  Reads each
+ * campaign's device_pools_file (its problems name that file and line).
+ * Does not read password files or run password commands (see
+ * config_password()).
  * Section names are folded to lower case, as iniparser does.
  */
 int	 config_load(const char *path, struct config *, struct config_problems *,

@@ -7,6 +7,7 @@
  *   config_keys.c     the key tables: every key, its type, range and check
  *   config_value.c    the strict value parsers, and values in words
  *   config_section.c  the sections: their keys, defaults and cross-checks
+ *   config_pools.c    a campaign's device_pools_file, and its pools in all
  *   config_print.c    config_print()
  */
 #ifndef LSC_CONFIG_INT_H
@@ -47,6 +48,8 @@ enum config_vtype {
 #define F_REQUIRED	0x01	/* an error when missing */
 #define F_SECRET	0x02	/* shown as "*", wiped when freed */
 #define F_ZERO		0x04	/* 0 accepted outside min..max ("never") */
+#define F_AUX		0x08	/* off is in the section's second struct
+				   (struct campaign_conf), not its first */
 
 /* Checks a V_STRING value; -1 with why it is wrong in why. */
 typedef int (*config_check_fn)(const char *, char *why, size_t whylen);
@@ -110,13 +113,18 @@ void	 config_fmt_milli(int64_t thousandths, char *, size_t);
 void	 config_form(const struct config_keydef *, char *, size_t);
 
 /*
- * Parses v for key k into the struct at base, freeing what the field held.
- * 0; -1 with the whole "why; expected ..." in why; -2 out of memory.
+ * Parses v for key k into the struct at base (for an F_AUX key, the
+ * section's second struct), freeing what the field held.  0; -1 with the
+ * whole "why; expected ..." in why; -2 out of memory.
  */
 int	 config_set_value(const struct config_keydef *k, void *base,
 	    const char *v, char *why, size_t whylen);
-/* Frees the strings and lists of a kind's struct at base (secrets wiped). */
-void	 config_clear_fields(const struct config_kind *, void *base);
+/*
+ * Frees the strings and lists of a kind's structs (secrets wiped): those
+ * of its F_AUX keys in aux, unless NULL, the others in base.
+ */
+void	 config_clear_fields(const struct config_kind *, void *base,
+	    void *aux);
 /* The int at off in the struct at base; the char * field at off. */
 int	 config_int_field(const void *base, size_t off);
 char	**config_str_field(void *base, size_t off);
@@ -188,5 +196,18 @@ int	 config_global_defaults(struct global_conf *);
  */
 void	 config_sections(struct config_ctx *c, dictionary *d,
 	    struct config *cfg);
+
+/* ---- a campaign's pools (config_pools.c) --------------------------------- */
+
+/*
+ * Completes the device pools of campaign sec once its keys are read:
+ * appends to p->pools the names of cc->pools_file not already there (in
+ * file order), sets cc->nlisted, and checks that the campaign has a pool.
+ * listed and filed tell how device_pools and device_pools_file were given:
+ * 0 not, 1 valid, 2 given but wrong (already reported).  Each problem
+ * with the file is recorded on the line of device_pools_file.
+ */
+void	 config_campaign_pools(struct config_ctx *c, const char *sec,
+	    struct policy *p, struct campaign_conf *cc, int listed, int filed);
 
 #endif

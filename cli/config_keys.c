@@ -62,6 +62,7 @@ static const int ec_values[] = { 256, 384, 521 };
 #define G(f)	offsetof(struct global_conf, f)
 #define C(f)	offsetof(struct cluster_conf, f)
 #define P(f)	offsetof(struct policy, f)
+#define A(f)	offsetof(struct campaign_conf, f)
 
 static const struct config_keydef global_keys[] = {
 	{ .name = "state_dir", .type = V_STRING, .off = G(state_dir),
@@ -137,8 +138,13 @@ static const struct config_keydef campaign_keys[] = {
 	{ .name = "cluster", .type = V_STRING, .flags = F_REQUIRED,
 	  .off = P(cluster), .check = check_name,
 	  .form = "the name of a [cluster NAME] section" },
-	{ .name = "device_pools", .type = V_LIST, .flags = F_REQUIRED,
-	  .off = P(pools), .off2 = P(npools) },
+	/* One of the two, or both (config_campaign_pools()). */
+	{ .name = "device_pools", .type = V_LIST, .off = P(pools),
+	  .off2 = P(npools) },
+	{ .name = "device_pools_file", .type = V_STRING, .flags = F_AUX,
+	  .off = A(pools_file), .check = check_path,
+	  .form = "the absolute path of a readable file of device pool "
+	  "names, one per line" },
 	{ .name = "name_pattern", .type = V_STRING, .off = P(name_like),
 	  .check = check_pattern,
 	  .form = "a device name pattern with % wildcards, e.g. SEP%" },

@@ -2,6 +2,8 @@
  * config_print.c — the effective configuration, as "lscrenew config"
  * shows it: every key of every section with its value, defaults included,
  * written so that the file would read back the same.  Secrets are "*".
+ * A campaign's device_pools_file is shown as its path, and device_pools
+ * as the names written there, not those the file added.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -54,10 +56,13 @@ print_pools(FILE *f, const char *name, char *const *v, size_t n)
 	free(buf);
 }
 
+/* The keys of a kind: F_AUX keys from aux, the others from obj. */
 static void
-print_keys(FILE *f, const struct config_kind *k, const void *base)
+print_keys(FILE *f, const struct config_kind *k, const void *obj,
+    const void *aux)
 {
 	const struct config_keydef *d;
+	const void	*base;
 	const char	*s;
 	char		 buf[64];
 	int		 iv, iv2;
@@ -68,6 +73,8 @@ print_keys(FILE *f, const struct config_kind *k, const void *base)
 
 	for (size_t i = 0; i < k->nkeys; i++) {
 		d = &k->keys[i];
+		if ((base = d->flags & F_AUX ? aux : obj) == NULL)
+			continue;
 		switch (d->type) {
 		case V_STRING:
 		case V_CHOICE:
@@ -148,13 +155,22 @@ config_print(const struct config *cfg, FILE *f)
 	fprintf(f, "# effective configuration of %s\n",
 	    cfg->path != NULL ? cfg->path : CONFIG_DEFAULT_PATH);
 	fprintf(f, "\n[global]\n");
-	print_keys(f, &config_kinds[KIND_GLOBAL], &cfg->global);
+	print_keys(f, &config_kinds[KIND_GLOBAL], &cfg->global, NULL);
 	for (size_t i = 0; i < cfg->nclusters; i++) {
 		fprintf(f, "\n[cluster %s]\n", cfg->clusters[i].name);
-		print_keys(f, &config_kinds[KIND_CLUSTER], &cfg->clusters[i]);
+		print_keys(f, &config_kinds[KIND_CLUSTER], &cfg->clusters[i],
+		    NULL);
 	}
 	for (size_t i = 0; i < cfg->ncampaigns; i++) {
-		fprintf(f, "\n[campaign %s]\n", cfg->campaigns[i].name);
-		print_keys(f, &config_kinds[KIND_CAMPAIGN], &cfg->campaigns[i]);
+		struct policy			 view = cfg->campaigns[i];
+		const struct campaign_conf	*cc = NULL;
+
+		/* device_pools: its own names, the first nlisted. */
+		if (cfg->campaign_confs != NULL) {
+			cc = &cfg->campaign_confs[i];
+			view.npools = cc->nlisted;
+		}
+		fprintf(f, "\n[campaign %s]\n", view.name);
+		print_keys(f, &config_kinds[KIND_CAMPAIGN], &view, cc);
 	}
 }

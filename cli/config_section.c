@@ -6,7 +6,8 @@
  * defaults of its kind, each key is set through the key tables, and what
  * no single key can tell is checked: unknown keys and sections (with "did
  * you mean"), missing keys, the one password source, retry_cap against
- * retry_base, and that each campaign names a cluster that exists.
+ * retry_base, a campaign's device pools (config_pools.c), and that each
+ * campaign names a cluster that exists.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -89,12 +90,12 @@ unknown_key(struct config_ctx *c, int line, const struct config_kind *k,
 }
 
 /*
- * Parses the keys of one section into base; seen[i] tells which of the
- * kind's keys were given (and valid).
+ * Parses the keys of one section into base (F_AUX keys into aux); seen[i]
+ * tells which of the kind's keys were given: 1 valid, 2 wrong.
  */
 static void
 parse_section(struct config_ctx *c, dictionary *d, const char *sec,
-    const struct config_kind *k, void *base, unsigned char *seen)
+    const struct config_kind *k, void *base, void *aux, unsigned char *seen)
 {
 	const char		  **keys = NULL, *key, *val;
 	const struct config_keydef *def;
@@ -119,7 +120,8 @@ parse_section(struct config_ctx *c, dictionary *d, const char *sec,
 			continue;
 		}
 		idx = (size_t)(def - k->keys);
-		switch (config_set_value(def, base, val, why, sizeof(why))) {
+		switch (config_set_value(def, def->flags & F_AUX ? aux : base,
+		    val, why, sizeof(why))) {
 		case 0:
 			seen[idx] = 1;
 			break;
@@ -208,16 +210,18 @@ cluster_finish(struct config_ctx *c, const char *sec, struct cluster_conf *cl,
 		cl->ris_port = cl->port;
 }
 
-/* The auth_string rules and retry_cap >= retry_base. */
+/* The device pools, the auth_string rules and retry_cap >= retry_base. */
 static void
 campaign_finish(struct config_ctx *c, const char *sec, struct policy *p,
-    const unsigned char *seen)
+    struct campaign_conf *cc, const unsigned char *seen)
 {
 	const struct config_kind *k = &config_kinds[KIND_CAMPAIGN];
 	char	 a[32], b[32];
 	int	 need;
 	const char *mode;
 
+	config_campaign_pools(c, sec, p, cc, seen[key_index(k,
+	    "device_pools")], seen[key_index(k, "device_pools_file")]);
 	need = p->auth_mode == AUTH_STRING || p->install_auth_mode ==
 	    AUTH_STRING;
 	mode = p->auth_mode == AUTH_STRING ? "auth_mode" : "install_auth_mode";
@@ -281,6 +285,7 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 	size_t		 wl;
 	struct cluster_conf *cl;
 	struct policy	*p;
+	struct campaign_conf *cc;
 
 	wl = strcspn(sec, " \t");
 	for (name = sec + wl; config_is_space((unsigned char)*name); name++)
@@ -294,7 +299,7 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 			config_problem(c, line, sec, NULL, NULL, "[global] "
 			    "takes no name; expected [global]");
 		parse_section(c, d, sec, &config_kinds[KIND_GLOBAL],
-		    &cfg->global, seen);
+		    &cfg->global, NULL, seen);
 		return;
 	}
 	if ((wl == 7 && strncmp(sec, "cluster", 7) == 0) ||
@@ -331,24 +336,30 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 			cl->name = nm;
 			cfg->nclusters++;
 			parse_section(c, d, sec, &config_kinds[KIND_CLUSTER],
-			    cl, seen);
+			    cl, NULL, seen);
 			cluster_finish(c, sec, cl, seen);
 		} else {
 			c->nkind[KIND_CAMPAIGN]++;
 			if ((p = grow(cfg->campaigns, cfg->ncampaigns,
-			    sizeof(*p))) == NULL) {
+			    sizeof(*p))) != NULL)
+				cfg->campaigns = p;
+			if ((cc = grow(cfg->campaign_confs, cfg->ncampaigns,
+			    sizeof(*cc))) != NULL)
+				cfg->campaign_confs = cc;
+			if (p == NULL || cc == NULL) {
 				free(nm);
 				c->oom = 1;
 				return;
 			}
-			cfg->campaigns = p;
 			p = &cfg->campaigns[cfg->ncampaigns];
+			cc = &cfg->campaign_confs[cfg->ncampaigns];
 			policy_defaults(p);
+			memset(cc, 0, sizeof(*cc));
 			p->name = nm;
 			cfg->ncampaigns++;
 			parse_section(c, d, sec, &config_kinds[KIND_CAMPAIGN],
-			    p, seen);
-			campaign_finish(c, sec, p, seen);
+			    p, cc, seen);
+			campaign_finish(c, sec, p, cc, seen);
 		}
 		return;
 	}

@@ -386,10 +386,14 @@ field_free(const struct config_keydef *k, void *base)
 }
 
 void
-config_clear_fields(const struct config_kind *k, void *base)
+config_clear_fields(const struct config_kind *k, void *base, void *aux)
 {
-	for (size_t i = 0; i < k->nkeys; i++)
-		field_free(&k->keys[i], base);
+	for (size_t i = 0; i < k->nkeys; i++) {
+		if (!(k->keys[i].flags & F_AUX))
+			field_free(&k->keys[i], base);
+		else if (aux != NULL)
+			field_free(&k->keys[i], aux);
+	}
 }
 
 /*

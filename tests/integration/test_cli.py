@@ -15,6 +15,7 @@ import unittest
 from lsctest import (BIN, DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_DONE,
                      EXIT_FAILED, EXIT_LOCKED, EXIT_NOTHING, EXIT_UNREACHABLE,
                      EXIT_USAGE, Env, SimTestCase, sim_pools)
+from simclient import Sim
 
 
 def run_bin(*args, env=None):
@@ -470,6 +471,37 @@ class WithCluster(SimTestCase):
         r = env.run("reset", left)
         self.assertEqual(r.rc, 0, r)
         self.assertIn(f"{left}: left_behind -> due", r.out)
+
+    def test_device_pools_file_selects_exactly_its_pools(self):
+        # The class's two pools have plain names: this simulator's five
+        # hold spaces, quotes, an ampersand, '<', '>' and UTF-8, written
+        # in the file as they are.  One pool is left out.
+        sim = Sim(phones=80, pools=5, seed=3, ris_rate=0).start()
+        self.addCleanup(sim.stop)
+        pools = sim_pools(sim)
+        self.assertTrue({"Lab & Test", "Pool 'A'"} <= set(pools), pools)
+        chosen = [p for p in pools if p != "Branch East"]
+        env = Env(sim, campaigns={})
+        self.addCleanup(env.close)
+        path = os.path.join(env.dir, "nightly.pools")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("# the pools of the nightly campaign\n\n")
+            f.write("".join(f"  {p}\t\n" for p in chosen))
+        # with device_pools too: a pool named in both counts once
+        env.write_config({"nightly": {"device_pools": "HQ Phones",
+                                      "device_pools_file": path}})
+        r = env.run("check", "--offline")
+        self.assertEqual(r.rc, 0, r)
+        r = env.run("config")
+        self.assertIn(f"device_pools_file = {path}\n", r.out)
+        self.assertIn("device_pools = HQ Phones\n", r.out)
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_NOTHING, EXIT_DONE, EXIT_ATTENTION), r)
+        want = {d["name"] for d in sim.devices() if d["pool"] in chosen}
+        self.assertTrue(want)
+        self.assertLess(len(want), len(sim.devices()))
+        self.assertEqual(set(env.states()), want)
+        self.assertLessEqual(set(sim.writes()), want)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@
  * Fixtures live in tests/fixtures/config: each NAME.conf loads cleanly,
  * and its twin NAME-bad.conf fails with exactly the problems listed in its
  * "#> " lines, in order.  In a fixture, @DIR@ is the test's temporary
- * directory (which holds ca.pem, certs/ and pw, mode 0600) and @FILE@ the
- * path the fixture was written to.  "#= [section] line" lines of a good
- * fixture name lines config_print() must print in that section.
+ * directory (which holds ca.pem, certs/ and pw, mode 0600, and a copy of
+ * each fixture NAME.pools, a device_pools_file) and @FILE@ the path the
+ * fixture was written to.  "#= [section] line" lines of a good fixture
+ * name lines config_print() must print in that section.
  */
 #include <sys/stat.h>
 
@@ -355,11 +356,21 @@ test_fixtures(void **state)
 	if ((d = opendir(fxdir)) == NULL)
 		fail_msg("%s: %s (set LSCRENEW_FIXTURES)", fxdir,
 		    strerror(errno));
-	while ((de = readdir(d)) != NULL)
+	while ((de = readdir(d)) != NULL) {
 		if (ends_with(de->d_name, ".conf")) {
 			assert_true(n < 256);
 			names[n++] = strdup(de->d_name);
+		} else if (ends_with(de->d_name, ".pools")) {
+			char *text;
+
+			xsnprintf(twin, sizeof(twin), "%s/%s", fxdir,
+			    de->d_name);
+			text = slurp(twin);
+			path_in_dir(twin, sizeof(twin), de->d_name);
+			spit(twin, text, 0644);
+			free(text);
 		}
+	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), name_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -1213,6 +1224,256 @@ test_long_lines(void **state)
 	config_free(&cf);
 }
 
+/* ---- device_pools_file --------------------------------------------------- */
+
+/* Writes exactly n bytes as dir/name (NUL bytes included). */
+static void
+spit_bytes(const char *name, const char *bytes, size_t n)
+{
+	char	 path[PATH_MAX];
+	int	 fd;
+
+	path_in_dir(path, sizeof(path), name);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, n), (ssize_t)n);
+	close(fd);
+}
+
+/* minimal, its device_pools line replaced by lines. */
+static char *
+with_pools(const char *lines)
+{
+	return subst(minimal, "device_pools = P1\n", lines);
+}
+
+static const char file_only[] = "device_pools_file = @DIR@/k1.pools\n";
+
+static void
+test_pools_file(void **state)
+{
+	static const char names[] =
+	    "\xef\xbb\xbf# pools of k1\n"
+	    "\n"
+	    "  Lab & Test \t\n"
+	    "Pool 'A'\n"
+	    "B\n"
+	    "\"q\" x, y; z #1 \\ end\n"
+	    "\t# an indented comment\n"
+	    "Z\xc3\xbcrich \xf0\x9f\x93\x9e\n"
+	    "B\n"
+	    "C";
+	static const char *const want[] = {
+		"C", "B", "Lab & Test", "Pool 'A'", "\"q\" x, y; z #1 \\ end",
+		"Z\xc3\xbcrich \xf0\x9f\x93\x9e",
+	};
+	char	 path[PATH_MAX], pools[PATH_MAX], line[PATH_MAX + 64];
+	char	*t, *out, *big;
+	size_t	 n;
+	struct config cf;
+	struct config_problems pr;
+	struct lsc_err e;
+	const struct policy *p;
+
+	(void)state;
+	path_in_dir(pools, sizeof(pools), "k1.pools");
+
+	/* Taken literally; the names of device_pools first, then the
+	 * file's, each once, in order. */
+	spit_bytes("k1.pools", names, strlen(names));
+	t = with_pools("device_pools = C, B\ndevice_pools_file = "
+	    "@DIR@/k1.pools\n");
+	assert_int_equal(load_text("pools.conf", t, 0600, path, sizeof(path),
+	    &cf, &pr, &e), 0);
+	free(t);
+	p = &cf.campaigns[0];
+	assert_int_equal(p->npools, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < p->npools; i++)
+		assert_string_equal(p->pools[i], want[i]);
+	assert_int_equal(cf.campaign_confs[0].nlisted, 2);
+	assert_string_equal(cf.campaign_confs[0].pools_file, pools);
+	/* config_print: the path, not the names. */
+	out = print_config(&cf);
+	assert_true(printed(out, "campaign k1", "device_pools = C, B"));
+	xsnprintf(line, sizeof(line), "device_pools_file = %s", pools);
+	assert_true(printed(out, "campaign k1", line));
+	assert_null(strstr(out, "Lab & Test"));
+	free(out);
+	config_free(&cf);
+
+	/* The file alone. */
+	t = with_pools(file_only);
+	assert_int_equal(load_text("pools.conf", t, 0600, path, sizeof(path),
+	    &cf, &pr, &e), 0);
+	free(t);
+	assert_int_equal(cf.campaigns[0].npools, 6);
+	assert_string_equal(cf.campaigns[0].pools[0], "Lab & Test");
+	assert_int_equal(cf.campaign_confs[0].nlisted, 0);
+	out = print_config(&cf);
+	assert_true(printed(out, "campaign k1", "# device_pools = (not set)"));
+	free(out);
+	config_free(&cf);
+
+	/* No file: nothing changes. */
+	assert_int_equal(load_text("pools.conf", minimal, 0600, path,
+	    sizeof(path), &cf, &pr, &e), 0);
+	assert_null(cf.campaign_confs[0].pools_file);
+	assert_int_equal(cf.campaign_confs[0].nlisted, 1);
+	config_free(&cf);
+
+	/* An empty file is fine with device_pools, not alone. */
+	spit_bytes("k1.pools", "# nothing yet\n\n", 15);
+	t = with_pools("device_pools = P1\ndevice_pools_file = "
+	    "@DIR@/k1.pools\n");
+	assert_int_equal(load_text("pools.conf", t, 0600, path, sizeof(path),
+	    &cf, &pr, &e), 0);
+	free(t);
+	assert_int_equal(cf.campaigns[0].npools, 1);
+	config_free(&cf);
+	t = with_pools(file_only);
+	expect_one(t, "@FILE@: [campaign k1] device_pools_file = "
+	    "@DIR@/k1.pools: no device pool name in it; expected at least "
+	    "one, here or in device_pools");
+	free(t);
+	/* ... unless device_pools is wrong: that is the problem. */
+	t = with_pools("device_pools = A,,B\ndevice_pools_file = "
+	    "@DIR@/k1.pools\n");
+	expect_one(t, "@FILE@: [campaign k1] device_pools = A,,B: an empty "
+	    "device pool name; expected a comma-separated list of device "
+	    "pool names (write a comma in a name as \\,)");
+	free(t);
+
+	/* 10000 names, 200 bytes each at most, 1M. */
+	n = 10001 * 7;
+	big = malloc(n + 1);
+	assert_non_null(big);
+	for (size_t i = 0; i < 10001; i++)
+		snprintf(big + 7 * i, 8, "P%05zu\n", i);
+	spit_bytes("k1.pools", big, n - 7);
+	t = with_pools(file_only);
+	assert_int_equal(load_text("pools.conf", t, 0600, path, sizeof(path),
+	    &cf, &pr, &e), 0);
+	assert_int_equal(cf.campaigns[0].npools, 10000);
+	assert_string_equal(cf.campaigns[0].pools[9999], "P09999");
+	config_free(&cf);
+	spit_bytes("k1.pools", big, n);
+	expect_one(t, "@FILE@: [campaign k1] device_pools_file = "
+	    "@DIR@/k1.pools: more than 10000 device pool names; expected at "
+	    "most 10000 (split the pools among campaigns)");
+	free(big);
+
+	n = 1024 * 1024;
+	big = malloc(n + 2);
+	assert_non_null(big);
+	memset(big, '#', n + 1);
+	for (size_t i = 1023; i < n; i += 1024)
+		big[i] = '\n';
+	big[0] = 'P';
+	big[1] = '\n';
+	spit_bytes("k1.pools", big, n);
+	assert_int_equal(load_text("pools.conf", t, 0600, path, sizeof(path),
+	    &cf, &pr, &e), 0);
+	assert_int_equal(cf.campaigns[0].npools, 1);
+	assert_string_equal(cf.campaigns[0].pools[0], "P");
+	config_free(&cf);
+	spit_bytes("k1.pools", big, n + 1);
+	expect_one(t, "@FILE@: [campaign k1] device_pools_file = "
+	    "@DIR@/k1.pools: larger than 1M; expected the absolute path of a "
+	    "readable file of device pool names, one per line");
+	free(big);
+
+	/* Not a regular file; unreadable. */
+	path_in_dir(line, sizeof(line), "k1.fifo");
+	assert_int_equal(mkfifo(line, 0600), 0);
+	free(t);
+	t = subst(minimal, "device_pools = P1", "device_pools_file = "
+	    "@DIR@/k1.fifo");
+	expect_one(t, "@FILE@: [campaign k1] device_pools_file = "
+	    "@DIR@/k1.fifo: not a regular file; expected the absolute path "
+	    "of a readable file of device pool names, one per line");
+	free(t);
+	unlink(line);
+	if (geteuid() != 0) {
+		spit_bytes("k1.pools", "P\n", 2);
+		assert_int_equal(chmod(pools, 0), 0);
+		t = with_pools(file_only);
+		expect_one(t, "@FILE@: [campaign k1] device_pools_file = "
+		    "@DIR@/k1.pools: cannot read it: Permission denied; "
+		    "expected the absolute path of a readable file of device "
+		    "pool names, one per line");
+		free(t);
+	}
+	unlink(pools);
+}
+
+/* Each bad line, in order; past ten, a count. */
+static void
+test_pools_file_lines(void **state)
+{
+	static const char bad[] =
+	    "fine\n"
+	    "a\x01" "b\n"		/* 2: C0 */
+	    "a\x7f\n"			/* 3: DEL */
+	    "x\xc2\x85y\n"		/* 4: C1 (NEL) */
+	    "\xff\n"			/* 5 */
+	    "\xc0\xaf\n"		/* 6: overlong */
+	    "\xed\xa0\x80\n"		/* 7: surrogate */
+	    "\xe2\x82\n"		/* 8: cut short */
+	    "dos line\r\n"		/* 9 */
+	    "a\0b\n"			/* 10: NUL */
+	    "\xf4\x90\x80\x80\n"	/* 11: past U+10FFFF */
+	    "\xf4\x8f\xbf\xbf ok\n"	/* U+10FFFF */
+	    "\x1b[1m\n"			/* 13 */
+	    "  \t  \n"
+	    "tab\tinside\n"		/* 15 */
+	    "# \x01 in a comment\n"
+	    "\x1b\n";			/* 17 */
+	static const char *const why[] = {
+		"line 2: control character",
+		"line 3: control character",
+		"line 4: control character",
+		"line 5: not UTF-8",
+		"line 6: not UTF-8",
+		"line 7: not UTF-8",
+		"line 8: not UTF-8",
+		"line 9: control character (a carriage return: save the file "
+		    "with Unix line ends)",
+		"line 10: control character",
+		"line 11: not UTF-8",
+		"3 more lines with problems, not shown",
+	};
+	char	 path[PATH_MAX], pools[PATH_MAX], *t, *want[11];
+	struct config cf;
+	struct config_problems pr;
+	struct lsc_err e;
+	size_t	 n = sizeof(why) / sizeof(why[0]);
+
+	(void)state;
+	path_in_dir(pools, sizeof(pools), "k1.pools");
+	spit_bytes("k1.pools", bad, sizeof(bad) - 1);
+	t = with_pools(file_only);
+	assert_int_equal(load_text("lines.conf", t, 0600, path, sizeof(path),
+	    &cf, &pr, &e), -1);
+	free(t);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 2 * PATH_MAX + 256;
+
+		want[i] = malloc(len);
+		assert_non_null(want[i]);
+		xsnprintf(want[i], len, "%s: [campaign k1] device_pools_file = "
+		    "%s: %s; expected one device pool name per line%s", path,
+		    pools, why[i], strstr(why[i], "UTF-8") ? ", in UTF-8" : "");
+	}
+	check_problems("bad lines", &pr, want, n);
+	assert_string_equal(e.msg, want[0]);
+	for (size_t i = 0; i < n; i++)
+		free(want[i]);
+	config_problems_free(&pr);
+	config_free(&cf);
+	unlink(pools);
+}
+
 /* ---- parsers shared with the command line -------------------------------- */
 
 static void
@@ -1473,6 +1734,8 @@ main(void)
 		cmocka_unit_test(test_problems_hide_secrets),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_pools_file),
+		cmocka_unit_test(test_pools_file_lines),
 		cmocka_unit_test(test_parsers),
 		cmocka_unit_test(test_lookup_and_free),
 		cmocka_unit_test(test_manual_and_example),
