@@ -338,6 +338,19 @@ class WithCluster(SimTestCase):
         self.assertIn("username/password", r.err)
         self.assertNotIn("wrong password", r.out + r.err)
 
+    def test_syslog_still_tells_cron_about_errors(self):
+        env = self.env()
+        env.write_config(
+            {"nightly": {"device_pools": ", ".join(sim_pools(self.sim))}},
+            global_extra="log = syslog\nsyslog_facility = local3")
+        with open(env.pwfile, "w") as f:
+            f.write("wrong password\n")
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        # errors go to syslog and to stderr, where cron mails them
+        self.assertIn("username/password", r.err)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
+
     def test_json_summary(self):
         env = self.env()
         r = env.run("run", "--json")
