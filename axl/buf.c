@@ -125,46 +125,42 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return rc;
 }
 
-/*
- * Decodes one UTF-8 sequence at s (n bytes available).  Returns its length
- * and the code point in *cp, or 0 for an invalid sequence: truncated,
- * overlong, a surrogate or beyond U+10FFFF.
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+int
+utf8_decode(const char *s, size_t n, uint32_t *cp, size_t *len)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	uint32_t c;
-	size_t	 len, i;
+	size_t	 want, i;
 
-	if (n == 0)
+	*len = 1;
+	if (p[0] < 0x80) {
+		*cp = p[0];
 		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
 	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		want = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		want = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		want = 4;
+		c = p[0] & 0x07;
 	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
+		return -1;
+	for (i = 1; i < want; i++) {
+		if (i == n || (p[i] & 0xc0) != 0x80) {
+			*len = i;
+			return -1;
+		}
+		c = (c << 6) | (p[i] & 0x3f);
 	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	*len = want;
+	if ((want == 3 && c < 0x800) || (want == 4 && c < 0x10000) ||
 	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
+		return -1;
 	*cp = c;
-	return len;
+	return 0;
 }
 
 /* XML 1.0 Char production. */
@@ -179,17 +175,33 @@ xml_char(uint32_t c)
 int
 utf8_xml_valid(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	uint32_t cp;
 	size_t	 n;
 
 	while (len > 0) {
-		if ((n = utf8_decode(p, len, &cp)) == 0 || !xml_char(cp))
+		if (utf8_decode(s, len, &cp, &n) == -1 || !xml_char(cp))
 			return 0;
-		p += n;
+		s += n;
 		len -= n;
 	}
 	return 1;
+}
+
+const char *
+xml_ref(uint32_t c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	default:
+		return NULL;
+	}
 }
 
 int
@@ -206,18 +218,6 @@ buf_put_xml(struct buf *b, const char *s)
 	}
 	for (run = p = s; *p != '\0'; p++) {
 		switch (*p) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
 		case '\'':
 			rep = "&apos;";
 			break;
@@ -235,7 +235,9 @@ buf_put_xml(struct buf *b, const char *s)
 			rep = "&#9;";
 			break;
 		default:
-			continue;
+			if ((rep = xml_ref((unsigned char)*p)) == NULL)
+				continue;
+			break;
 		}
 		if (buf_append(b, run, (size_t)(p - run)) == -1 ||
 		    buf_puts(b, rep) == -1)

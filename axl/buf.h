@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct buf {
 	char	*data;		/* NUL-terminated; owned by the buffer */
@@ -60,5 +61,22 @@ int	 buf_failed(const struct buf *);
 
 /* Whether s is valid UTF-8 without characters XML 1.0 forbids. */
 int	 utf8_xml_valid(const char *, size_t);
+
+/*
+ * Decodes the UTF-8 character at s, n >= 1 bytes readable.  Returns 0 with
+ * the code point in *cp and its length in *len; or -1 when the bytes are
+ * not UTF-8 (a byte no character starts with, a sequence cut short,
+ * overlong, a surrogate or beyond U+10FFFF), with *len the bytes to pass
+ * over: up to the first one that does not continue the sequence.
+ */
+int	 utf8_decode(const char *s, size_t n, uint32_t *cp, size_t *len);
+
+/*
+ * The reference that stands for c in XML or HTML text and attribute values
+ * where the markup would read it (&amp; &lt; &gt; &quot;); NULL for any
+ * other character.  The apostrophe is the caller's: XML has &apos;, HTML 4
+ * only &#39;.
+ */
+const char *xml_ref(uint32_t c);
 
 #endif

@@ -15,7 +15,6 @@ store_run_begin(struct store *s, int64_t now, const char *campaigns,
     long pid, int64_t *run, struct lsc_err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	st = store_prepare(s, "INSERT INTO run (started, campaigns, mode, pid)"
 	    " VALUES (?, ?, 'run', ?)", e);
@@ -24,10 +23,8 @@ store_run_begin(struct store *s, int64_t now, const char *campaigns,
 	sqlite3_bind_int64(st, 1, now);
 	store_bind_text(st, 2, campaigns);
 	sqlite3_bind_int64(st, 3, pid);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "recording the run");
+	if (store_step_once(s, st, "recording the run", e) == -1)
+		return -1;
 	*run = sqlite3_last_insert_rowid(s->db);
 	return 0;
 }
@@ -71,7 +68,6 @@ store_run_finish(struct store *s, int64_t run, int64_t now, int status,
 {
 	sqlite3_stmt *st;
 	char states[512];
-	int rc;
 
 	states_text(c, states, sizeof(states));
 	st = store_prepare(s, "UPDATE run SET finished = ?, exit_status = ?,"
@@ -90,11 +86,7 @@ store_run_finish(struct store *s, int64_t run, int64_t now, int status,
 	store_bind_text(st, 9, calls);
 	store_bind_text(st, 10, error);
 	sqlite3_bind_int64(st, 11, run);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "finishing the run record");
-	return 0;
+	return store_step_once(s, st, "finishing the run record", e);
 }
 
 #define RUN_COLS "id, started, finished, campaigns, mode, pid, exit_status," \
@@ -129,7 +121,7 @@ store_each_run(struct store *s, unsigned limit, store_run_fn fn, void *arg,
 {
 	sqlite3_stmt *st;
 	struct store_run r;
-	int rc, ret = -1;
+	int rc;
 
 	st = store_prepare(s, "SELECT " RUN_COLS " FROM run ORDER BY id DESC"
 	    " LIMIT ?", e);
@@ -139,16 +131,9 @@ store_each_run(struct store *s, unsigned limit, store_run_fn fn, void *arg,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_to_run(st, &r);
 		if (fn(arg, &r, e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "reading runs");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "reading runs", e);
 }
 
 int
@@ -228,7 +213,7 @@ store_each_audit(struct store *s, const char *cluster, const char *name,
 {
 	sqlite3_stmt *st;
 	struct store_audit a;
-	int rc, ret = -1;
+	int rc;
 
 	st = store_prepare(s, "SELECT id, run, time, cluster, name, op, vals,"
 	    " result FROM audit WHERE (?1 IS NULL OR cluster = ?1) AND"
@@ -247,16 +232,9 @@ store_each_audit(struct store *s, const char *cluster, const char *name,
 		a.values = store_col_text(st, 6);
 		a.result = store_col_text(st, 7);
 		if (fn(arg, &a, e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "reading the audit");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "reading the audit", e);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -267,8 +245,7 @@ store_each_event(struct store *s, const char *cluster, const char *name,
 {
 	sqlite3_stmt *st;
 	struct store_event ev;
-	const char *t;
-	int rc, ret = -1;
+	int rc;
 
 	st = store_prepare(s, "SELECT id, run, time, cluster, name, old_state,"
 	    " new_state, reason FROM event WHERE (?1 IS NULL OR cluster = ?1)"
@@ -285,23 +262,13 @@ store_each_event(struct store *s, const char *cluster, const char *name,
 		ev.time = sqlite3_column_int64(st, 2);
 		ev.cluster = store_col_text(st, 3);
 		ev.name = store_col_text(st, 4);
-		t = store_col_text(st, 5);
-		ev.has_old = t != NULL && phone_state_parse(t,
-		    &ev.old_state) == 0;
-		t = store_col_text(st, 6);
-		if (t == NULL || phone_state_parse(t, &ev.new_state) == -1)
+		ev.has_old = store_col_state(st, 5, &ev.old_state) == 0;
+		if (store_col_state(st, 6, &ev.new_state) == -1)
 			ev.new_state = PS_OK;
 		ev.reason = store_col_text(st, 7);
 		if (fn(arg, &ev, e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "reading events");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "reading events", e);
 }
 

@@ -42,6 +42,48 @@ sqlite3_stmt *store_cached(struct store *, enum store_stmt, const char *,
 void	 store_bind_text(sqlite3_stmt *, int, const char *);
 const char *store_col_text(sqlite3_stmt *, int);
 
+/* The phone state named in column i; -1 when it is NULL or no state. */
+static inline int
+store_col_state(sqlite3_stmt *st, int i, enum phone_state *ps)
+{
+	const char *t = store_col_text(st, i);
+
+	return t != NULL ? phone_state_parse(t, ps) : -1;
+}
+
+/*
+ * Steps st, a statement that returns no row, once and finalizes it.
+ * Returns 0, or -1 with e saying what was being done (ERR_STORE).
+ */
+static inline int
+store_step_once(struct store *s, sqlite3_stmt *st, const char *what,
+    struct lsc_err *e)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, what);
+	return 0;
+}
+
+/*
+ * Ends a walk, a loop of sqlite3_step() over st's rows that leaves with
+ * `break` when its callback fails, and finalizes st.  rc is the last
+ * step's result: SQLITE_DONE, the walk is complete (0); SQLITE_ROW, the
+ * callback stopped it and filled e (-1); anything else, the step failed
+ * (-1, ERR_STORE saying what was being done).
+ */
+static inline int
+store_walk_end(struct store *s, sqlite3_stmt *st, int rc, const char *what,
+    struct lsc_err *e)
+{
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		store_fail(s, e, what);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 #define PHONE_COLS "p.cluster, p.name, p.campaign, p.pool, p.model," \
 	" p.description, p.cert_operation, p.cert_status, p.lsc_valid_until," \
 	" p.lsc_issuer, p.last_ip, p.last_node, p.last_seen, p.last_run," \

@@ -177,18 +177,13 @@ int
 store_obs_reg_done(struct store *s, const char *cluster, struct lsc_err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	st = store_prepare(s, "UPDATE temp.obs SET reg = 2 WHERE cluster = ?"
 	    " AND asked = 1 AND reg = 0", e);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, cluster);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "recording registrations");
-	return 0;
+	return store_step_once(s, st, "recording registrations", e);
 }
 
 /*
@@ -413,7 +408,6 @@ store_run_listed(struct store *s, const char *cluster, const char *pool,
     const char *name_like, struct lsc_err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	st = store_prepare(s, "INSERT INTO temp.listed (cluster, pool,"
 	    " pattern) VALUES (?, ?, ?)", e);
@@ -422,11 +416,7 @@ store_run_listed(struct store *s, const char *cluster, const char *pool,
 	store_bind_text(st, 1, cluster);
 	store_bind_text(st, 2, pool);
 	store_bind_text(st, 3, name_like);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "recording a listed pool");
-	return 0;
+	return store_step_once(s, st, "recording a listed pool", e);
 }
 
 int

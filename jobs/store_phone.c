@@ -48,8 +48,7 @@ store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->last_seen = sqlite3_column_int64(st, c + 12);
 	p->last_run = sqlite3_column_int64(st, c + 13);
 	p->updated = sqlite3_column_int64(st, c + 14);
-	t = store_col_text(st, c + 15);
-	if (t == NULL || phone_state_parse(t, &p->mem.state) == -1)
+	if (store_col_state(st, c + 15, &p->mem.state) == -1)
 		p->mem.state = PS_OK;
 	p->mem.state_since = sqlite3_column_int64(st, c + 16);
 	t = store_col_text(st, c + 17);
@@ -210,7 +209,7 @@ store_each_phone(struct store *s, const struct store_filter *f,
 	char sql[1024];
 	sqlite3_stmt *st;
 	struct store_phone p;
-	int rc, ret = -1, n = 0, slen;
+	int rc, n = 0, slen;
 
 	slen = snprintf(sql, sizeof(sql), "SELECT " PHONE_COLS " FROM phone p"
 	    " WHERE (?1 IS NULL OR p.cluster = ?1) AND (?2 IS NULL OR"
@@ -243,16 +242,9 @@ store_each_phone(struct store *s, const struct store_filter *f,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_row_to_phone(st, 0, &p);
 		if (fn(arg, &p, e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "reading phones");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "reading phones", e);
 }
 
 int
@@ -261,8 +253,7 @@ store_count_states(struct store *s, store_count_fn fn, void *arg,
 {
 	sqlite3_stmt *st;
 	enum phone_state ps;
-	const char *t;
-	int rc, ret = -1;
+	int rc;
 
 	st = store_prepare(s, "SELECT cluster, campaign, pool, state, COUNT(*)"
 	    " FROM phone GROUP BY cluster, campaign, pool, state ORDER BY"
@@ -270,22 +261,14 @@ store_count_states(struct store *s, store_count_fn fn, void *arg,
 	if (st == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = store_col_text(st, 3);
-		if (t == NULL || phone_state_parse(t, &ps) == -1)
+		if (store_col_state(st, 3, &ps) == -1)
 			continue;
 		if (fn(arg, store_col_text(st, 0), store_col_text(st, 1),
 		    store_col_text(st, 2), ps,
 		    (unsigned long)sqlite3_column_int64(st, 4), e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "counting phones");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "counting phones", e);
 }
 
 int

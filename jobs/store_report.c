@@ -13,8 +13,7 @@ store_each_state_at(struct store *s, int64_t when,
 {
 	sqlite3_stmt *st;
 	enum phone_state ps;
-	const char *t;
-	int rc, ret = -1;
+	int rc;
 
 	/*
 	 * SQLite takes the bare columns of a MAX() aggregate from the row
@@ -35,19 +34,11 @@ store_each_state_at(struct store *s, int64_t when,
 		store_bind_text(st, 4, f->pool);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = store_col_text(st, 2);
-		if (t == NULL || phone_state_parse(t, &ps) == -1)
+		if (store_col_state(st, 2, &ps) == -1)
 			continue;
 		if (fn(arg, store_col_text(st, 0), store_col_text(st, 1), ps,
 		    e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "reading past states");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "reading past states", e);
 }

@@ -14,17 +14,14 @@ store_mark_begin(struct store *s, const char *kind, int64_t now,
     int64_t *mark, struct lsc_err *e)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = store_prepare(s, "INSERT INTO mark (kind, time) VALUES"
 	    " (?, ?)", e)) == NULL)
 		return -1;
 	store_bind_text(st, 1, kind);
 	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "saving a report mark");
+	if (store_step_once(s, st, "saving a report mark", e) == -1)
+		return -1;
 	*mark = sqlite3_last_insert_rowid(s->db);
 	return 0;
 }
@@ -81,8 +78,7 @@ store_each_mark(struct store *s, int64_t mark, store_mark_fn fn, void *arg,
 {
 	sqlite3_stmt *st;
 	enum phone_state ps;
-	const char *t;
-	int rc, ret = -1;
+	int rc;
 
 	st = store_prepare(s, "SELECT cluster, name, state FROM mark_phone"
 	    " WHERE mark = ? ORDER BY cluster, name", e);
@@ -90,21 +86,13 @@ store_each_mark(struct store *s, int64_t mark, store_mark_fn fn, void *arg,
 		return -1;
 	sqlite3_bind_int64(st, 1, mark);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		t = store_col_text(st, 2);
-		if (t == NULL || phone_state_parse(t, &ps) == -1)
+		if (store_col_state(st, 2, &ps) == -1)
 			ps = PS_OK;
 		if (fn(arg, store_col_text(st, 0), store_col_text(st, 1), ps,
 		    e) == -1)
-			goto out;
+			break;
 	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "reading a report mark");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return store_walk_end(s, st, rc, "reading a report mark", e);
 }
 
 /* ---- retention ----------------------------------------------------------- */

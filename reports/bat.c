@@ -33,71 +33,28 @@ bat_due(const struct store_phone *p)
 	    p->last_seen >= p->updated;
 }
 
-static struct report_bat_pool *
-pool_of(struct report_bat *bt, const char *cluster, const char *pool,
-    struct lsc_err *e)
-{
-	struct report_bat_pool *p;
-	size_t lo = 0, hi = bt->n, mid, cap;
-	int c;
-
-	cluster = cluster != NULL ? cluster : "";
-	pool = pool != NULL ? pool : "";
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		p = &bt->p[mid];
-		if ((c = strcmp(cluster, p->cluster)) == 0)
-			c = strcmp(pool, p->pool);
-		if (c == 0)
-			return p;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	if (bt->n == bt->cap) {
-		cap = bt->cap ? bt->cap * 2 : 16;
-		if ((p = reallocarray(bt->p, cap, sizeof(*p))) == NULL) {
-			report_syserr(e, "listing phones");
-			return NULL;
-		}
-		bt->p = p;
-		bt->cap = cap;
-	}
-	memmove(&bt->p[lo + 1], &bt->p[lo], (bt->n - lo) * sizeof(*bt->p));
-	p = &bt->p[lo];
-	memset(p, 0, sizeof(*p));
-	bt->n++;
-	p->cluster = report_phones_dup(&bt->strings, cluster);
-	p->pool = report_phones_dup(&bt->strings, pool);
-	if (p->cluster == NULL || p->pool == NULL) {
-		report_syserr(e, "listing phones");
-		return NULL;
-	}
-	return p;
-}
-
 static int
 phone_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
 {
 	struct report_bat *bt = arg;
+	struct report_key k = { .cluster = ph->cluster, .pool = ph->pool };
 	struct report_bat_pool *p;
 	const char **v;
-	size_t cap;
+	size_t i;
 
 	if (ph->mem.state == PS_GONE)
 		return 0;
-	if ((p = pool_of(bt, ph->cluster, ph->pool, e)) == NULL)
-		return -1;
+	/* every pool gets its group (and its BAT file), due phones or not */
+	if ((p = report_group_of(bt->p, &bt->n, &bt->cap, sizeof(*p), &k,
+	    &bt->strings, &i)) == NULL)
+		return report_syserr(e, "listing phones");
+	bt->p = p;
+	p = &bt->p[i];
 	if (!bat_due(ph) || ph->name == NULL)
 		return 0;
-	if (p->n == p->cap) {
-		cap = p->cap ? p->cap * 2 : 16;
-		if ((v = reallocarray(p->names, cap, sizeof(*v))) == NULL)
-			return report_syserr(e, "listing phones");
-		p->names = v;
-		p->cap = cap;
-	}
+	if ((v = report_grow(p->names, p->n, &p->cap, sizeof(*v), 16)) == NULL)
+		return report_syserr(e, "listing phones");
+	p->names = v;
 	if ((p->names[p->n] = report_phones_dup(&bt->strings, ph->name)) ==
 	    NULL)
 		return report_syserr(e, "listing phones");
@@ -144,9 +101,9 @@ report_bat(struct report_ctx *ctx)
 		if (sections++ > 0)
 			buf_puts(b, "\n");
 		buf_puts(b, "# ");
-		report_text_clean(b, p->cluster);
+		report_text_clean(b, p->key.cluster);
 		buf_puts(b, "/");
-		report_text_clean(b, p->pool);
+		report_text_clean(b, p->key.pool);
 		buf_printf(b, " (%zu phone%s)\n", p->n, p->n == 1 ? "" : "s");
 		for (size_t k = 0; k < p->n; k++) {
 			report_text_clean(b, p->names[k]);

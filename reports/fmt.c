@@ -76,17 +76,28 @@ report_timegm(int y, int mon, int d, int h, int mi, int s)
 	    h * 3600 + mi * 60 + s;
 }
 
+/*
+ * The civil time of t into c; for t <= 0, which reports show as "never"
+ * in their own words, buf is made empty and 0 is returned.
+ */
+static int
+civil_or_never(int64_t t, struct civil *c, char *buf, size_t len)
+{
+	if (t <= 0) {
+		snprintf(buf, len, "%s", "");
+		return 0;
+	}
+	civil_from_secs(t, c);
+	return 1;
+}
+
 void
 report_fmt_date(int64_t t, char *buf, size_t len)
 {
 	struct civil c;
 
-	if (t <= 0) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	civil_from_secs(t, &c);
-	snprintf(buf, len, "%04lld-%02d-%02d", c.y, c.mon, c.d);
+	if (civil_or_never(t, &c, buf, len))
+		snprintf(buf, len, "%04lld-%02d-%02d", c.y, c.mon, c.d);
 }
 
 void
@@ -94,13 +105,9 @@ report_fmt_time(int64_t t, char *buf, size_t len)
 {
 	struct civil c;
 
-	if (t <= 0) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	civil_from_secs(t, &c);
-	snprintf(buf, len, "%04lld-%02d-%02d %02d:%02d", c.y, c.mon, c.d, c.h,
-	    c.mi);
+	if (civil_or_never(t, &c, buf, len))
+		snprintf(buf, len, "%04lld-%02d-%02d %02d:%02d", c.y, c.mon,
+		    c.d, c.h, c.mi);
 }
 
 void
@@ -108,13 +115,9 @@ report_fmt_csvtime(int64_t t, char *buf, size_t len)
 {
 	struct civil c;
 
-	if (t <= 0) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	civil_from_secs(t, &c);
-	snprintf(buf, len, "%04lld-%02d-%02d %02d:%02d:%02d", c.y, c.mon, c.d,
-	    c.h, c.mi, c.s);
+	if (civil_or_never(t, &c, buf, len))
+		snprintf(buf, len, "%04lld-%02d-%02d %02d:%02d:%02d", c.y,
+		    c.mon, c.d, c.h, c.mi, c.s);
 }
 
 void
@@ -122,13 +125,9 @@ report_fmt_rfc3339(int64_t t, char *buf, size_t len)
 {
 	struct civil c;
 
-	if (t <= 0) {
-		snprintf(buf, len, "%s", "");
-		return;
-	}
-	civil_from_secs(t, &c);
-	snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ", c.y, c.mon,
-	    c.d, c.h, c.mi, c.s);
+	if (civil_or_never(t, &c, buf, len))
+		snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ", c.y,
+		    c.mon, c.d, c.h, c.mi, c.s);
 }
 
 void

@@ -22,50 +22,6 @@ struct collect {
 	struct report_forecast	*f;
 };
 
-static struct report_fc_pool *
-pool_of(struct report_forecast *f, const char *cluster, const char *pool,
-    struct lsc_err *e)
-{
-	struct report_fc_pool *p;
-	size_t lo = 0, hi = f->n, mid, cap;
-	int c;
-
-	cluster = cluster != NULL ? cluster : "";
-	pool = pool != NULL ? pool : "";
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		p = &f->p[mid];
-		if ((c = strcmp(cluster, p->cluster)) == 0)
-			c = strcmp(pool, p->pool);
-		if (c == 0)
-			return p;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	if (f->n == f->cap) {
-		cap = f->cap ? f->cap * 2 : 16;
-		if ((p = reallocarray(f->p, cap, sizeof(*p))) == NULL) {
-			report_syserr(e, "counting expiries");
-			return NULL;
-		}
-		f->p = p;
-		f->cap = cap;
-	}
-	memmove(&f->p[lo + 1], &f->p[lo], (f->n - lo) * sizeof(*f->p));
-	p = &f->p[lo];
-	memset(p, 0, sizeof(*p));
-	p->cluster = report_phones_dup(&f->strings, cluster);
-	p->pool = report_phones_dup(&f->strings, pool);
-	f->n++;
-	if (p->cluster == NULL || p->pool == NULL) {
-		report_syserr(e, "counting expiries");
-		return NULL;
-	}
-	return p;
-}
-
 static void
 count(struct report_fc_pool *p, long first, int64_t now, int64_t v)
 {
@@ -86,15 +42,20 @@ static int
 count_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
 {
 	struct collect *c = arg;
+	struct report_forecast *f = c->f;
+	struct report_key k = { .cluster = ph->cluster, .pool = ph->pool };
 	struct report_fc_pool *p;
 	int64_t now = c->ctx->o->now;
+	size_t i;
 
 	if (ph->mem.state == PS_GONE)
 		return 0;
-	if ((p = pool_of(c->f, ph->cluster, ph->pool, e)) == NULL)
-		return -1;
-	count(p, c->f->first, now, ph->lsc_valid_until);
-	count(&c->f->total, c->f->first, now, ph->lsc_valid_until);
+	if ((p = report_group_of(f->p, &f->n, &f->cap, sizeof(*p), &k,
+	    &f->strings, &i)) == NULL)
+		return report_syserr(e, "counting expiries");
+	f->p = p;
+	count(&f->p[i], f->first, now, ph->lsc_valid_until);
+	count(&f->total, f->first, now, ph->lsc_valid_until);
 	return 0;
 }
 
@@ -112,7 +73,8 @@ report_forecast_collect(struct report_ctx *ctx, struct report_forecast *f)
 	if (store_each_phone(ctx->store, &flt, count_cb, &c, ctx->e) == -1)
 		return -1;
 	for (size_t i = 0; i < f->n; i++)
-		if (i == 0 || strcmp(f->p[i].cluster, f->p[i - 1].cluster) != 0)
+		if (i == 0 || strcmp(f->p[i].key.cluster,
+		    f->p[i - 1].key.cluster) != 0)
 			f->clusters++;
 	return 0;
 }
@@ -188,10 +150,10 @@ text(struct report_ctx *ctx, const struct report_forecast *f)
 	report_tab_col(t, "TOTAL", TAB_RIGHT, 0, 0, 0);
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->clusters > 1)
-			snprintf(title, sizeof(title), "%s/%s", f->p[i].cluster,
-			    f->p[i].pool);
+			snprintf(title, sizeof(title), "%s/%s",
+			    f->p[i].key.cluster, f->p[i].key.pool);
 		else
-			snprintf(title, sizeof(title), "%s", f->p[i].pool);
+			snprintf(title, sizeof(title), "%s", f->p[i].key.pool);
 		report_tab_col(t, title, TAB_RIGHT | TAB_SHRINK, 6, 24,
 		    (int)i + 1);
 	}
@@ -240,8 +202,8 @@ csv(struct report_ctx *ctx, const struct report_forecast *f)
 	for (size_t i = 0; i < f->n; i++) {
 		const struct report_fc_pool *p = &f->p[i];
 
-		report_csv_str(&c, p->cluster);
-		report_csv_str(&c, p->pool);
+		report_csv_str(&c, p->key.cluster);
+		report_csv_str(&c, p->key.pool);
 		report_csv_num(&c, (long long)p->expired);
 		for (int m = 0; m < FORECAST_MONTHS; m++)
 			report_csv_num(&c, (long long)p->month[m]);
@@ -285,8 +247,8 @@ json(struct report_ctx *ctx, const struct report_forecast *f)
 	report_json_arr(&j, "pools");
 	for (size_t i = 0; i < f->n; i++) {
 		report_json_obj(&j, NULL);
-		report_json_str(&j, "cluster", f->p[i].cluster);
-		report_json_str(&j, "pool", f->p[i].pool);
+		report_json_str(&j, "cluster", f->p[i].key.cluster);
+		report_json_str(&j, "pool", f->p[i].key.pool);
 		json_counts(&j, &f->p[i]);
 		report_json_end(&j);
 	}

@@ -28,17 +28,12 @@ run_cb(void *arg, const struct store_run *r, struct lsc_err *e)
 	struct collect *c = arg;
 	struct report_runs *rs = c->runs;
 	struct store_run *v, *k;
-	size_t cap;
 
 	if (r->started < c->since || (c->limit > 0 && rs->n >= c->limit))
 		return 0;
-	if (rs->n == rs->cap) {
-		cap = rs->cap ? rs->cap * 2 : 32;
-		if ((v = reallocarray(rs->v, cap, sizeof(*v))) == NULL)
-			return report_syserr(e, "reading runs");
-		rs->v = v;
-		rs->cap = cap;
-	}
+	if ((v = report_grow(rs->v, rs->n, &rs->cap, sizeof(*v), 32)) == NULL)
+		return report_syserr(e, "reading runs");
+	rs->v = v;
 	k = &rs->v[rs->n++];
 	*k = *r;
 	k->campaigns = report_phones_dup(&rs->strings, r->campaigns);

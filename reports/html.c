@@ -140,18 +140,6 @@ report_html_esc_cut(struct buf *b, const char *s, size_t max)
 			return buf_failed(b) ? -1 : 0;
 		}
 		switch (cp) {
-		case '&':
-			rep = "&amp;";
-			break;
-		case '<':
-			rep = "&lt;";
-			break;
-		case '>':
-			rep = "&gt;";
-			break;
-		case '"':
-			rep = "&quot;";
-			break;
 		case '\'':
 			rep = "&#39;";
 			break;
@@ -161,6 +149,9 @@ report_html_esc_cut(struct buf *b, const char *s, size_t max)
 			rep = " ";
 			break;
 		default:
+			if ((rep = xml_ref(cp)) != NULL)
+				break;
+			/* a real U+FFFD passes as it is */
 			if (report_cp_unsafe(cp) || (cp == 0xfffd && !(n == 3 &&
 			    memcmp(p, "\xef\xbf\xbd", 3) == 0)))
 				rep = "\xef\xbf\xbd";
@@ -419,9 +410,9 @@ summary(struct page *pg)
 
 		if (i < pg->sum.n) {
 			buf_puts(b, "<tr>");
-			td(b, NULL, g->cluster);
-			td(b, NULL, g->campaign);
-			td(b, NULL, g->pool);
+			td(b, NULL, g->key.cluster);
+			td(b, NULL, g->key.campaign);
+			td(b, NULL, g->key.pool);
 		} else
 			buf_puts(b, "</tbody>\n<tfoot><tr><th colspan=\"3\">"
 			    "Total</th>");
@@ -448,8 +439,8 @@ summary(struct page *pg)
 
 		if (i < pg->npools) {
 			buf_puts(b, "<tr>");
-			td(b, NULL, g->cluster);
-			td(b, NULL, g->pool);
+			td(b, NULL, g->key.cluster);
+			td(b, NULL, g->key.pool);
 		} else
 			buf_puts(b, "</tbody>\n<tfoot><tr><th colspan=\"2\">"
 			    "Total</th>");

@@ -176,15 +176,11 @@ prev_add(struct lb *lb, const char *cluster, const char *name,
     enum phone_state s, struct lsc_err *e)
 {
 	struct prev *v;
-	size_t cap;
 
-	if (lb->nprev == lb->capprev) {
-		cap = lb->capprev ? lb->capprev * 2 : 64;
-		if ((v = reallocarray(lb->prev, cap, sizeof(*v))) == NULL)
-			return report_syserr(e, "reading the previous set");
-		lb->prev = v;
-		lb->capprev = cap;
-	}
+	if ((v = report_grow(lb->prev, lb->nprev, &lb->capprev, sizeof(*v),
+	    64)) == NULL)
+		return report_syserr(e, "reading the previous set");
+	lb->prev = v;
 	v = &lb->prev[lb->nprev];
 	v->cluster = report_phones_dup(&lb->prev_strings, cluster != NULL ?
 	    cluster : "");

@@ -42,17 +42,13 @@ static struct entry *
 entry_new(struct story *st, struct lsc_err *e)
 {
 	struct entry *v;
-	size_t cap;
 
-	if (st->n == st->cap) {
-		cap = st->cap ? st->cap * 2 : 64;
-		if ((v = reallocarray(st->v, cap, sizeof(*v))) == NULL) {
-			report_syserr(e, "reading a phone's history");
-			return NULL;
-		}
-		st->v = v;
-		st->cap = cap;
+	if ((v = report_grow(st->v, st->n, &st->cap, sizeof(*v), 64)) ==
+	    NULL) {
+		report_syserr(e, "reading a phone's history");
+		return NULL;
 	}
+	st->v = v;
 	v = &st->v[st->n++];
 	memset(v, 0, sizeof(*v));
 	return v;

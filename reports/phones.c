@@ -51,15 +51,10 @@ report_phones_add(struct report_phones *ps, const struct store_phone *p,
 {
 	struct store_phone *v, *c;
 	const char **f[11];
-	size_t cap;
 
-	if (ps->n == ps->cap) {
-		cap = ps->cap ? ps->cap * 2 : 64;
-		if ((v = reallocarray(ps->v, cap, sizeof(*v))) == NULL)
-			return report_syserr(e, "copying phones");
-		ps->v = v;
-		ps->cap = cap;
-	}
+	if ((v = report_grow(ps->v, ps->n, &ps->cap, sizeof(*v), 64)) == NULL)
+		return report_syserr(e, "copying phones");
+	ps->v = v;
 	c = &ps->v[ps->n];
 	*c = *p;
 	f[0] = &c->cluster;

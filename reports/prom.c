@@ -77,9 +77,9 @@ report_metrics(struct report_ctx *ctx)
 	for (i = 0; i < s.n; i++)
 		for (int k = 0; k < PS__MAX; k++) {
 			buf_puts(b, "lscrenew_phones{");
-			label(b, "cluster", s.g[i].cluster, 1);
-			label(b, "campaign", s.g[i].campaign, 0);
-			label(b, "pool", s.g[i].pool, 0);
+			label(b, "cluster", s.g[i].key.cluster, 1);
+			label(b, "campaign", s.g[i].key.campaign, 0);
+			label(b, "pool", s.g[i].key.pool, 0);
 			label(b, "state", phone_state_name((enum phone_state)k),
 			    0);
 			buf_printf(b, "} %lu\n", s.g[i].state[k]);
@@ -94,8 +94,8 @@ report_metrics(struct report_ctx *ctx)
 	for (i = 0; i < np; i++)
 		for (int w = 0; w < 3; w++) {
 			buf_puts(b, "lscrenew_lsc_expiring{");
-			label(b, "cluster", pools[i].cluster, 1);
-			label(b, "pool", pools[i].pool, 0);
+			label(b, "cluster", pools[i].key.cluster, 1);
+			label(b, "pool", pools[i].key.pool, 0);
 			label(b, "within", within[w], 0);
 			buf_printf(b, "} %lu\n", w == 0 ? pools[i].exp30 :
 			    w == 1 ? pools[i].exp60 : pools[i].exp90);
@@ -104,8 +104,8 @@ report_metrics(struct report_ctx *ctx)
 	    "cluster and device pool.");
 	for (i = 0; i < np; i++) {
 		buf_puts(b, "lscrenew_lsc_expired{");
-		label(b, "cluster", pools[i].cluster, 1);
-		label(b, "pool", pools[i].pool, 0);
+		label(b, "cluster", pools[i].key.cluster, 1);
+		label(b, "pool", pools[i].key.pool, 0);
 		buf_printf(b, "} %lu\n", pools[i].expired);
 	}
 

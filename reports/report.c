@@ -452,7 +452,7 @@ bat_file_name(const struct report_bat_pool *p, char *buf, size_t len)
 {
 	size_t i;
 
-	snprintf(buf, len, "%s_%s", p->cluster, p->pool);
+	snprintf(buf, len, "%s_%s", p->key.cluster, p->key.pool);
 	for (i = 0; buf[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)buf[i];
 

@@ -68,6 +68,36 @@ const char *report_phones_dup(struct report_phones *, const char *);
 /* The store filter of the options (states 0, order by name). */
 void	 report_filter(const struct report_opts *, struct store_filter *);
 
+/* ---- arrays that grow, groups kept in key order (groups.c) ------------------ */
+
+/*
+ * Room for one more element in v, an array of n elements of size bytes with
+ * room for *cap: v itself when there is room, else v grown (to first
+ * elements, then doubling) with *cap updated.  NULL when memory runs out;
+ * v is untouched and still the caller's then.
+ */
+void	*report_grow(void *v, size_t n, size_t *cap, size_t size,
+	    size_t first);
+
+/* What a group of phones is keyed and ordered by (strcmp, in this order);
+ * campaign is "" in groups per pool. */
+struct report_key {
+	const char	*cluster;
+	const char	*campaign;
+	const char	*pool;
+};
+
+/*
+ * The group keyed k in v, an array of *n groups of size bytes kept in key
+ * order, each starting with its struct report_key.  When there is none, a
+ * zeroed one goes in at its place, with k copied into strings (a NULL
+ * field as "").  Returns the array, moved when it had to grow, with the
+ * group at index *at; NULL when memory runs out (v untouched).
+ */
+void	*report_group_of(void *v, size_t *n, size_t *cap, size_t size,
+	    const struct report_key *k, struct report_phones *strings,
+	    size_t *at);
+
 /* ---- times and numbers (fmt.c) ------------------------------------------------ */
 
 /* All in UTC; t <= 0 gives "" (the caller decides what "never" reads). */
@@ -231,9 +261,7 @@ void	 report_runs_free(struct report_runs *);
 /* ---- aggregates (summary.c) -------------------------------------------------- */
 
 struct report_group {
-	const char	*cluster;
-	const char	*campaign;
-	const char	*pool;
+	struct report_key key;		/* first (report_group_of()) */
 	unsigned long	 phones;
 	unsigned long	 state[PS__MAX];
 	unsigned long	 renewed_run;	/* renewed in the last run */
@@ -264,8 +292,7 @@ void	 report_group_add(struct report_group *t, const struct report_group *g);
 /* ---- forecast (forecast.c) --------------------------------------------------- */
 
 struct report_fc_pool {
-	const char	*cluster;
-	const char	*pool;
+	struct report_key key;		/* first; campaign "" */
 	unsigned long	 expired;
 	unsigned long	 month[FORECAST_MONTHS];
 	unsigned long	 later;
@@ -312,8 +339,7 @@ int	 report_html(struct report_ctx *);
 
 /* BAT: device names due and registered, per pool. */
 struct report_bat_pool {
-	const char	*cluster;
-	const char	*pool;
+	struct report_key key;		/* first; campaign "" */
 	const char	**names;
 	size_t		 n, cap;
 };

@@ -46,75 +46,22 @@ report_group_add(struct report_group *t, const struct report_group *g)
 }
 
 static int
-cmp_key(const char *c1, const char *k1, const char *p1, const char *c2,
-    const char *k2, const char *p2)
-{
-	int c;
-
-	if ((c = strcmp(c1, c2)) != 0 || (c = strcmp(k1, k2)) != 0)
-		return c;
-	return strcmp(p1, p2);
-}
-
-/* The group of a key, inserted in order when new. */
-static struct report_group *
-group_of(struct report_summary *s, const char *cluster, const char *campaign,
-    const char *pool, struct lsc_err *e)
-{
-	struct report_group *g;
-	size_t lo = 0, hi = s->n, mid, cap;
-	int c;
-
-	cluster = cluster != NULL ? cluster : "";
-	campaign = campaign != NULL ? campaign : "";
-	pool = pool != NULL ? pool : "";
-	/* phones come by cluster and name: the last group often matches */
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		g = &s->g[mid];
-		c = cmp_key(cluster, campaign, pool, g->cluster, g->campaign,
-		    g->pool);
-		if (c == 0)
-			return g;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	if (s->n == s->cap) {
-		cap = s->cap ? s->cap * 2 : 16;
-		if ((g = reallocarray(s->g, cap, sizeof(*g))) == NULL) {
-			report_syserr(e, "counting phones");
-			return NULL;
-		}
-		s->g = g;
-		s->cap = cap;
-	}
-	memmove(&s->g[lo + 1], &s->g[lo], (s->n - lo) * sizeof(*s->g));
-	g = &s->g[lo];
-	memset(g, 0, sizeof(*g));
-	g->cluster = report_phones_dup(&s->strings, cluster);
-	g->campaign = report_phones_dup(&s->strings, campaign);
-	g->pool = report_phones_dup(&s->strings, pool);
-	s->n++;
-	if (g->cluster == NULL || g->campaign == NULL || g->pool == NULL) {
-		report_syserr(e, "counting phones");
-		return NULL;
-	}
-	return g;
-}
-
-static int
 count_cb(void *arg, const struct store_phone *p, struct lsc_err *e)
 {
 	struct collect *c = arg;
 	struct report_summary *s = c->s;
 	int64_t now = c->ctx->o->now, v = p->lsc_valid_until;
 	int64_t r = p->mem.renewed_at;
+	struct report_key k = { .cluster = p->cluster,
+	    .campaign = p->campaign, .pool = p->pool };
 	struct report_group *g;
+	size_t i;
 
-	if ((g = group_of(s, p->cluster, p->campaign, p->pool, e)) == NULL)
-		return -1;
+	if ((g = report_group_of(s->g, &s->n, &s->cap, sizeof(*g), &k,
+	    &s->strings, &i)) == NULL)
+		return report_syserr(e, "counting phones");
+	s->g = g;
+	g = &s->g[i];
 	g->phones++;
 	if (p->mem.state < PS__MAX)
 		g->state[p->mem.state]++;
@@ -183,9 +130,9 @@ by_pool(const void *va, const void *vb)
 	const struct report_group *a = va, *b = vb;
 	int c;
 
-	if ((c = strcmp(a->cluster, b->cluster)) != 0)
+	if ((c = strcmp(a->key.cluster, b->key.cluster)) != 0)
 		return c;
-	return strcmp(a->pool, b->pool);
+	return strcmp(a->key.pool, b->key.pool);
 }
 
 int
@@ -208,7 +155,7 @@ report_summary_by_pool(const struct report_summary *s,
 			report_group_add(&v[k - 1], &v[i]);
 		else
 			v[k++] = v[i];
-		v[k - 1].campaign = "";
+		v[k - 1].key.campaign = "";
 	}
 	*out = v;
 	*n = k;
@@ -285,9 +232,9 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 	for (size_t i = 0; i <= s->n; i++) {
 		const struct report_group *g = i < s->n ? &s->g[i] : tot;
 
-		report_tab_cell(t, i < s->n ? g->cluster : "total");
-		report_tab_cell(t, i < s->n ? g->campaign : "");
-		report_tab_cell(t, i < s->n ? g->pool : "");
+		report_tab_cell(t, i < s->n ? g->key.cluster : "total");
+		report_tab_cell(t, i < s->n ? g->key.campaign : "");
+		report_tab_cell(t, i < s->n ? g->key.pool : "");
 		report_tab_cellf(t, "%lu", g->phones);
 		for (int k = 0; k < PS__MAX; k++)
 			report_tab_cellf(t, "%lu", g->state[k]);
@@ -305,8 +252,8 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 	for (size_t i = 0; i <= np; i++) {
 		const struct report_group *g = i < np ? &pools[i] : tot;
 
-		report_tab_cell(u, i < np ? g->cluster : "total");
-		report_tab_cell(u, i < np ? g->pool : "");
+		report_tab_cell(u, i < np ? g->key.cluster : "total");
+		report_tab_cell(u, i < np ? g->key.pool : "");
 		report_tab_cellf(u, "%lu", g->renewed_run);
 		report_tab_cellf(u, "%lu", g->renewed_30d);
 		report_tab_cellf(u, "%lu", g->expired);
@@ -364,9 +311,9 @@ csv(struct report_ctx *ctx, const struct report_summary *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct report_group *g = &s->g[i];
 
-		report_csv_str(&c, g->cluster);
-		report_csv_str(&c, g->campaign);
-		report_csv_str(&c, g->pool);
+		report_csv_str(&c, g->key.cluster);
+		report_csv_str(&c, g->key.campaign);
+		report_csv_str(&c, g->key.pool);
 		report_csv_num(&c, (long long)g->phones);
 		for (int k = 0; k < PS__MAX; k++)
 			report_csv_num(&c, (long long)g->state[k]);
@@ -416,9 +363,9 @@ json(struct report_ctx *ctx, const struct report_summary *s)
 	report_json_arr(&j, "groups");
 	for (size_t i = 0; i < s->n; i++) {
 		report_json_obj(&j, NULL);
-		report_json_str(&j, "cluster", s->g[i].cluster);
-		report_json_str(&j, "campaign", s->g[i].campaign);
-		report_json_str(&j, "pool", s->g[i].pool);
+		report_json_str(&j, "cluster", s->g[i].key.cluster);
+		report_json_str(&j, "campaign", s->g[i].key.campaign);
+		report_json_str(&j, "pool", s->g[i].key.pool);
 		json_counts(&j, &s->g[i]);
 		report_json_end(&j);
 	}

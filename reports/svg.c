@@ -196,10 +196,10 @@ report_svg_states(struct buf *b, const struct report_group *g, size_t n,
 		buf_printf(b, "x=\"%d\" y=\"%d\" text-anchor=\"end\">",
 		    ST_LABEL - 10, y + ST_BAR_H - 4);
 		if (clusters > 1) {
-			report_html_esc_cut(b, g[i].cluster, 12);
+			report_html_esc_cut(b, g[i].key.cluster, 12);
 			buf_puts(b, "/");
 		}
-		report_html_esc_cut(b, g[i].pool, clusters > 1 ? 16 : 28);
+		report_html_esc_cut(b, g[i].key.pool, clusters > 1 ? 16 : 28);
 		buf_puts(b, "</text>");
 		cum = 0;
 		for (int k = 0; k < PS__MAX; k++) {
@@ -214,7 +214,7 @@ report_svg_states(struct buf *b, const struct report_group *g, size_t n,
 			    "y=\"%d\" width=\"%d\" height=\"%d\"><title>",
 			    phone_state_name((enum phone_state)k), x0, y,
 			    x1 - x0, ST_BAR_H);
-			report_html_esc(b, g[i].pool);
+			report_html_esc(b, g[i].key.pool);
 			buf_printf(b, ": %s %lu</title></rect>",
 			    phone_state_name((enum phone_state)k),
 			    g[i].state[k]);

@@ -106,19 +106,15 @@ int
 report_tab_cell(struct report_tab *t, const char *s)
 {
 	char **v;
-	size_t cap;
 
 	if (t->failed)
 		return -1;
-	if (t->ncells == t->cap) {
-		cap = t->cap ? t->cap * 2 : 256;
-		if ((v = reallocarray(t->cells, cap, sizeof(*v))) == NULL) {
-			t->failed = 1;
-			return -1;
-		}
-		t->cells = v;
-		t->cap = cap;
+	if ((v = report_grow(t->cells, t->ncells, &t->cap, sizeof(*v), 256)) ==
+	    NULL) {
+		t->failed = 1;
+		return -1;
 	}
+	t->cells = v;
 	if ((t->cells[t->ncells] = clean_dup(s)) == NULL) {
 		t->failed = 1;
 		return -1;

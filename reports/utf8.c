@@ -12,42 +12,13 @@
 size_t
 report_utf8_next(const char *s, uint32_t *cp)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t c;
-	size_t len, i;
+	size_t n;
 
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
+	/* the NUL is readable and continues nothing: a sequence cut short
+	 * by the end of s stops there */
+	if (utf8_decode(s, strnlen(s, 3) + 1, cp, &n) == -1)
 		*cp = 0xfffd;
-		return 1;
-	}
-	/* a NUL is never a continuation byte, so this stops at the end */
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return i;
-		}
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-		*cp = 0xfffd;
-		return len;
-	}
-	*cp = c;
-	return len;
+	return n;
 }
 
 int
