@@ -189,7 +189,10 @@ map_fault(const struct axl_request *r, const struct soap_fault *f,
 	    "Allocation") != NULL) {
 		err_set(err, ERR_THROTTLED, "%s: %s", op, text);
 		err->not_applied = 1;
-	} else if (f->axlcode == 5003 || f->axlcode == 5007)
+	} else if (f->axlcode == 5007 || (f->axlcode == 5003 &&
+	    ci_find(text, "not found") != NULL))
+		/* 5003 also says "lower User Rank" and, on some releases,
+		 * an invalid value: only its "not found" is not found */
 		err_set(err, ERR_NOTFOUND, "%s: %s", op, text);
 	else
 		err_set(err, ERR_FAULT, "%s: %s", op, text);

@@ -294,8 +294,11 @@ build_lsc(struct axl_client *c, struct axl_request *r,
 	    "ON rd.fkdevice = d.pkid WHERE dp.name = ", skip, first);
 	buf_put_sql_literal(&sql, l->pool);
 	if (l->name_like != NULL) {
-		buf_puts(&sql, " AND d.name LIKE ");
+		/* listPhone matches names whatever their case; Informix's
+		 * LIKE does not: compare both in upper case */
+		buf_puts(&sql, " AND UPPER(d.name) LIKE UPPER(");
 		buf_put_sql_literal(&sql, l->name_like);
+		buf_puts(&sql, ")");
 	}
 	buf_puts(&sql, " AND d.tkclass = 1 ORDER BY d.name");
 	rc = build_sql(c, r, &sql, err);

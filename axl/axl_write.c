@@ -33,6 +33,8 @@ write_by_name(struct axl_client *c, enum axl_op op, const char *name,
 
 	memset(&r, 0, sizeof(r));
 	buf_init(&r.body);
+	if (capf != NULL && capf->auth_string != NULL)
+		buf_secret(&r.body);	/* the CAPF authentication string */
 	r.write = 1;
 	r.object = name;
 	r.spec.scalars = scalars;

@@ -17,6 +17,13 @@ buf_init(struct buf *b)
 	b->len = 0;
 	b->cap = 0;
 	b->failed = 0;
+	b->secret = 0;
+}
+
+void
+buf_secret(struct buf *b)
+{
+	b->secret = 1;
 }
 
 void
@@ -24,7 +31,7 @@ buf_free(struct buf *b, int wipe)
 {
 	if (b == NULL)
 		return;
-	if (wipe && b->data != NULL)
+	if ((wipe || b->secret) && b->data != NULL)
 		explicit_bzero(b->data, b->cap);
 	free(b->data);
 	buf_init(b);
@@ -63,7 +70,19 @@ grow(struct buf *b, size_t extra)
 		}
 		ncap *= 2;
 	}
-	if ((p = realloc(b->data, ncap)) == NULL) {
+	if (b->secret) {
+		/* move, then wipe the old block: realloc would free it
+		 * with the secret still in it */
+		if ((p = malloc(ncap)) == NULL) {
+			b->failed = 1;
+			return -1;
+		}
+		if (b->data != NULL) {
+			memcpy(p, b->data, b->len + 1);
+			explicit_bzero(b->data, b->cap);
+			free(b->data);
+		}
+	} else if ((p = realloc(b->data, ncap)) == NULL) {
 		b->failed = 1;
 		return -1;
 	}

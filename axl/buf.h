@@ -17,11 +17,16 @@ struct buf {
 	size_t	 len;
 	size_t	 cap;
 	int	 failed;	/* an allocation or encoding failed */
+	int	 secret;	/* wipe every copy: growing moves the data
+				   and wipes the old block (buf_secret) */
 };
 
-#define BUF_INIT { NULL, 0, 0, 0 }
+#define BUF_INIT { NULL, 0, 0, 0, 0 }
 
 void	 buf_init(struct buf *);
+/* Marks a buffer as holding a secret: no block it used is left behind
+ * unwiped (realloc would free the old one as it is). */
+void	 buf_secret(struct buf *);
 /* Frees the storage; with explicit_bzero when wipe != 0 (secrets). */
 void	 buf_free(struct buf *, int wipe);
 void	 buf_reset(struct buf *);

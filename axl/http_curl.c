@@ -113,10 +113,13 @@ setup_handle(struct curl_transport *t, const struct http_options *o)
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
 	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	if (o->ca_file != NULL)
+	/* The configured CA is the only one trusted: both options are set,
+	 * the one not configured to NULL, or libcurl would still trust its
+	 * built-in bundle or directory beside it. */
+	if (o->ca_file != NULL || o->ca_path != NULL) {
 		SET(CURLOPT_CAINFO, o->ca_file);
-	if (o->ca_path != NULL)
 		SET(CURLOPT_CAPATH, o->ca_path);
+	}
 	if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (o->timeout_ms > 0)

@@ -142,6 +142,7 @@ on_lsc(void *arg, const struct axl_lsc *l, struct lsc_err *e)
 
 	if (l->name == NULL)
 		return 0;
+	r->lsc_rows++;
 	return store_obs_lsc(r->eng->store, r->cl->name, l, e);
 }
 
@@ -150,12 +151,15 @@ list_pools(struct crun *r, struct lsc_err *e)
 {
 	struct store *s = r->eng->store;
 	const struct policy *pol = r->pol;
+	unsigned long listed;
 
 	for (size_t i = 0; i < pol->npools; i++) {
 		r->pool = pol->pools[i];
 		progress(r, r->pool, "listing");
 		if (store_obs_begin(s, e) == -1)
 			return -1;
+		listed = r->listed;
+		r->lsc_rows = 0;
 		if (axl_list_phones(r->cl->axl, r->pool, pol->name_like,
 		    on_phone, r, e) == -1 ||
 		    axl_list_lsc(r->cl->axl, r->pool, pol->name_like, on_lsc,
@@ -163,8 +167,20 @@ list_pools(struct crun *r, struct lsc_err *e)
 			store_rollback(s);
 			return err_prefix(e, "device pool \"%s\"", r->pool);
 		}
-		if (store_obs_commit(s, e) == -1)
+		if (r->listed > listed && r->lsc_rows == 0) {
+			/* the two reads disagree on which phones the pool
+			 * holds: deciding on half the facts would pass
+			 * every phone off as unknown */
+			store_rollback(s);
+			return err_set(e, ERR_FAULT, "device pool \"%s\": "
+			    "listPhone listed %lu phones but executeSQLQuery "
+			    "returned none of them", r->pool,
+			    r->listed - listed);
+		}
+		if (store_obs_commit(s, e) == -1) {
+			store_rollback(s);
 			return -1;
+		}
 	}
 	r->pool = NULL;
 	return 0;
@@ -197,6 +213,16 @@ memory_of(const struct store_obs *o, struct phone_memory *m)
 	}
 }
 
+/* The run's now plus the time it has taken so far. */
+static int64_t
+wall_now(const struct engine *eng)
+{
+	if (eng->clock == NULL)
+		return eng->now;
+	return eng->now + (eng->clock->mono_ms(eng->clock) - eng->start_ms) /
+	    1000;
+}
+
 static void
 ctx_of(struct crun *r, struct policy_ctx *c)
 {
@@ -204,7 +230,9 @@ ctx_of(struct crun *r, struct policy_ctx *c)
 
 	memset(c, 0, sizeof(*c));
 	c->now = eng->now;
-	c->may_write = policy_window_open(r->pol, eng->now);
+	/* the window is checked at the time of each write, not at the
+	 * run's start: a long run stops writing when the window closes */
+	c->may_write = policy_window_open(r->pol, wall_now(eng));
 	if (c->may_write && eng->writes_blocked) {
 		c->may_write = 0;
 		c->hold_reason = "writes held for this run (see the run's "
@@ -426,6 +454,8 @@ engine_campaign(struct engine *eng, const struct policy *pol,
 	r.eng = eng;
 	r.pol = pol;
 	r.cl = cl;
+	if (eng->start_ms == 0 && eng->clock != NULL)
+		eng->start_ms = eng->clock->mono_ms(eng->clock);
 
 	if (store_obs_clear(eng->store, e) == -1 ||
 	    list_pools(&r, e) == -1)

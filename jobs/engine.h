@@ -71,6 +71,8 @@ struct engine {
 	const struct engine_observer *observer;	/* may be NULL */
 	struct store_counts	 counts;	/* accumulated over campaigns */
 	int64_t			 last_write_ms;	/* pacing (monotonic) */
+	int64_t			 start_ms;	/* monotonic, at the first
+						   campaign (for the window) */
 	int			 writes_blocked;/* the cluster refuses writes
 						   in this run */
 };

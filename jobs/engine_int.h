@@ -19,6 +19,8 @@ struct crun {
 	unsigned		 batch;
 	int			 fatal;		/* a write error that ends it */
 	store_obs_fn		 walker;	/* the pass being walked */
+	unsigned		 refused_in_row;/* updatePhone faults */
+	unsigned long		 lsc_rows;	/* SQL rows, this pool */
 	struct lsc_err		 fatal_err;
 };
 

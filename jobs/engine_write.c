@@ -75,22 +75,37 @@ engine_notify(struct crun *r, struct store_phone *p, char *failure, size_t flen,
     struct lsc_err *e)
 {
 	struct engine *eng = r->eng;
-	struct phone_memory before = p->mem;
+	struct phone_memory before = p->mem, notifying;
 	struct lsc_err we;
 	const char *op = notify_op(r->pol->notify);
 	int64_t audit = 0;
 	size_t len;
 
-	if (engine_txn_close(r, e) == -1 ||
-	    store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
-	    p->name, op, NULL, &audit, e) == -1)
+	/* The intent first: a run killed while the phone is being told
+	 * knows not to restart it a second time (policy.c, OP_NOTIFYING). */
+	if (engine_txn_close(r, e) == -1 || engine_txn_open(r, e) == -1)
 		return -1;
+	p->mem.phase = OP_NOTIFYING;
+	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
+	    p->name, op, NULL, &audit, e) == -1 ||
+	    store_phone_put(eng->store, eng->run, eng->now, p, &before, e) ==
+	    -1) {
+		r->in_txn = 0;
+		store_rollback(eng->store);
+		return -1;
+	}
+	if (engine_txn_close(r, e) == -1)
+		return -1;
+	notifying = p->mem;
 	err_clear(&we);
 	if (axl_notify_phone(r->cl->axl, p->name, r->pol->notify, &we) == 0) {
 		policy_written(&p->mem, OP_NOTIFIED, eng->now);
-		return engine_put_now(r, p, &before, audit, "ok", e);
+		return engine_put_now(r, p, &notifying, audit, "ok", e);
 	}
-	/* The operation is set in CUCM; the next run tells the phone. */
+	/* The operation is set in CUCM; the next run tells the phone (when
+	 * this one provably did not reach it, or it was an apply). */
+	if (we.not_applied)
+		p->mem.phase = OP_UPDATED;
 	eng->counts.errors++;
 	snprintf(failure, flen, "%s", we.msg);
 	len = strlen(p->mem.reason);
@@ -100,7 +115,7 @@ engine_notify(struct crun *r, struct store_phone *p, char *failure, size_t flen,
 	if (we.kind == ERR_AUTH || we.kind == ERR_NETWORK ||
 	    we.kind == ERR_TLS || we.kind == ERR_THROTTLED)
 		block_writes(r, &we, we.kind != ERR_THROTTLED);
-	return engine_put_now(r, p, &before, audit, we.msg, e);
+	return engine_put_now(r, p, &notifying, audit, we.msg, e);
 }
 
 static void
@@ -200,6 +215,7 @@ engine_queue(struct crun *r, const struct store_obs *o, const struct phone_memor
 	if (axl_update_capf(r->cl->axl, p->name, &capf, &we) == 0) {
 		eng->counts.queued++;
 		r->queued++;
+		r->refused_in_row = 0;
 		policy_written(&p->mem, OP_UPDATED, eng->now);
 		if (engine_put_now(r, p, &sending, audit, "ok", e) == -1)
 			return -1;
@@ -220,13 +236,28 @@ engine_queue(struct crun *r, const struct store_obs *o, const struct phone_memor
 		    "deleted from CUCM during the run (%.150s)", msg);
 		break;
 	case ERR_FAULT:
-		/* CUCM refused this phone's operation: a person must look */
+		if (we.axl_code <= -100) {
+			/* a database error (Informix's codes, -239, -691,
+			 * ...): not this phone's fault, due again next run */
+			write_failed(r, o, old, msg, &p->mem);
+			break;
+		}
+		/* CUCM refused this phone's operation: a person must look.
+		 * The same refusal three times in a row is the campaign's
+		 * settings or the account, not the phones: stop writing
+		 * rather than send every due phone to needs_attention. */
 		p->mem = *old;
 		p->mem.state = PS_NEEDS_ATTENTION;
 		p->mem.state_since = eng->now;
 		p->mem.phase = OP_NONE;
 		snprintf(p->mem.reason, sizeof(p->mem.reason),
 		    "CUCM refused the operation: %.160s", msg);
+		if (++r->refused_in_row >= 3) {
+			err_set(&we, ERR_FAULT, "CUCM refused updatePhone for "
+			    "%u phones in a row, last: %.300s",
+			    r->refused_in_row, msg);
+			block_writes(r, &we, 1);
+		}
 		break;
 	default:
 		if (we.not_applied || we.kind == ERR_AUTH ||

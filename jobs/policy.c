@@ -438,6 +438,62 @@ decide_due(const struct observation *o, const struct policy *p,
 }
 
 /*
+ * A CAPF failure that may pass: back off (longer with each failure), or
+ * give up by the campaign's rule.  Returns 1 (decided).
+ */
+static int
+capf_failed(const struct policy *p, const struct policy_ctx *c,
+    const char *name, struct phone_memory *m, const char *what)
+{
+	char when[40];
+
+	clear_op(m);
+	m->failures++;
+	if (p->give_up_attempts > 0 && m->failures >= p->give_up_attempts) {
+		set_state(m, PS_ABANDONED, c->now);
+		snprintf(m->reason, sizeof(m->reason), "abandoned after %u "
+		    "CAPF failure%s; last: %.120s", m->failures,
+		    m->failures == 1 ? "" : "s", what);
+		return 1;
+	}
+	m->next_retry = c->now + policy_backoff(p, m->failures, name);
+	set_state(m, PS_FAILED_RETRYABLE, c->now);
+	fmt_time(m->next_retry, when, sizeof(when));
+	snprintf(m->reason, sizeof(m->reason), "CAPF: %.120s; retry after %s",
+	    what, when);
+	return 1;
+}
+
+/*
+ * The operation ran out of time.  A phone offline now is left behind (and
+ * queued again when it returns); a phone registered all along that did
+ * not do it has a CAPF problem (reachability, port 3804): a failure, with
+ * backoff and the give-up rule, not an endless loop of operations.
+ * Returns 1 when decided, 0 to go on as a due phone.
+ */
+static int
+timed_out(const struct observation *o, const struct policy *p,
+    const struct policy_ctx *c, const char *name, struct phone_memory *m,
+    const char *what, enum action *act)
+{
+	char buf[160];
+
+	if (o->registered == REG_UNKNOWN) {
+		*act = ACT_NEED_REG;
+		return 1;
+	}
+	if (o->registered == REG_YES) {
+		snprintf(buf, sizeof(buf), "%s although the phone is "
+		    "registered", what);
+		return capf_failed(p, c, name, m, buf);
+	}
+	clear_op(m);
+	set_state(m, PS_LEFT_BEHIND, c->now);
+	snprintf(m->reason, sizeof(m->reason), "%s", what);
+	return 0;
+}
+
+/*
  * A phone we queued an operation for: read back what CUCM says of it.
  * Returns 1 when decided (out filled), 0 when the phone must be treated as
  * a due phone with nothing in flight.
@@ -471,6 +527,7 @@ verify_op(const struct observation *o, const struct policy *p,
 		clear_op(m);
 		clear_offline(m);
 		m->attempts = 0;
+		m->failures = 0;
 		m->next_retry = 0;
 		m->renewed_at = c->now;
 		fmt_date(o->lsc_valid_until, when, sizeof(when));
@@ -510,40 +567,34 @@ verify_op(const struct observation *o, const struct policy *p,
 
 	switch (policy_classify_status(status)) {
 	case CAPF_FAIL_RETRYABLE:
-		clear_op(m);
-		m->next_retry = c->now + policy_backoff(p, m->attempts, name);
-		set_state(m, PS_FAILED_RETRYABLE, c->now);
-		fmt_time(m->next_retry, when, sizeof(when));
-		snprintf(m->reason, sizeof(m->reason),
-		    "CAPF: %s; retry after %s", status, when);
-		return 1;
+		return capf_failed(p, c, name, m, status);
 	case CAPF_FAIL_ATTENTION:
 		clear_op(m);
 		set_state(m, PS_NEEDS_ATTENTION, c->now);
 		snprintf(m->reason, sizeof(m->reason), "CAPF: %s", status);
 		return 1;
 	case CAPF_FAIL_TIMEOUT:
-		/* the phone never contacted CAPF before the deadline */
-		clear_op(m);
-		set_state(m, PS_LEFT_BEHIND, c->now);
-		snprintf(m->reason, sizeof(m->reason),
-		    "CAPF: %s", status);
-		return 0;
+		/* the phone did not do it before the deadline */
+		return timed_out(o, p, c, name, m, status, act);
 	case CAPF_FAIL_NONE:
 		break;
 	}
 
 	if (is_pending_op(o)) {
 		if (m->deadline > 0 && c->now >= m->deadline) {
-			clear_op(m);
-			set_state(m, PS_LEFT_BEHIND, c->now);
 			fmt_time(m->deadline, when, sizeof(when));
-			snprintf(m->reason, sizeof(m->reason),
-			    "deadline %s passed while the operation was "
-			    "pending", when);
-			return 0;
+			snprintf(buf, sizeof(buf), "deadline %s passed while "
+			    "the operation was pending", when);
+			return timed_out(o, p, c, name, m, buf, act);
 		}
-		if (m->phase == OP_SENDING || m->phase == OP_UPDATED) {
+		if (m->phase == OP_NOTIFYING && p->notify != AXL_NOTIFY_APPLY) {
+			/* A restart or reset whose answer was lost: sending
+			 * it again would restart the phone in the middle of
+			 * CAPF.  The deadline catches one that never came. */
+			m->phase = OP_NOTIFIED;
+		}
+		if (m->phase == OP_SENDING || m->phase == OP_UPDATED ||
+		    m->phase == OP_NOTIFYING) {
 			/* The update landed (CUCM shows it) but the phone
 			 * was never told: a run was interrupted. */
 			set_state(m, PS_QUEUED, c->now);
@@ -601,32 +652,47 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 		return ACT_NONE;
 	}
 	if (!o->have_lsc_data) {
-		/* listed, but the database page did not have it (added
-		 * between the two reads): decide next run */
+		/* listed, but the database answer did not have it (added
+		 * between the two reads): nothing is decided, and it says
+		 * so rather than passing for a phone that is fine */
 		if (m->state == PS_GONE)
 			set_state(m, PS_OK, c->now);
+		snprintf(m->reason, sizeof(m->reason), "LSC validity unknown: "
+		    "the database did not return this phone; decided next "
+		    "run");
 		return ACT_NONE;
 	}
 
 	if ((m->state == PS_QUEUED || m->state == PS_PENDING) &&
-	    verify_op(o, p, c, name, m, &act))
+	    m->phase != OP_NONE && verify_op(o, p, c, name, m, &act))
 		return act;
 
-	/* An operation someone else queued, still live: never touch it. */
-	if (is_pending_op(o) && (o->finish_time == 0 ||
-	    o->finish_time > c->now) && m->state != PS_NEEDS_ATTENTION &&
+	/*
+	 * An operation someone else queued, still live: never touch it.
+	 * Without a finish time CUCM shows, it gets the campaign's deadline
+	 * from the first time it was seen, so it cannot stay pending forever.
+	 */
+	if (is_pending_op(o) && m->state != PS_NEEDS_ATTENTION &&
 	    m->state != PS_ABANDONED) {
-		if (o->registered == REG_UNKNOWN)
-			return ACT_NEED_REG;
-		set_state(m, PS_PENDING, c->now);
-		m->deadline = o->finish_time;
-		m->phase = OP_NONE;
-		m->prev_valid_until = o->lsc_valid_until;
-		fmt_time(o->finish_time, when, sizeof(when));
-		snprintf(m->reason, sizeof(m->reason),
-		    "Operation Pending (not queued by lscrenew); completes "
-		    "by %s", o->finish_time ? when : "an unknown time");
-		return ACT_NONE;
+		int64_t until = o->finish_time;
+
+		if (until == 0)
+			until = m->state == PS_PENDING && m->phase == OP_NONE &&
+			    m->deadline > 0 ? m->deadline : c->now + p->deadline;
+		if (until > c->now) {
+			if (o->registered == REG_UNKNOWN)
+				return ACT_NEED_REG;
+			set_state(m, PS_PENDING, c->now);
+			m->deadline = until;
+			m->phase = OP_NONE;
+			m->prev_valid_until = o->lsc_valid_until;
+			fmt_time(until, when, sizeof(when));
+			snprintf(m->reason, sizeof(m->reason),
+			    "Operation Pending (not queued by lscrenew); "
+			    "completes by %s%s", when, o->finish_time ? "" :
+			    " (CUCM shows no finish time)");
+			return ACT_NONE;
+		}
 	}
 
 	why = policy_due_reason(o, p, c->now, buf, sizeof(buf));
@@ -636,6 +702,7 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 		clear_op(m);
 		clear_offline(m);
 		m->attempts = 0;
+		m->failures = 0;
 		m->next_retry = 0;
 		set_state(m, PS_OK, c->now);
 		if (o->lsc_valid_until > 0) {
@@ -654,6 +721,7 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 	    m->state == PS_QUEUED) {
 		set_state(m, PS_DUE, c->now);
 		m->attempts = 0;
+		m->failures = 0;
 		clear_offline(m);
 	}
 	if (m->state == PS_DUE || m->reason[0] == '\0')

@@ -85,7 +85,8 @@ struct policy {
 	int64_t		 retry_cap;
 	int		 retry_jitter;	/* percent, 0..100 */
 	int64_t		 give_up_after;	/* seconds left behind; 0: never */
-	unsigned	 give_up_attempts;/* attempts; 0: never */
+	unsigned	 give_up_attempts;/* runs found offline, or CAPF
+					   failures; 0: never */
 };
 
 /* Sets the defaults documented in lscrenew.conf(5); strings are NULL. */
@@ -119,7 +120,8 @@ enum op_phase {
 	OP_NONE,		/* nothing in flight */
 	OP_SENDING,		/* updatePhone about to be sent / unknown */
 	OP_UPDATED,		/* updatePhone accepted, phone not told */
-	OP_NOTIFIED		/* apply/restart/reset accepted */
+	OP_NOTIFIED,		/* apply/restart/reset accepted */
+	OP_NOTIFYING		/* apply/restart/reset sent, outcome unknown */
 };
 
 /* What the store remembers of a phone (the policy's part of it). */
@@ -133,6 +135,8 @@ struct phone_memory {
 	int64_t		 first_offline;	/* 0: not offline */
 	int64_t		 last_offline;
 	unsigned	 attempts;	/* runs it was due and tried */
+	unsigned	 failures;	/* CAPF failures since the last success
+					   (backoff, give_up_attempts) */
 	int64_t		 next_retry;	/* 0: none */
 	int64_t		 renewed_at;
 	char		 reason[200];	/* the reason in words */

@@ -72,6 +72,9 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE INDEX audit_phone ON audit (cluster, name, id);"
 	"CREATE INDEX phone_pool ON phone (cluster, pool);"
 	"CREATE INDEX phone_state ON phone (state);",
+
+	/* 3 -> 4: CAPF failures counted apart from runs found offline */
+	"ALTER TABLE phone ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char obs_schema[] =
@@ -91,7 +94,10 @@ static const char obs_schema[] =
 	"  cluster TEXT NOT NULL, name TEXT NOT NULL, campaign TEXT NOT NULL,"
 	"  PRIMARY KEY (cluster, name));"
 	"CREATE TEMP TABLE IF NOT EXISTS listed ("
-	"  cluster TEXT NOT NULL, pool TEXT NOT NULL, pattern TEXT);";
+	"  cluster TEXT NOT NULL, pool TEXT NOT NULL, pattern TEXT);"
+	/* the walk's order: most urgent first (store_each_obs) */
+	"CREATE INDEX IF NOT EXISTS temp.obs_urgency ON obs (cluster,"
+	"  campaign, lsc_valid_until, name);";
 
 int
 store_fail(struct store *s, struct lsc_err *e, const char *what)
@@ -251,7 +257,8 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 			    "'lscrenew run' first)", path);
 			return NULL;
 		}
-		if ((s = open_db(path, SQLITE_OPEN_READONLY, e)) == NULL)
+		if ((s = open_db(path, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_NOFOLLOW, e)) == NULL)
 			return NULL;
 		s->readonly = 1;
 		if (user_version(s, &v, e) == -1)
@@ -268,8 +275,8 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 		return s;
 	}
 
-	if ((s = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	    e)) == NULL)
+	if ((s = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOFOLLOW, e)) == NULL)
 		return NULL;
 	if (store_exec(s, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;", e) == -1 ||

@@ -22,7 +22,7 @@
 #include "jobs/policy.h"
 
 #define STORE_FILE		"lscrenew.db"
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 struct store;
 
@@ -248,7 +248,9 @@ struct store_obs {
 typedef int	(*store_obs_fn)(void *arg, const struct store_obs *,
 		    struct lsc_err *);
 
-/* Observations of one cluster and campaign, by name. */
+/* Observations of one cluster and campaign, most urgent first (no LSC,
+ * then the soonest expiry), then by name: when a run's limit is reached,
+ * the phones left for the next run are the ones that can wait. */
 int	 store_each_obs(struct store *, const char *cluster,
 	    const char *campaign, store_obs_fn, void *, struct lsc_err *);
 

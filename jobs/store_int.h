@@ -89,8 +89,8 @@ store_walk_end(struct store *s, sqlite3_stmt *st, int rc, const char *what,
 	" p.lsc_issuer, p.last_ip, p.last_node, p.last_seen, p.last_run," \
 	" p.updated, p.state, p.state_since, p.reason, p.deadline," \
 	" p.queued_at, p.prev_valid_until, p.op_phase, p.first_offline," \
-	" p.last_offline, p.attempts, p.next_retry, p.renewed_at"
-#define PHONE_NCOLS 27
+	" p.last_offline, p.attempts, p.next_retry, p.renewed_at, p.failures"
+#define PHONE_NCOLS 28
 
 /* Fills p from the PHONE_COLS starting at column c; strings borrowed from
  * the statement. */

@@ -123,6 +123,10 @@ store_obs_next_reg(struct store *s, const char *cluster, size_t max,
 		}
 		k++;
 	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, e, "reading the phones to ask about");
+		goto out;
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 	up = store_prepare(s, "UPDATE temp.obs SET asked = 1 WHERE cluster = ?"
@@ -323,6 +327,7 @@ store_each_obs(struct store *s, const char *cluster, const char *campaign,
 	struct store_obs *batch = NULL;
 	struct arena *a = NULL;
 	char *after = NULL;
+	int64_t after_valid = 0;
 	size_t n, i;
 	int rc, ret = -1;
 
@@ -331,7 +336,8 @@ store_each_obs(struct store *s, const char *cluster, const char *campaign,
 	st = store_prepare(s, "SELECT " OBS_COLS ", " PHONE_COLS " FROM"
 	    " temp.obs o LEFT JOIN main.phone p ON p.cluster = o.cluster AND"
 	    " p.name = o.name WHERE o.cluster = ?1 AND o.campaign = ?2 AND"
-	    " (?3 IS NULL OR o.name > ?3) ORDER BY o.name LIMIT ?4", e);
+	    " (?3 IS NULL OR (o.lsc_valid_until, o.name) > (?5, ?3))"
+	    " ORDER BY o.lsc_valid_until, o.name LIMIT ?4", e);
 	if (st == NULL)
 		goto out;
 	for (;;) {
@@ -340,6 +346,7 @@ store_each_obs(struct store *s, const char *cluster, const char *campaign,
 		store_bind_text(st, 2, campaign);
 		store_bind_text(st, 3, after);
 		sqlite3_bind_int(st, 4, OBS_BATCH);
+		sqlite3_bind_int64(st, 5, after_valid);
 		n = 0;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			row_to_obs(st, &batch[n]);
@@ -357,6 +364,7 @@ store_each_obs(struct store *s, const char *cluster, const char *campaign,
 		if (n == 0)
 			break;
 		free(after);
+		after_valid = batch[n - 1].obs.lsc_valid_until;
 		if ((after = strdup(batch[n - 1].name)) == NULL) {
 			err_set(e, ERR_SYSTEM, "%s", strerror(errno));
 			goto out;

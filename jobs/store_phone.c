@@ -63,6 +63,7 @@ store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->mem.attempts = (unsigned)sqlite3_column_int64(st, c + 24);
 	p->mem.next_retry = sqlite3_column_int64(st, c + 25);
 	p->mem.renewed_at = sqlite3_column_int64(st, c + 26);
+	p->mem.failures = (unsigned)sqlite3_column_int64(st, c + 27);
 }
 
 /* Copies every string of p into the store's scratch slots from `first`. */
@@ -144,9 +145,10 @@ store_phone_put(struct store *s, int64_t run, int64_t now,
 	    " lsc_valid_until, lsc_issuer, last_ip, last_node, last_seen,"
 	    " last_run, updated, state, state_since, reason, deadline,"
 	    " queued_at, prev_valid_until, op_phase, first_offline,"
-	    " last_offline, attempts, next_retry, renewed_at) VALUES"
+	    " last_offline, attempts, next_retry, renewed_at, failures) VALUES"
 	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)"
+	    " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
+	    " ?28)"
 	    " ON CONFLICT (cluster, name) DO UPDATE SET campaign = ?3,"
 	    " pool = ?4, model = ?5, description = ?6, cert_operation = ?7,"
 	    " cert_status = ?8, lsc_valid_until = ?9, lsc_issuer = ?10,"
@@ -154,7 +156,8 @@ store_phone_put(struct store *s, int64_t run, int64_t now,
 	    " updated = ?15, state = ?16, state_since = ?17, reason = ?18,"
 	    " deadline = ?19, queued_at = ?20, prev_valid_until = ?21,"
 	    " op_phase = ?22, first_offline = ?23, last_offline = ?24,"
-	    " attempts = ?25, next_retry = ?26, renewed_at = ?27", e);
+	    " attempts = ?25, next_retry = ?26, renewed_at = ?27,"
+	    " failures = ?28", e);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, p->cluster);
@@ -184,6 +187,7 @@ store_phone_put(struct store *s, int64_t run, int64_t now,
 	sqlite3_bind_int64(st, 25, m->attempts);
 	sqlite3_bind_int64(st, 26, m->next_retry);
 	sqlite3_bind_int64(st, 27, m->renewed_at);
+	sqlite3_bind_int64(st, 28, m->failures);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return store_fail(s, e, "writing a phone");
 
@@ -192,8 +196,11 @@ store_phone_put(struct store *s, int64_t run, int64_t now,
 	else if (old->state != m->state)
 		changed = 1;
 	else
+		/* a new reason in a state reports show is an event; not
+		 * the daily countdown of its due clause */
 		changed = m->state != PS_OK && m->state != PS_RENEWED &&
-		    strcmp(old->reason, m->reason) != 0;
+		    strcmp(policy_reason_detail(old->reason),
+		    policy_reason_detail(m->reason)) != 0;
 	if (changed)
 		return event_insert(s, run, now, p->cluster, p->name,
 		    old != NULL ? old->state : PS__MAX, m->state, m->reason,
@@ -212,8 +219,8 @@ store_each_phone(struct store *s, const struct store_filter *f,
 	int rc, n = 0, slen;
 
 	slen = snprintf(sql, sizeof(sql), "SELECT " PHONE_COLS " FROM phone p"
-	    " WHERE (?1 IS NULL OR p.cluster = ?1) AND (?2 IS NULL OR"
-	    " p.campaign = ?2) AND (?3 IS NULL OR p.pool = ?3) AND"
+	    " WHERE (?1 IS NULL OR p.cluster = ?1 COLLATE NOCASE) AND (?2 IS NULL OR"
+	    " p.campaign = ?2 COLLATE NOCASE) AND (?3 IS NULL OR p.pool = ?3) AND"
 	    " (?4 IS NULL OR p.name = ?4)");
 	if (f != NULL && f->states != 0) {
 		slen += snprintf(sql + slen, sizeof(sql) - (size_t)slen,
@@ -288,6 +295,7 @@ store_phone_reset(struct store *s, int64_t now, const char *cluster,
 	p.mem.state = PS_DUE;
 	p.mem.state_since = now;
 	p.mem.attempts = 0;
+	p.mem.failures = 0;
 	p.mem.next_retry = 0;
 	p.mem.first_offline = 0;
 	p.mem.last_offline = 0;

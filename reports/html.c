@@ -280,6 +280,13 @@ tiles(struct page *pg)
 	    t->state[PS_ABANDONED];
 	char sub[160];
 
+	/* an operation past its deadline is left behind, not in flight:
+	 * each phone is counted in one tile */
+	for (size_t i = 0; i < pg->lb.n && flight > 0; i++)
+		if (pg->lb.v[i].mem.state == PS_QUEUED ||
+		    pg->lb.v[i].mem.state == PS_PENDING)
+			flight--;
+
 	buf_puts(b, "<section class=\"tiles\" id=\"tiles\">\n");
 	snprintf(sub, sizeof(sub), "in %zu device pool%s", pg->npools,
 	    pg->npools == 1 ? "" : "s");

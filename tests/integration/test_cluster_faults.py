@@ -629,6 +629,62 @@ class ClusterFaults(FaultCase):
         self.assertQueuedOnce(set(online) - {refused})
         self.assertEqual(env.states()[refused], "needs_attention")
 
+    def test_5003_that_is_not_not_found(self):
+        """axlcode 5003 also means "lower User Rank" or a refused value:
+        the phone is refused, not taken for deleted (and so never written
+        again every run)."""
+        env = self.env(know=True)
+        first = sorted(self.online)[0]
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "soap_fault", "nth": 1,
+                     "fault": {"faultcode": "soapenv:Client", "axlcode": 5003,
+                               "faultstring": "You do not have the "
+                               "privilege to update this Phone as you have "
+                               "lower User Rank"}})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_ATTENTION, r)
+        self.assertEqual(env.states()[first], "needs_attention")
+        self.assertIn("User Rank", env.reason(first))
+        self.sim.clear_faults()
+        env.run("run")
+        self.assertEqual(updates_by_phone(self.sim).get(first), None,
+                         "never written again by itself")
+
+    def test_same_refusal_in_a_row_stops_writing(self):
+        """CUCM refusing every updatePhone (the campaign's settings or
+        the account) stops the run's writes after three, instead of
+        sending every due phone to needs_attention."""
+        env = self.env(know=True)
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "soap_fault", "count": -1,
+                     "fault": {"faultcode": "soapenv:Client", "axlcode": 5003,
+                               "faultstring": "Invalid value for keySize"}})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertIn("refused updatePhone for 3 phones in a row", r.err)
+        states = env.states()
+        refused = {n for n in self.online if states[n] == "needs_attention"}
+        self.assertEqual(len(refused), 3)
+        held = {n for n in self.online if states[n] == "due"}
+        self.assertEqual(held, set(self.online) - refused)
+        for name in held:
+            self.assertIn("writes held", env.reason(name))
+
+    def test_database_error_on_update_is_retried_next_run(self):
+        env = self.env(know=True)
+        first = sorted(self.online)[0]
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "soap_fault", "nth": 1,
+                     "fault": {"faultcode": "soapenv:Client", "axlcode": -243,
+                               "faultstring": "Could not position within a "
+                               "table (informix.device)."}})
+        env.run("run")
+        self.assertEqual(env.states()[first], "due")
+        self.assertIn("not queued", env.reason(first))
+        self.sim.clear_faults()
+        env.run("run")
+        self.assertQueuedOnce(self.online)
+
     def test_rate_limit_on_selectcmdevice(self):
         env = self.env(know=True, cluster={"ris_retry_wait": "2s"})
         self.faults({"endpoint": "ris", "op": "*", "action": "rate_limit"})

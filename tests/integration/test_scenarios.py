@@ -175,6 +175,61 @@ class Scenarios(SimTestCase):
         self.assertEqual(r.rc, EXIT_DONE, r)
         self.assertEqual(updates_by_phone(self.sim), {n: 1 for n in due})
 
+    def test_lowercase_name_pattern(self):
+        """listPhone matches names whatever their case; the database read
+        must agree, or every phone would pass for one of unknown
+        validity."""
+        env = self.env(campaigns={"seps": {
+            "device_pools": "HQ Phones, Branch East",
+            "name_pattern": "sep%"}})
+        due = {n for n in self.due_names() if n.startswith("SEP")}
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        self.assertEqual(set(updates_by_phone(self.sim)), due)
+        with env.db() as c:
+            unknown = c.execute("SELECT COUNT(*) FROM phone WHERE reason "
+                                "LIKE 'LSC validity unknown%'").fetchone()[0]
+        self.assertEqual(unknown, 0)
+
+    def test_run_limit_goes_to_the_most_urgent(self):
+        env = self.env(campaigns={"nightly": {
+            "device_pools": "HQ Phones, Branch East",
+            "max_per_run": "3"}})
+        truth = self.truth()
+        due = sorted(self.due_names(), key=lambda n: (
+            truth[n]["lscvaliduntil"], n))
+        env.run("run")
+        self.assertEqual(set(updates_by_phone(self.sim)), set(due[:3]))
+        with env.db() as c:
+            waiting = {r[0] for r in c.execute(
+                "SELECT name FROM phone WHERE state = 'due' AND reason "
+                "LIKE '%run limit of 3 operations reached%'")}
+        self.assertEqual(waiting, set(due[3:]))
+
+    def test_left_behind_history_is_not_a_daily_countdown(self):
+        env = self.env()
+        away = sorted(self.due_names())[0]
+        self.sim.set_registered([away], False)
+        for _ in range(4):
+            env.run("run")
+            self.sim.advance(DAY)
+        with env.db() as c:
+            events = c.execute("SELECT COUNT(*) FROM event WHERE name = ?",
+                               (away,)).fetchone()[0]
+        self.assertEqual(events, 1, "one event: it was left behind")
+
+    def test_report_filters_ignore_case_as_the_configuration_does(self):
+        env = self.env()
+        self.sim.set_registered(sorted(self.due_names())[:2], False)
+        env.run("run")
+        a = left_behind_report(env)
+        r = env.run("report", "left-behind", "--format", "csv",
+                    "--campaign", "NIGHTLY")
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual({row["name"] for row in
+                          csv.DictReader(io.StringIO(r.out))}, set(a))
+        self.assertEqual(len(a), 2)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -758,8 +758,8 @@ test_list_lsc_sql_is_exact(void **state)
 	    "rd.lastseen FROM device d INNER JOIN devicepool dp ON "
 	    "d.fkdevicepool = dp.pkid LEFT OUTER JOIN registrationdynamic rd "
 	    "ON rd.fkdevice = d.pkid WHERE dp.name = "
-	    "'HQ''; DROP TABLE device; --' AND d.name LIKE 'SEP\\''%;--' "
-	    "AND d.tkclass = 1 ORDER BY d.name");
+	    "'HQ''; DROP TABLE device; --' AND UPPER(d.name) LIKE "
+	    "UPPER('SEP\\''%;--') AND d.tkclass = 1 ORDER BY d.name");
 	free(sql);
 	assert_string_equal(e.seen.data,
 	    "SEP001122334455|1893456000|CN=CAPF-1a2b3c4d,OU=VTG,O=Example,"

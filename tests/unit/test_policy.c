@@ -31,6 +31,7 @@ struct row {
 	int64_t		 deadline;	/* relative to NOW; 0 none */
 	int64_t		 first_offline;	/* relative; 0 none */
 	unsigned	 attempts;
+	unsigned	 failures;
 	int64_t		 next_retry;	/* relative; 0 none */
 	/* CUCM */
 	int		 absent;
@@ -47,6 +48,7 @@ struct row {
 	int		 mic_install;
 	int		 give_up_days;
 	unsigned	 give_up_attempts;
+	int		 restart;	/* notify = restart */
 	const char	*expect_issuer;
 	/* expected */
 	enum action	 act;
@@ -181,21 +183,64 @@ static const struct row rows[] = {
 	  .status = "Upgrade Failed: User Initiated Request Late/Timedout",
 	  .lsc = LSC_SOON, .reg = REG_NO, .act = ACT_NONE,
 	  .want = PS_LEFT_BEHIND, .reason = "offline since" },
-	{ "timed out, phone back: queue again", .state = PS_PENDING,
+	{ "timed out, registration unknown: ask RIS", .state = PS_PENDING,
 	  .phase = OP_NOTIFIED, .deadline = -1 * DAY, .operation = IDLE,
 	  .status = "Upgrade Failed: User Initiated Request Late/Timedout",
-	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_QUEUE,
-	  .want = PS_QUEUED, .reason = "queued" },
+	  .lsc = LSC_SOON, .act = ACT_NEED_REG, .want = PS_PENDING,
+	  .reason = "" },
+	{ "timed out although registered: a CAPF failure, backed off",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = -1 * DAY,
+	  .operation = IDLE,
+	  .status = "Upgrade Failed: User Initiated Request Late/Timedout",
+	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_NONE,
+	  .want = PS_FAILED_RETRYABLE, .reason = "although the phone is "
+	  "registered; retry after 2027-01-15 09:00 UTC" },
+	{ "timed out although registered, give-up reached: abandoned",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = -1 * DAY,
+	  .failures = 2, .operation = IDLE,
+	  .status = "Upgrade Failed: User Initiated Request Late/Timedout",
+	  .lsc = LSC_SOON, .reg = REG_YES, .give_up_attempts = 3,
+	  .act = ACT_NONE, .want = PS_ABANDONED,
+	  .reason = "abandoned after 3 CAPF failures" },
 	{ "deadline passed while pending, offline: left behind",
 	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = -1 * DAY,
 	  .operation = PEND, .status = OPP, .finish = -1 * DAY,
 	  .lsc = LSC_SOON, .reg = REG_NO, .act = ACT_NONE,
 	  .want = PS_LEFT_BEHIND, .reason = "offline since" },
-	{ "deadline passed while pending, registered: queue again",
+	{ "deadline passed while pending and registered: a CAPF failure",
 	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = -1 * DAY,
 	  .operation = PEND, .status = OPP, .finish = -1 * DAY,
-	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_QUEUE,
+	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_NONE,
+	  .want = PS_FAILED_RETRYABLE, .reason = "passed while the operation "
+	  "was pending although the phone is registered" },
+	{ "first failure after many offline runs waits retry_base",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .attempts = 20,
+	  .deadline = 2 * DAY, .operation = IDLE,
+	  .status = "Upgrade Failed: CA Communication Failure",
+	  .lsc = LSC_SOON, .act = ACT_NONE, .want = PS_FAILED_RETRYABLE,
+	  .reason = "retry after 2027-01-15 09:00 UTC" },
+	{ "a restart whose answer was lost is not sent again",
+	  .state = PS_QUEUED, .phase = OP_NOTIFYING, .deadline = 2 * DAY,
+	  .operation = PEND, .status = OPP, .finish = 2 * DAY,
+	  .lsc = LSC_SOON, .reg = REG_YES, .restart = 1, .act = ACT_NONE,
+	  .want = PS_PENDING, .reason = "Operation Pending" },
+	{ "an apply whose answer was lost is sent again",
+	  .state = PS_QUEUED, .phase = OP_NOTIFYING, .deadline = 2 * DAY,
+	  .operation = PEND, .status = OPP, .finish = 2 * DAY,
+	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_NOTIFY,
+	  .want = PS_QUEUED, .reason = "telling the phone" },
+	{ "someone else's operation without a finish time: our deadline",
+	  .state = PS_OK, .operation = PEND, .status = OPP, .lsc = LSC_SOON,
+	  .reg = REG_YES, .act = ACT_NONE, .want = PS_PENDING,
+	  .reason = "completes by 2027-01-17 08:00 UTC (CUCM shows no finish "
+	  "time)" },
+	{ "someone else's operation without a finish time, ours passed",
+	  .state = PS_PENDING, .deadline = -1 * DAY, .operation = PEND,
+	  .status = OPP, .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_QUEUE,
 	  .want = PS_QUEUED, .reason = "queued" },
+	{ "a new phone the SQL answer missed: not passed off as fine",
+	  .state = PS_OK, .no_lsc_data = 1, .act = ACT_NONE, .want = PS_OK,
+	  .reason = "LSC validity unknown" },
 	{ "interrupted after updatePhone landed: tell the phone only",
 	  .state = PS_QUEUED, .phase = OP_SENDING, .deadline = 2 * DAY,
 	  .operation = PEND, .status = OPP, .finish = 2 * DAY,
@@ -308,6 +353,8 @@ setup_policy(struct policy *p, const struct row *r)
 	p->window_end = 300;
 	p->retry_base = 3600;
 	p->retry_jitter = 0;
+	if (r->restart)
+		p->notify = AXL_NOTIFY_RESTART;
 }
 
 static int64_t
@@ -346,6 +393,7 @@ run_row(const struct row *r)
 	old.deadline = r->deadline ? NOW + r->deadline : 0;
 	old.first_offline = r->first_offline ? NOW + r->first_offline : 0;
 	old.attempts = r->attempts;
+	old.failures = r->failures;
 	old.next_retry = r->next_retry ? NOW + r->next_retry : 0;
 	/* LSC_SHORT models a renewal issuing a too-short certificate; the
 	 * LSC before it was the "soon" one */
