@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/run_out.h"
+#include "jobs/lock.h"
 #include "jobs/store.h"
 #include "reports/report.h"
 
@@ -50,9 +53,14 @@ report_opt(struct cli *cli, int c, const char *arg, void *p)
 	}
 }
 
-/* Opens the store for reading, or for saving a report mark. */
+/*
+ * Opens the store for reading, or for saving a report mark: that is a
+ * write, so it takes the state directory's lock as a run does, and says
+ * who holds it rather than wait on a run that may last hours.
+ */
 static struct store *
-open_store(struct cli *cli, const struct config *cf, int write, int *ret)
+open_store(struct cli *cli, const struct config *cf, int write,
+    struct lsc_lock **lock, int *ret)
 {
 	struct store *s;
 	struct lsc_err e;
@@ -74,6 +82,15 @@ open_store(struct cli *cli, const struct config *cf, int write, int *ret)
 			fprintf(stderr, "lscrenew: %s\n", e.msg);
 		return s;
 	}
+	if (write && (*lock = lock_acquire(cf->global.state_dir,
+	    (int64_t)time(NULL), &e)) == NULL) {
+		fprintf(stderr, "lscrenew: %s%s\n", e.msg, e.kind ==
+		    ERR_LOCKED ? "; a left-behind report saves its mark for "
+		    "--since LAST under the same lock: try again when that "
+		    "process ends" : "");
+		*ret = exit_for_error(&e);
+		return NULL;
+	}
 	if ((s = store_open(path, write ? STORE_RW : STORE_RO, &e)) == NULL) {
 		fprintf(stderr, "lscrenew: %s\n", e.msg);
 		*ret = EXIT_FAILED;
@@ -86,6 +103,7 @@ static int
 render(struct cli *cli, struct report_opts *ro, const char *output,
     const struct config *cf)
 {
+	struct lsc_lock *lock = NULL;
 	struct store *store;
 	struct lsc_err e;
 	struct stat st;
@@ -94,8 +112,10 @@ render(struct cli *cli, struct report_opts *ro, const char *output,
 	write = ro->kind == REPORT_LEFT_BEHIND && ro->save_mark &&
 	    (ro->format == REPORT_FORMAT_TEXT || ro->format ==
 	    REPORT_FORMAT_CSV || ro->format == REPORT_FORMAT_JSON);
-	if ((store = open_store(cli, cf, write, &ret)) == NULL)
+	if ((store = open_store(cli, cf, write, &lock, &ret)) == NULL) {
+		lock_release(lock);
 		return ret;
+	}
 	err_clear(&e);
 	if (output == NULL)
 		ret = report_render(store, ro, stdout, &e);
@@ -105,6 +125,7 @@ render(struct cli *cli, struct report_opts *ro, const char *output,
 	else
 		ret = report_write_file(store, ro, output, &e);
 	store_close(store);
+	lock_release(lock);
 	if (ret == -1) {
 		fprintf(stderr, "lscrenew %s: %s\n", report_kind_name(ro->kind),
 		    e.msg);

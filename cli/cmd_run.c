@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +51,29 @@ run_opt(struct cli *cli, int c, const char *arg, void *p)
 	return 0;
 }
 
-/* The state directory must exist and be writable: say how to fix it. */
+/* A user's name, or "uid N". */
+static void
+user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+}
+
+/*
+ * The state directory must exist, be writable by no one else (a file
+ * planted there, such as a symbolic link named lscrenew.db, would be
+ * followed) and, to be written, be ours and writable: say how to fix it.
+ */
 int
 cli_check_state_dir(const char *dir, int need_write)
 {
 	struct stat st;
+	char user[64], owner[64];
+	int bad_owner, bad_mode;
 
 	if (stat(dir, &st) == -1) {
 		fprintf(stderr, "lscrenew: state directory %s: %s (create it: "
@@ -71,7 +90,26 @@ cli_check_state_dir(const char *dir, int need_write)
 		    "by uid %ld: %s\n", dir, (long)geteuid(), strerror(errno));
 		return EXIT_CONFIG;
 	}
-	return 0;
+	bad_owner = need_write && st.st_uid != geteuid();
+	bad_mode = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+	if (!bad_owner && !bad_mode)
+		return 0;
+	user_name(geteuid(), user, sizeof(user));
+	user_name(st.st_uid, owner, sizeof(owner));
+	if (bad_owner && bad_mode)
+		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
+		    "not %s, and writable by group or others (mode %04o); run "
+		    "chown %s %s && chmod 700 %s\n", dir, owner, user,
+		    (unsigned)(st.st_mode & 07777), user, dir, dir);
+	else if (bad_owner)
+		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
+		    "not %s; run chown %s %s (or run lscrenew as %s)\n", dir,
+		    owner, user, user, dir, owner);
+	else
+		fprintf(stderr, "lscrenew: state directory %s is writable by "
+		    "group or others (mode %04o); run chmod 700 %s\n", dir,
+		    (unsigned)(st.st_mode & 07777), dir);
+	return EXIT_CONFIG;
 }
 
 /* Whether a campaign takes part, and with which pools (--pool). */
@@ -112,6 +150,21 @@ random_delay(const struct config *cf, const struct run_opts *o)
 	clock_sleep(clk, ms);
 }
 
+/*
+ * Whether a campaign's failure is a write whose reply was lost: the
+ * campaign read every phone ("done"), so the only failure left is the
+ * write that stopped its writes, and a network or TLS one means the
+ * cluster was reached but the write's outcome is unknown.  The phone's
+ * line already says so, its state says "verified next run", and the run
+ * goes on: exit 2, like any failed write, not 69.
+ */
+static int
+write_lost(const struct run_out *o, const struct lsc_err *e)
+{
+	return o->campaign_done && (e->kind == ERR_NETWORK ||
+	    e->kind == ERR_TLS);
+}
+
 static int
 run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 {
@@ -135,6 +188,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	struct policy sel;
 	char *one = NULL, path[4096], calls[512], names[1024];
 	size_t ran = 0, nsel = 0, off = 0;
+	int64_t started_ms = 0, ended;
 	int ret = EXIT_FAILED, i, rc, failed = 0;
 
 	memset(&cf, 0, sizeof(cf));
@@ -188,6 +242,11 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	}
 	if (mode == ENGINE_RUN) {
 		random_delay(&cf, &ro);
+		/* the run starts now, after the delay (unless LSCRENEW_NOW) */
+		if (cli_now(&cli->now) == -1) {
+			ret = EXIT_USAGE;
+			goto out;
+		}
 		if ((lock = lock_acquire(cf.global.state_dir,
 		    (int64_t)time(NULL), &e)) == NULL) {
 			fprintf(stderr, "lscrenew: %s\n", e.msg);
@@ -208,6 +267,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	eng.store = store;
 	eng.now = cli->now;
 	eng.clock = clock_real();
+	started_ms = eng.clock->mono_ms(eng.clock);
 	run_out_init(&out, cli, mode, ro.all);
 	run_out_observer(&out, &ob);
 	eng.observer = &ob;
@@ -220,7 +280,10 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	conns = calloc(cf.nclusters, sizeof(*conns));
 	tried = calloc(cf.nclusters, sizeof(*tried));
 	if (conns == NULL || tried == NULL) {
-		fprintf(stderr, "lscrenew: %s\n", strerror(errno));
+		err_set(&first, ERR_SYSTEM, "connecting to the clusters: %s",
+		    strerror(errno));
+		log_error("%s", first.msg);
+		failed = 1;
 		goto finish;
 	}
 	for (size_t k = 0; k < cf.ncampaigns; k++) {
@@ -254,8 +317,15 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		ec.axl = conns[ci].axl;
 		ec.ris = conns[ci].ris;
 		err_clear(&e);
+		out.campaign_done = 0;
 		if (engine_campaign(&eng, &sel, &ec, &e) == -1) {
 			run_out_progress_end(&out);
+			if (write_lost(&out, &e)) {
+				log_warn("campaign %s: no more writes in this "
+				    "run: %s", sel.name, e.msg);
+				ran++;
+				continue;
+			}
 			log_error("campaign %s: %s", sel.name, e.msg);
 			if (first.kind == ERR_NONE)
 				first = e;
@@ -276,6 +346,9 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	}
 
 finish:
+	/* no connection outlives the campaigns: none reaches the hook */
+	for (size_t k = 0; conns != NULL && k < cf.nclusters; k++)
+		conn_close(&conns[k]);
 	stats_format(&stats, calls, sizeof(calls));
 	log_info("calls: %s", calls);
 	if (failed)
@@ -286,7 +359,10 @@ finish:
 		ret = EXIT_FAILED;
 	if (mode == ENGINE_RUN) {
 		err_clear(&e);
-		if (store_run_finish(store, eng.run, cli->now, ret, &eng.counts,
+		/* the end: the run's now plus the time it took */
+		ended = cli->now + (eng.clock->mono_ms(eng.clock) - started_ms +
+		    500) / 1000;
+		if (store_run_finish(store, eng.run, ended, ret, &eng.counts,
 		    calls, failed ? first.msg : NULL, &e) == -1) {
 			log_error("%s", e.msg);
 			ret = EXIT_FAILED;

@@ -132,6 +132,19 @@ ini_errback(const char *fmt, ...)
 	return 0;
 }
 
+/* iniparser's message, naming the file by its path, not the descriptor. */
+static const char *
+ini_message(const char *fdpath, const char *path, char *buf, size_t len)
+{
+	const char *at = strstr(ini_error, fdpath);
+
+	if (at == NULL)
+		return ini_error;
+	snprintf(buf, len, "%.*s%s%s", (int)(at - ini_error), ini_error, path,
+	    at + strlen(fdpath));
+	return buf;
+}
+
 static int
 file_problem(struct config_ctx *c, struct lsc_err *err, enum err_kind kind,
     const char *why)
@@ -221,9 +234,9 @@ config_load(const char *path, struct config *cfg,
     struct config_problems *probs, struct lsc_err *err)
 {
 	struct config_ctx c;
-	struct stat	 st, again;
+	struct stat	 st;
 	dictionary	*d = NULL;
-	char		*text = NULL;
+	char		*text = NULL, fdpath[64], why[sizeof(ini_error) + 4096];
 	size_t		 len = 0;
 	int		 rc = -1;
 
@@ -247,21 +260,18 @@ config_load(const char *path, struct config *cfg,
 	}
 	config_scan(&c, text, len);
 
+	/* iniparser reads the file checked above, whatever the path names
+	 * by now: it opens it again through the descriptor */
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", c.fd);
 	ini_error[0] = '\0';
 	iniparser_set_error_callback(ini_errback);
-	d = iniparser_load(path);
+	d = iniparser_load(fdpath);
 	iniparser_set_error_callback(NULL);
 	if (d == NULL) {
 		if (c.pn == 0)
 			config_problem(&c, 0, NULL, NULL, NULL, "%s",
-			    ini_error[0] != '\0' ? ini_error :
-			    "iniparser cannot read it");
-		goto done;
-	}
-	if (stat(path, &again) == -1 || again.st_dev != st.st_dev ||
-	    again.st_ino != st.st_ino) {
-		config_problem(&c, 0, NULL, NULL, NULL, "replaced while being "
-		    "read; expected to read it again");
+			    ini_error[0] != '\0' ? ini_message(fdpath, path,
+			    why, sizeof(why)) : "iniparser cannot read it");
 		goto done;
 	}
 	config_sections(&c, d, cfg);

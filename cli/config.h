@@ -134,13 +134,19 @@ const struct policy *config_campaign(const struct config *, const char *name);
  * Obtains a cluster's AXL password from its source: the file (refused
  * unless a regular file with mode 0600 or stricter, owned by the running
  * user), the command (first line of its standard output, non-zero exit
- * refused; killed after 60 seconds), or the inline value.  The result is
- * the caller's to wipe with config_password_free().  NULL on failure, with
- * ERR_CONFIG (missing, unreadable or unprotected file, empty password) or
- * ERR_SYSTEM (the command could not run, failed or timed out); the message
- * never holds the password.
+ * refused; killed with its process group after 60 seconds), or the inline
+ * value.  The result is the caller's to wipe with config_password_free().
+ * NULL on failure, with ERR_CONFIG (missing, unreadable or unprotected
+ * file, empty password) or ERR_SYSTEM (the command could not run, failed
+ * or timed out); the message never holds the password.
  */
 char	*config_password(const struct cluster_conf *, struct lsc_err *);
+/*
+ * config_password() for the cluster's password_command, with its time
+ * limit in seconds (config_password() gives it 60; tests give less).
+ */
+char	*config_password_command(const struct cluster_conf *, int timeout_s,
+	    struct lsc_err *);
 void	 config_password_free(char *);
 
 /*

@@ -35,8 +35,9 @@ conn_open(struct conn *c, const struct cluster_conf *cc,
 	    cc->host, cc->ris_port > 0 ? cc->ris_port : cc->port,
 	    "/realtimeservice2/services/RISService70");
 
+	/* its message names the cluster already */
 	if ((password = config_password(cc, e)) == NULL)
-		goto out;
+		return -1;
 	memset(&ho, 0, sizeof(ho));
 	ho.ca_file = cc->ca_file;
 	ho.ca_path = cc->ca_path;

@@ -37,6 +37,8 @@ on_progress(void *arg, const struct engine_progress *p)
 {
 	struct run_out *o = arg;
 
+	if (strcmp(p->stage, "done") == 0)
+		o->campaign_done = 1;
 	if (!o->cli->progress)
 		return;
 	if (strcmp(p->stage, "done") == 0) {
@@ -156,9 +158,10 @@ run_out_status(const struct run_out *o, const struct store_counts *c)
 {
 	if (needing_person(o->state) > 0 || o->write_errors > 0)
 		return EXIT_ATTENTION;
+	/* renewals the run would confirm are work done, as in a run */
 	if (o->mode == ENGINE_PLAN)
-		return o->act[ACT_QUEUE] + o->act[ACT_NOTIFY] > 0 ? EXIT_DONE :
-		    EXIT_NOTHING;
+		return o->act[ACT_QUEUE] + o->act[ACT_NOTIFY] > 0 ||
+		    c->renewed > 0 ? EXIT_DONE : EXIT_NOTHING;
 	if (c->queued > 0 || c->renewed > 0 || o->act[ACT_NOTIFY] > 0)
 		return EXIT_DONE;
 	return EXIT_NOTHING;
@@ -301,6 +304,8 @@ run_hook(const struct config *cf, int64_t run, const struct store_counts *c,
 		return;
 	}
 	if (pid == 0) {
+		/* its own group, so that a timeout kills what it started */
+		setpgid(0, 0);
 		setenv_ul("LSCRENEW_RUN", (unsigned long)run);
 		setenv_ul("LSCRENEW_EXIT", (unsigned long)status);
 		setenv_ul("LSCRENEW_PHONES", c->phones);
@@ -322,9 +327,13 @@ run_hook(const struct config *cf, int64_t run, const struct store_counts *c,
 			setenv("LSCRENEW_REPORT", cf->global.report_file, 1);
 		if (cf->global.metrics_file != NULL)
 			setenv("LSCRENEW_METRICS", cf->global.metrics_file, 1);
+		/* none of our descriptors: the store, the lock, sockets */
+		closefrom(STDERR_FILENO + 1);
 		execl("/bin/sh", "sh", "-c", cf->global.hook, (char *)NULL);
 		_exit(127);
 	}
+	/* both sides set the group: the kill below cannot come first */
+	setpgid(pid, pid);
 	for (;;) {
 		pid_t r = waitpid(pid, &ws, WNOHANG);
 
@@ -335,7 +344,7 @@ run_hook(const struct config *cf, int64_t run, const struct store_counts *c,
 			return;
 		}
 		if (waited >= HOOK_TIMEOUT_S * 10) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, &ws, 0);
 			log_warn("hook \"%s\" killed after %d s",
 			    cf->global.hook, HOOK_TIMEOUT_S);

@@ -19,6 +19,8 @@ struct run_out {
 	unsigned long	 act[4];		/* by enum action */
 	unsigned long	 write_errors;
 	int		 header_done;
+	int		 campaign_done;	/* the campaign being run reported
+					   "done": it read every phone */
 };
 
 void	 run_out_init(struct run_out *, struct cli *, enum engine_mode, int all);
@@ -35,6 +37,11 @@ void	 run_out_summary(struct run_out *, const struct store_counts *,
 void	 run_after(struct cli *, const struct config *, struct store *,
 	    int64_t run, const struct store_counts *, int status);
 
+/*
+ * Whether the state directory may be used: it exists and is writable by
+ * no one else, and, with need_write, it is ours and writable.  Prints the
+ * one line that says what to fix; returns 0 or EXIT_CONFIG.
+ */
 int	 cli_check_state_dir(const char *, int need_write);
 
 #endif

@@ -5,6 +5,7 @@
  * The password is read only when a connection needs it, lives in memory
  * the caller wipes (config_password_free), and never appears in a message.
  */
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -203,22 +204,29 @@ now_ms(void)
 }
 
 /*
- * Runs password_command with /bin/sh -c and keeps the first line of its
- * standard output.  Its standard error goes where ours goes, so that cron
- * mails the reason it failed.  A command still running after
- * COMMAND_TIMEOUT seconds is killed.
+ * Runs password_command with /bin/sh -c, in a process group of its own,
+ * and keeps the first line of its standard output.  Its standard error goes
+ * where ours goes, so that cron mails the reason it failed.  Reading stops
+ * at the first line or at end of file: a process the command leaves in the
+ * background may keep the pipe open.  What comes after the first line is
+ * read and dropped, so the command never blocks on a full pipe.  The
+ * command, and its process group, is killed when it has not ended by the
+ * deadline.
  */
-static char *
-from_command(const struct cluster_conf *cl, struct lsc_err *err)
+char *
+config_password_command(const struct cluster_conf *cl, int timeout_s,
+    struct lsc_err *err)
 {
 	char	 buf[SECRET_MAX], sink[512];
 	char	*pw = NULL;
 	size_t	 n = 0;
 	ssize_t	 r;
-	int	 pfd[2] = { -1, -1 }, status, rc, oom, timed_out = 0;
-	int64_t	 deadline;
-	pid_t	 pid;
-	struct pollfd pf;
+	int	 pfd[2] = { -1, -1 }, pidfd = -1, status = 0, rc, oom;
+	int	 line = 0, reaped = 0, timed_out = 0;
+	int64_t	 deadline, left;
+	pid_t	 pid, w;
+	struct pollfd pf[2];
+	nfds_t	 npf;
 
 	if (pipe(pfd) == -1 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) == -1) {
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
@@ -232,57 +240,87 @@ from_command(const struct cluster_conf *cl, struct lsc_err *err)
 		goto out;
 	}
 	if (pid == 0) {
+		/* its own group, so that a timeout kills what it started;
+		 * none of our descriptors (connections to CUCM) */
+		setpgid(0, 0);
 		if (dup2(pfd[1], STDOUT_FILENO) == -1)
 			_exit(127);
 		if (pfd[1] != STDOUT_FILENO)
 			close(pfd[1]);
+		closefrom(STDERR_FILENO + 1);
 		execl("/bin/sh", "sh", "-c", cl->password_command,
 		    (char *)NULL);
 		_exit(127);
 	}
+	/* both sides set the group: the kill below cannot come first */
+	setpgid(pid, pid);
 	close(pfd[1]);
 	pfd[1] = -1;
+	/* Tells when the command ends; without it (a kernel before 5.3)
+	 * waitpid is asked every 100 ms. */
+	pidfd = pidfd_open(pid, 0);
 
-	deadline = now_ms() + COMMAND_TIMEOUT * 1000;
+	deadline = now_ms() + (int64_t)timeout_s * 1000;
 	for (;;) {
-		int64_t left = deadline - now_ms();
-
-		if (left <= 0) {
+		if (!reaped) {
+			if ((w = waitpid(pid, &status, WNOHANG)) == pid)
+				reaped = 1;
+			else if (w == -1 && errno != EINTR) {
+				err_set(err, ERR_SYSTEM, "cluster %s: "
+				    "password_command: waitpid: %s", cl->name,
+				    strerror(errno));
+				kill(-pid, SIGKILL);
+				goto out;
+			}
+		}
+		if (reaped && (line || pfd[0] == -1))
+			break;
+		if ((left = deadline - now_ms()) <= 0) {
 			timed_out = 1;
 			break;
 		}
-		pf.fd = pfd[0];
-		pf.events = POLLIN;
-		if ((rc = poll(&pf, 1, (int)left)) == -1 && errno == EINTR)
-			continue;
-		if (rc == 0)
-			continue;
-		/* Past SECRET_MAX the rest is drained, so the command ends. */
-		if (n < sizeof(buf))
+		npf = 0;
+		if (pfd[0] != -1) {
+			pf[npf].fd = pfd[0];
+			pf[npf++].events = POLLIN;
+		}
+		if (pidfd != -1 && !reaped) {
+			pf[npf].fd = pidfd;
+			pf[npf++].events = POLLIN;
+		}
+		if (pidfd == -1 && !reaped && left > 100)
+			left = 100;
+		if ((rc = poll(pf, npf, (int)left)) <= 0)
+			continue;	/* EINTR, or time to look again */
+		if (pfd[0] == -1 || pf[0].revents == 0)
+			continue;	/* the command ended */
+		if (!line)
 			r = read(pfd[0], buf + n, sizeof(buf) - n);
 		else
 			r = read(pfd[0], sink, sizeof(sink));
-		if (r == -1 && errno == EINTR)
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (r <= 0)
-			break;
-		if (n < sizeof(buf))
-			n += (size_t)r;
-	}
-	if (timed_out)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			err_set(err, ERR_SYSTEM, "cluster %s: "
-			    "password_command: waitpid: %s", cl->name,
-			    strerror(errno));
-			goto out;
+		if (r <= 0) {
+			close(pfd[0]);
+			pfd[0] = -1;
+			continue;
 		}
-	if (timed_out)
+		if (!line) {
+			line = memchr(buf + n, '\n', (size_t)r) != NULL;
+			n += (size_t)r;
+			/* past SECRET_MAX the rest is drained */
+			if (n == sizeof(buf))
+				line = 1;
+		}
+	}
+	if (timed_out) {
+		kill(-pid, SIGKILL);
+		while (!reaped && waitpid(pid, &status, 0) == -1 &&
+		    errno == EINTR)
+			;
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command did not "
-		    "finish within %d seconds; killed", cl->name,
-		    COMMAND_TIMEOUT);
-	else if (WIFSIGNALED(status))
+		    "finish within %d seconds; killed", cl->name, timeout_s);
+	} else if (WIFSIGNALED(status))
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command killed "
 		    "by signal %d", cl->name, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0)
@@ -296,6 +334,8 @@ from_command(const struct cluster_conf *cl, struct lsc_err *err)
 out:
 	explicit_bzero(buf, sizeof(buf));
 	explicit_bzero(sink, sizeof(sink));
+	if (pidfd != -1)
+		close(pidfd);
 	if (pfd[0] != -1)
 		close(pfd[0]);
 	if (pfd[1] != -1)
@@ -312,7 +352,7 @@ config_password(const struct cluster_conf *cl, struct lsc_err *err)
 	case SECRET_FILE:
 		return from_file(cl, err);
 	case SECRET_COMMAND:
-		return from_command(cl, err);
+		return config_password_command(cl, COMMAND_TIMEOUT, err);
 	case SECRET_INLINE:
 		if (cl->password == NULL || *cl->password == '\0')
 			break;

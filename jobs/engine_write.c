@@ -196,8 +196,11 @@ engine_queue(struct crun *r, const struct store_obs *o, const struct phone_memor
 	    capf.ec_key_size != NULL ? " ecKeySize=" : "",
 	    capf.ec_key_size != NULL ? capf.ec_key_size : "", finish);
 
+	/* the store's write lock is not held through the pacing wait */
+	if (engine_txn_close(r, e) == -1)
+		return -1;
 	pace(r);
-	if (engine_txn_close(r, e) == -1 || engine_txn_open(r, e) == -1)
+	if (engine_txn_open(r, e) == -1)
 		return -1;
 	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
 	    p->name, "updatePhone", vals, &audit, e) == -1 ||

@@ -104,7 +104,7 @@ store_obs_next_reg(struct store *s, const char *cluster, size_t max,
 	sqlite3_stmt *st = NULL, *up = NULL;
 	char **names = NULL;
 	size_t k = 0;
-	int rc, ret = -1;
+	int rc = SQLITE_DONE, ret = -1;
 
 	*out = NULL;
 	*n = 0;

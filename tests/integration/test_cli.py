@@ -7,15 +7,52 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import tempfile
+import time
 import unittest
 
 from lsctest import (BIN, DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_DONE,
                      EXIT_FAILED, EXIT_LOCKED, EXIT_NOTHING, EXIT_UNREACHABLE,
                      EXIT_USAGE, Env, SimTestCase, sim_pools)
 from simclient import Sim
+
+
+START = 1798761600          # 2027-01-01 00:00 UTC: a deterministic population
+HOUR = 3600
+
+# calloc() failing for 7 ints (run's per-cluster arrays, 7 clusters), as
+# when memory runs out: an LD_PRELOAD library.
+CALLOC_SHIM = r"""
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *
+calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if ((n == 7 && size == sizeof(int)) ||
+	    (size != 0 && n > SIZE_MAX / size)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((p = malloc(n * size)) != NULL)
+		memset(p, 0, n * size);
+	return p;
+}
+"""
+
+
+def runs(state):
+    """The store's runs: (started, finished, exit_status, error)."""
+    with sqlite3.connect(os.path.join(state, "lscrenew.db")) as c:
+        return c.execute("SELECT started, finished, exit_status, error "
+                         "FROM run ORDER BY id").fetchall()
 
 
 def run_bin(*args, env=None):
@@ -50,7 +87,8 @@ class WithoutCluster(unittest.TestCase):
             text = (f"[global]\nstate_dir = {self.state}\n\n"
                     "[cluster pub]\nhost = 127.0.0.1\nport = 1\n"
                     f"username = axl\npassword_file = {self.pw}\n"
-                    f"connect_timeout = 2s\n{extra_cluster}\n"
+                    f"connect_timeout = 2s\nretry_attempts = 1\n"
+                    f"{extra_cluster}\n"
                     "[campaign nightly]\ncluster = pub\n"
                     "device_pools = HQ Phones\n")
         with open(path, "w") as f:
@@ -206,6 +244,123 @@ class WithoutCluster(unittest.TestCase):
                           "UTC", p.stderr)
             p = run_bin("reset", "SEP001122334455", "-c", path)
             self.assertEqual(p.returncode, EXIT_LOCKED, p.stderr)
+
+    def test_left_behind_report_takes_the_lock(self):
+        # saving the report's mark is a write: it does not wait on a run
+        # (for 5 s, then "database is locked"), it says who holds the lock
+        path = self.config()
+        self.assertEqual(run_bin("run", "-c", path).returncode,
+                         EXIT_UNREACHABLE)
+        lock = os.path.join(self.state, "lock")
+        with open(lock, "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            f.write("4242 1798761600\n")
+            f.flush()
+            p = run_bin("report", "left-behind", "-c", path)
+            # 75 with the holder named, not 3 "database is locked"
+            self.assertEqual(p.returncode, EXIT_LOCKED, p.stderr)
+            self.assertIn("in use by pid 4242 since 2027-01-01 00:00:00 "
+                          "UTC", p.stderr)
+            self.assertIn("--since LAST", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+            # reports that save nothing need no lock
+            for args in (["left-behind", "--format", "html"], ["summary"],
+                         ["history"]):
+                p = run_bin("report", *args, "-c", path)
+                self.assertEqual(p.returncode, 0, p.stderr)
+        p = run_bin("report", "left-behind", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_state_directory_writable_by_others(self):
+        # a planted lscrenew.db (a symbolic link) would be followed
+        os.chmod(self.state, 0o777)
+        path = self.config()
+        for args in (["run"], ["plan"], ["status"], ["check", "--offline"],
+                     ["reset", "SEP001122334455"], ["report", "summary"]):
+            p = run_bin(*args, "-c", path)
+            self.assertEqual(p.returncode, EXIT_CONFIG, (args, p.stderr))
+            self.assertIn(f"state directory {self.state} is writable by "
+                          f"group or others (mode 0777); run chmod 700 "
+                          f"{self.state}", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.state,
+                                                     "lscrenew.db")))
+        os.chmod(self.state, 0o1770)
+        p = run_bin("run", "-c", path)
+        self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+        self.assertIn("(mode 1770); run chmod 700", p.stderr)
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to chown")
+    def test_state_directory_of_another_user(self):
+        os.chown(self.state, 65534, 65534)
+        path = self.config()
+        p = run_bin("run", "-c", path)
+        self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+        self.assertRegex(p.stderr, rf"state directory {self.state} is owned "
+                         rf"by \S+, not root; run chown root {self.state} "
+                         rf"\(or run lscrenew as \S+\)\n$")
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        # reading it is no harm
+        p = run_bin("status", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_password_command_error_names_the_cluster_once(self):
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\n\n"
+            "[cluster pub]\nhost = 127.0.0.1\nport = 1\nusername = axl\n"
+            "password_command = exit 3\n\n"
+            "[campaign nightly]\ncluster = pub\ndevice_pools = HQ Phones\n")
+        p = run_bin("run", "-c", path)
+        self.assertEqual(p.returncode, EXIT_FAILED, p.stderr)
+        self.assertIn("cluster pub: password_command exited with status 3",
+                      p.stderr)
+        self.assertNotIn("cluster pub: cluster pub", p.stdout + p.stderr)
+
+    def test_out_of_memory_fails_the_run(self):
+        if not shutil.which("cc"):
+            self.skipTest("no C compiler")
+        ldd = subprocess.run(["ldd", BIN], capture_output=True, text=True)
+        if "libasan" in ldd.stdout:
+            self.skipTest("ASan must come first: no LD_PRELOAD")
+        src = os.path.join(self.dir, "shim.c")
+        shim = os.path.join(self.dir, "shim.so")
+        with open(src, "w") as f:
+            f.write(CALLOC_SHIM)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", shim, src],
+                       check=True)
+        text = f"[global]\nstate_dir = {self.state}\n\n"
+        for i in range(7):
+            text += (f"[cluster c{i}]\nhost = 127.0.0.1\nport = 1\n"
+                     f"username = axl\npassword_file = {self.pw}\n\n")
+        text += "[campaign nightly]\ncluster = c0\ndevice_pools = HQ\n"
+        p = run_bin("run", "-c", self.config(text),
+                    env={"LD_PRELOAD": shim})
+        self.assertEqual(p.returncode, EXIT_FAILED, p)
+        self.assertIn("Cannot allocate memory", p.stderr)
+        (_, _, status, error), = runs(self.state)
+        self.assertEqual(status, EXIT_FAILED)
+        self.assertIn("Cannot allocate memory", error)
+
+    def test_run_starts_after_the_random_delay(self):
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\nrandom_delay = 3s\n\n"
+            "[cluster pub]\nhost = 127.0.0.1\nport = 1\nusername = axl\n"
+            f"password_file = {self.pw}\nretry_attempts = 1\n\n"
+            "[campaign nightly]\ncluster = pub\ndevice_pools = HQ Phones\n")
+        # the delay is random: a run or two more may take one of a second
+        # or more, which tells the start before it from the start after it
+        for _ in range(5):
+            before = int(time.time())
+            p = run_bin("run", "-v", "-c", path, env={"LSCRENEW_NOW": ""})
+            after = time.time()
+            self.assertEqual(p.returncode, EXIT_UNREACHABLE, p.stderr)
+            waited = int(re.search(r"waiting (\d+) s \(random_delay\)",
+                                   p.stderr).group(1))
+            if waited >= 1:
+                break
+        started, finished, _, _ = runs(self.state)[-1]
+        self.assertGreaterEqual(started, before + waited)
+        self.assertLessEqual(started, finished)
+        self.assertLessEqual(finished, after + 1)
 
 
 class Install(unittest.TestCase):
@@ -398,6 +553,25 @@ class WithCluster(SimTestCase):
                          len(env.phones_in("left_behind")))
         self.assertNotIn(self.sim.info["password"], open(out).read())
 
+    def test_hook_inherits_no_descriptor(self):
+        # the connections to CUCM, the store and the lock stay with us
+        env = self.env()
+        out = os.path.join(env.dir, "fds.out")
+        env.write_config(
+            {"nightly": {"device_pools": ", ".join(sim_pools(self.sim))}},
+            global_extra=f'hook = "ls -l /proc/self/fd > {out}"')
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_ATTENTION, r)
+        with open(out) as f:
+            fds = dict(re.findall(r" (\d+) -> (.*)$", f.read(), re.M))
+        self.assertTrue({"0", "1", "2"} <= set(fds), fds)
+        # beyond 0, 1 and 2 only ls's own listing of /proc/self/fd
+        others = {fd: target for fd, target in fds.items()
+                  if fd not in ("0", "1", "2")}
+        self.assertLessEqual(len(others), 1, fds)
+        for target in others.values():
+            self.assertRegex(target, r"^/proc/\d+/fd$", fds)
+
     def test_random_delay_is_taken_and_can_be_skipped(self):
         env = self.env()
         env.write_config(
@@ -515,6 +689,81 @@ class WithCluster(SimTestCase):
         self.assertLess(len(want), len(sim.devices()))
         self.assertEqual(set(env.states()), want)
         self.assertLessEqual(set(sim.writes()), want)
+
+
+class OnlineCluster(SimTestCase):
+    """Every phone registered and no operation pending: the exit status
+    says only what the run did."""
+    sim_options = {"phones": 60, "pools": 2, "seed": 3, "ris_rate": 0,
+                   "start": START, "offline_fraction": 0.0,
+                   "pending_fraction": 0.0, "due_fraction": 0.2}
+
+    def test_plan_counts_the_renewals_a_run_would_confirm(self):
+        # every renewal succeeds (no phone with a bad MIC)
+        self.sim.capf(rates={}, outcomes={d["name"]: "Upgrade Success"
+                                          for d in self.sim.devices()})
+        env = self.env()
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_DONE, r)
+        queued = env.phones_in("pending", "queued")
+        self.assertTrue(queued)
+        self.sim.advance(HOUR)      # CAPF does its work
+        r = env.run("plan")
+        self.assertEqual(r.rc, EXIT_DONE, r)
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_DONE, r)
+        self.assertEqual(env.phones_in("renewed"), queued)
+        # and then nothing is left to do, for either
+        self.assertEqual(env.run("plan").rc, EXIT_NOTHING)
+        self.assertEqual(env.run("run").rc, EXIT_NOTHING)
+
+    def lost_reply(self, rule, why):
+        """A write whose reply was lost: CUCM was reached, the write's
+        outcome is verified next run.  Exit 2, not 69."""
+        self.sim.capf(rates={})
+        env = self.env()
+        self.sim.faults([rule])
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_ATTENTION, r)
+        self.assertRegex(r.err, rf"warning: SEP\w+: {rule['op']}: .*{why}")
+        self.assertNotIn("error", r.err)
+        self.assertNotIn("run failed", r.out)
+        (_, _, status, error), = runs(env.state)
+        self.assertEqual((status, error), (EXIT_ATTENTION, None))
+        self.sim.clear_faults()
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_DONE, r)
+        for name, writes in self.sim.writes().items():
+            self.assertEqual([w["op"] for w in writes].count("updatePhone"),
+                             1, name)
+
+    def test_update_reply_lost(self):
+        self.lost_reply({"endpoint": "axl", "op": "updatePhone",
+                         "action": "reset", "nth": 1}, "outcome unknown")
+
+    def test_apply_reply_lost(self):
+        self.lost_reply({"endpoint": "axl", "op": "applyPhone",
+                         "action": "drop_mid_response", "nth": 1},
+                        "transfer closed")
+
+
+class SlowCluster(SimTestCase):
+    sim_options = {"phones": 30, "pools": 2, "seed": 3, "ris_rate": 0,
+                   "latency_axl": 300}
+
+    def test_finished_is_when_the_run_ended(self):
+        env = self.env()
+        t0 = time.monotonic()
+        r = env.run("run")
+        took = time.monotonic() - t0
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        (started, finished, _, _), = runs(env.state)
+        self.assertEqual(started, self.sim.now())
+        self.assertGreaterEqual(finished - started, 2, (started, finished))
+        self.assertLessEqual(finished - started, took + 1)
+        r = env.run("report", "history", "--format", "csv")
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(f",{finished - started},", r.out)
 
 
 if __name__ == "__main__":

@@ -11,23 +11,31 @@
  * fixture was written to.  "#= [section] line" lines of a good fixture
  * name lines config_print() must print in that section.
  */
+#define _GNU_SOURCE		/* RTLD_NEXT */
+
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <iniparser.h>
 
 #include "cli/config.h"
 
@@ -1011,6 +1019,117 @@ test_password_command(void **state)
 	    "signal 9");
 }
 
+/* The pid a command wrote into dir/name. */
+static pid_t
+pid_in(const char *name)
+{
+	char	 path[PATH_MAX], *text;
+	long	 pid;
+
+	path_in_dir(path, sizeof(path), name);
+	text = slurp(path);
+	pid = strtol(text, NULL, 10);
+	free(text);
+	assert_true(pid > 1);
+	return (pid_t)pid;
+}
+
+/*
+ * Whether a process ends within five seconds of a SIGKILL (gone, or a
+ * zombie no one reaped yet): waits on a pidfd, not on a clock.  -1 when
+ * the kernel (or valgrind) has no pidfd_open: unknown.
+ */
+static int
+ended(pid_t pid)
+{
+	struct pollfd p;
+	int	 fd, rc;
+
+	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return errno == ESRCH ? 1 : -1;
+	p.fd = fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	rc = poll(&p, 1, 5000);
+	close(fd);
+	return rc == 1;
+}
+
+static void
+test_password_command_time(void **state)
+{
+	struct cluster_conf cl;
+	struct lsc_err e;
+	char	 cmd[2 * PATH_MAX], *pw;
+	pid_t	 bg;
+
+	(void)state;
+	memset(&cl, 0, sizeof(cl));
+	cl.name = "c1";
+	cl.secret = SECRET_COMMAND;
+
+	/* Closing its output does not end the time limit: the command
+	 * printed a password, yet it did not finish in time. */
+	cl.password_command = "echo pw; exec >&-; sleep 30";
+	err_clear(&e);
+	assert_null(config_password_command(&cl, 1, &e));
+	assert_int_equal(e.kind, ERR_SYSTEM);
+	assert_string_equal(e.msg, "cluster c1: password_command did not "
+	    "finish within 1 seconds; killed");
+
+	/* A process left in the background, holding the pipe, neither holds
+	 * the password up nor fails it (waiting for it would run into the
+	 * 5-second limit, as the case above shows). */
+	xsnprintf(cmd, sizeof(cmd), "echo bg-pw; sleep 30 </dev/null "
+	    "2>/dev/null & echo $! >%s/bg1", dir);
+	cl.password_command = cmd;
+	pw = config_password_command(&cl, 5, &e);
+	assert_non_null(pw);
+	assert_string_equal(pw, "bg-pw");
+	config_password_free(pw);
+	kill(pid_in("bg1"), SIGKILL);
+
+	/* The timeout kills what the command started, too. */
+	xsnprintf(cmd, sizeof(cmd), "sleep 30 </dev/null 2>/dev/null & "
+	    "echo $! >%s/bg2; wait", dir);
+	cl.password_command = cmd;
+	assert_null(config_password_command(&cl, 1, &e));
+	assert_string_equal(e.msg, "cluster c1: password_command did not "
+	    "finish within 1 seconds; killed");
+	bg = pid_in("bg2");
+	if (ended(bg) == 0) {
+		kill(bg, SIGKILL);
+		fail_msg("the command's background process outlived it");
+	}
+}
+
+/* The command inherits none of our descriptors (connections to CUCM). */
+static void
+test_password_command_fds(void **state)
+{
+	struct cluster_conf cl;
+	struct lsc_err e;
+	char	*pw;
+	int	 fd;
+
+	(void)state;
+	memset(&cl, 0, sizeof(cl));
+	cl.name = "c1";
+	cl.secret = SECRET_COMMAND;
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, 50), 50);
+	close(fd);
+	cl.password_command = "if [ -e /proc/self/fd/50 ]; then echo leaked; "
+	    "else echo closed; fi";
+	err_clear(&e);
+	pw = config_password(&cl, &e);
+	close(50);
+	assert_non_null(pw);
+	assert_string_equal(pw, "closed");
+	config_password_free(pw);
+}
+
 static void
 test_print_hides_secrets(void **state)
 {
@@ -1164,6 +1283,58 @@ test_unreadable(void **state)
 	    "file", path);
 	assert_string_equal(e.msg, want);
 	config_problems_free(&pr);
+}
+
+/*
+ * config_load() calls iniparser_load() here, in this executable: with
+ * swap_from set, the file is first replaced by another (rename), as an
+ * editor saving it at that moment would.
+ */
+static const char *swap_from, *swap_to;
+
+dictionary *
+iniparser_load(const char *ininame)
+{
+	dictionary	*(*real)(const char *);
+	void		*sym = dlsym(RTLD_NEXT, "iniparser_load");
+
+	assert_non_null(sym);
+	memcpy(&real, &sym, sizeof(real));
+	if (swap_from != NULL) {
+		assert_int_equal(rename(swap_from, swap_to), 0);
+		swap_from = NULL;
+	}
+	return real(ininame);
+}
+
+/* The file parsed is the file checked and scanned, even when its path
+ * names another one by then. */
+static void
+test_replaced_while_read(void **state)
+{
+	char	 path[PATH_MAX], other[PATH_MAX], *t, *u;
+	struct config cf;
+	struct config_problems pr;
+	struct lsc_err e;
+
+	(void)state;
+	t = subst(minimal, "@DIR@", dir);
+	u = subst(t, "cucm.example.com", "other.example.com");
+	path_in_dir(path, sizeof(path), "read.conf");
+	spit(path, t, 0600);
+	path_in_dir(other, sizeof(other), "read.conf.new");
+	spit(other, u, 0600);
+	free(t);
+	free(u);
+	swap_from = other;
+	swap_to = path;
+	assert_int_equal(config_load(path, &cf, &pr, &e), 0);
+	assert_null(swap_from);
+	assert_int_equal(pr.n, 0);
+	assert_string_equal(cf.clusters[0].host, "cucm.example.com");
+	assert_string_equal(cf.path, path);
+	config_problems_free(&pr);
+	config_free(&cf);
 }
 
 static void
@@ -1730,9 +1901,12 @@ main(void)
 		cmocka_unit_test(test_inline_password_mode),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_password_command),
+		cmocka_unit_test(test_password_command_time),
+		cmocka_unit_test(test_password_command_fds),
 		cmocka_unit_test(test_print_hides_secrets),
 		cmocka_unit_test(test_problems_hide_secrets),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_replaced_while_read),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_pools_file),
 		cmocka_unit_test(test_pools_file_lines),
