@@ -66,6 +66,31 @@ notify_op(enum axl_notify n)
 }
 
 /*
+ * Commits, on its own, the audit row of a write about to be sent (result
+ * "sending") with the phone as it will be if the write lands: the intent
+ * is on disk before the request leaves.  No batch may be open.
+ */
+static int
+intent(struct crun *r, const struct store_phone *p,
+    const struct phone_memory *prev, const char *op, const char *vals,
+    int64_t *audit, struct lsc_err *e)
+{
+	struct engine *eng = r->eng;
+
+	if (engine_txn_open(r, e) == -1)
+		return -1;
+	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
+	    p->name, op, vals, audit, e) == -1 ||
+	    store_phone_put(eng->store, eng->run, eng->now, p, prev, e) ==
+	    -1) {
+		r->in_txn = 0;
+		store_rollback(eng->store);
+		return -1;
+	}
+	return engine_txn_close(r, e);
+}
+
+/*
  * Tells the phone (apply/restart/reset) after its update landed.  A
  * failure is recorded in the phone's reason and copied into failure; only
  * a store failure returns -1.
@@ -83,18 +108,10 @@ engine_notify(struct crun *r, struct store_phone *p, char *failure, size_t flen,
 
 	/* The intent first: a run killed while the phone is being told
 	 * knows not to restart it a second time (policy.c, OP_NOTIFYING). */
-	if (engine_txn_close(r, e) == -1 || engine_txn_open(r, e) == -1)
+	if (engine_txn_close(r, e) == -1)
 		return -1;
 	p->mem.phase = OP_NOTIFYING;
-	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
-	    p->name, op, NULL, &audit, e) == -1 ||
-	    store_phone_put(eng->store, eng->run, eng->now, p, &before, e) ==
-	    -1) {
-		r->in_txn = 0;
-		store_rollback(eng->store);
-		return -1;
-	}
-	if (engine_txn_close(r, e) == -1)
+	if (intent(r, p, &before, op, NULL, &audit, e) == -1)
 		return -1;
 	notifying = p->mem;
 	err_clear(&we);
@@ -200,17 +217,7 @@ engine_queue(struct crun *r, const struct store_obs *o, const struct phone_memor
 	if (engine_txn_close(r, e) == -1)
 		return -1;
 	pace(r);
-	if (engine_txn_open(r, e) == -1)
-		return -1;
-	if (store_audit_begin(eng->store, eng->run, eng->now, p->cluster,
-	    p->name, "updatePhone", vals, &audit, e) == -1 ||
-	    store_phone_put(eng->store, eng->run, eng->now, p, prev, e) ==
-	    -1) {
-		r->in_txn = 0;
-		store_rollback(eng->store);
-		return -1;
-	}
-	if (engine_txn_close(r, e) == -1)
+	if (intent(r, p, prev, "updatePhone", vals, &audit, e) == -1)
 		return -1;
 
 	sending = p->mem;
