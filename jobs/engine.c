@@ -428,11 +428,20 @@ obs_txn(struct crun *r, int (*fn)(struct crun *, struct lsc_err *),
 	return 0;
 }
 
+/* Deciding needs no order; acting under a run limit does (the most
+ * urgent phones get the operations), and so does a plan showing it. */
+static enum store_order
+walk_order(const struct crun *r)
+{
+	return r->walker == pass_act && r->pol->max_per_run > 0 ?
+	    STORE_ORDER_URGENCY : STORE_ORDER_NAME;
+}
+
 static int
 walk(struct crun *r, struct lsc_err *e)
 {
 	return store_each_obs(r->eng->store, r->cl->name, r->pol->name,
-	    r->walker, r, e);
+	    walk_order(r), r->walker, r, e);
 }
 
 /* A walk over the observations that writes only temporary tables. */
@@ -472,8 +481,9 @@ engine_campaign(struct engine *eng, const struct policy *pol,
 	if (eng->mode == ENGINE_PLAN) {
 		if (obs_pass(&r, pass_act, e) == -1)
 			goto out;
-	} else if (store_each_obs(eng->store, cl->name, pol->name, pass_act,
-	    &r, e) == -1 || engine_txn_close(&r, e) == -1)
+	} else if (store_each_obs(eng->store, cl->name, pol->name,
+	    pol->max_per_run > 0 ? STORE_ORDER_URGENCY : STORE_ORDER_NAME,
+	    pass_act, &r, e) == -1 || engine_txn_close(&r, e) == -1)
 		goto out;
 	if (record_listed(&r, e) == -1)
 		goto out;

@@ -94,10 +94,7 @@ static const char obs_schema[] =
 	"  cluster TEXT NOT NULL, name TEXT NOT NULL, campaign TEXT NOT NULL,"
 	"  PRIMARY KEY (cluster, name));"
 	"CREATE TEMP TABLE IF NOT EXISTS listed ("
-	"  cluster TEXT NOT NULL, pool TEXT NOT NULL, pattern TEXT);"
-	/* the walk's order: most urgent first (store_each_obs) */
-	"CREATE INDEX IF NOT EXISTS temp.obs_urgency ON obs (cluster,"
-	"  campaign, lsc_valid_until, name);";
+	"  cluster TEXT NOT NULL, pool TEXT NOT NULL, pattern TEXT);";
 
 int
 store_fail(struct store *s, struct lsc_err *e, const char *what)

@@ -248,11 +248,16 @@ struct store_obs {
 typedef int	(*store_obs_fn)(void *arg, const struct store_obs *,
 		    struct lsc_err *);
 
-/* Observations of one cluster and campaign, most urgent first (no LSC,
- * then the soonest expiry), then by name: when a run's limit is reached,
- * the phones left for the next run are the ones that can wait. */
+/*
+ * Observations of one cluster and campaign, by name, or (STORE_ORDER_URGENCY)
+ * most urgent first (no LSC, then the soonest expiry), then by name: when
+ * a run's limit is reached, the phones left for the next run are the ones
+ * that can wait.  The walk by name reads the tables in order and is the
+ * cheaper one.
+ */
 int	 store_each_obs(struct store *, const char *cluster,
-	    const char *campaign, store_obs_fn, void *, struct lsc_err *);
+	    const char *campaign, enum store_order, store_obs_fn, void *,
+	    struct lsc_err *);
 
 /*
  * Claims a phone for a campaign in this process: the first campaign to

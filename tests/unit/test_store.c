@@ -404,7 +404,8 @@ test_observations(void **state)
 	assert_int_equal(n, 0);
 	store_names_free(names, n);
 	assert_int_equal(store_obs_reg_done(s, "sim", &e), 0);
-	assert_int_equal(store_each_obs(s, "sim", "nightly", walk, &w, &e), 0);
+	assert_int_equal(store_each_obs(s, "sim", "nightly", STORE_ORDER_NAME, walk, &w,
+	    &e), 0);
 	assert_int_equal(w.n, 600);
 	assert_int_equal(w.registered, 1);
 	assert_int_equal(w.offline, 299);
