@@ -25,7 +25,7 @@ PYTHON    := /usr/bin/python3
 VERSION   := 0.1.0
 
 WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
-             -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+             -Wmissing-prototypes -Wformat=2
 ifeq ($(WERROR),1)
 WARN      += -Werror
 endif

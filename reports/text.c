@@ -476,6 +476,9 @@ report_tab_render(struct report_ctx *ctx, struct report_tab *t, int indent,
 	return 0;
 }
 
+static int vline(struct report_ctx *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static int
 vline(struct report_ctx *ctx, int bold, const char *fmt, va_list ap)
 {

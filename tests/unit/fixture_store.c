@@ -142,14 +142,27 @@ campaign_of(const struct fx_phone *p)
 	return strcmp(p->cluster, "hq") == 0 ? "hq-desk" : "branch-all";
 }
 
+/* The formats the store's words use, each a literal strftime checks. */
+enum fmt_kind { FMT_DATE, FMT_WHEN, FMT_UFT };
+
 static void
-fmt(int64_t t, const char *f, char *buf, size_t len)
+fmt(int64_t t, enum fmt_kind k, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(buf, len, f, &tm);
+	switch (k) {
+	case FMT_DATE:
+		strftime(buf, len, "%Y-%m-%d", &tm);
+		break;
+	case FMT_WHEN:
+		strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+		break;
+	case FMT_UFT:
+		strftime(buf, len, "%Y:%m:%d:%H", &tm);
+		break;
+	}
 }
 
 /* policy_due_reason()'s words. */
@@ -247,7 +260,7 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 		m->next_retry = 0;
 		st->op = "No Pending Operation";
 		st->status = st->lsc != 0 ? "Upgrade Success" : "None";
-		fmt(st->lsc, "%Y-%m-%d", date, sizeof(date));
+		fmt(st->lsc, FMT_DATE, date, sizeof(date));
 		if (st->lsc != 0)
 			snprintf(r, sizeof(r), "not due: LSC valid until %s",
 			    date);
@@ -269,7 +282,7 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 	case 'p':
 	case 'P':
 		if (prev == 'q' || prev == 'p' || prev == 'P') {
-			fmt(m->deadline, "%Y-%m-%d %H:%M UTC", when,
+			fmt(m->deadline, FMT_WHEN, when,
 			    sizeof(when));
 			snprintf(r, sizeof(r), "Operation Pending%s; completes "
 			    "by %s", c == 'P' ? ", phone offline" : "", when);
@@ -283,12 +296,12 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 		m->first_offline = m->last_offline = 0;
 		m->next_retry = 0;
 		m->phase = OP_SENDING;
-		fmt(m->deadline, "%Y-%m-%d %H:%M UTC", when, sizeof(when));
+		fmt(m->deadline, FMT_WHEN, when, sizeof(when));
 		snprintf(r, sizeof(r), "%s; Install/Upgrade queued, completes by "
 		    "%s", w, when);
 		if (put(s, ph, st, run, t, PS_QUEUED, r, e) == -1)
 			return -1;
-		fmt(m->deadline, "%Y:%m:%d:%H", date, sizeof(date));
+		fmt(m->deadline, FMT_UFT, date, sizeof(date));
 		snprintf(vals, sizeof(vals), "certificateOperation=Install/"
 		    "Upgrade authenticationMode=By Existing Certificate "
 		    "(precedence to LSC) keyOrder=RSA Only keySize=2048 "
@@ -328,7 +341,7 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 			st->status = "Upgrade Success";
 			n->renewed++;
 		}
-		fmt(st->lsc, "%Y-%m-%d", date, sizeof(date));
+		fmt(st->lsc, FMT_DATE, date, sizeof(date));
 		snprintf(r, sizeof(r), "renewed, LSC valid until %s", date);
 		return put(s, ph, st, run, t, PS_RENEWED, entering ? r :
 		    m->reason, e);
@@ -339,7 +352,7 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 		m->attempts++;
 		if (entering)
 			n->newly_left_behind++;
-		fmt(m->first_offline, "%Y-%m-%d", date, sizeof(date));
+		fmt(m->first_offline, FMT_DATE, date, sizeof(date));
 		snprintf(r, sizeof(r), "%s; offline since %s", w, date);
 		return put(s, ph, st, run, t, PS_LEFT_BEHIND, r, e);
 	case 'x':
@@ -348,7 +361,7 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 			    e);
 		m->last_offline = t;
 		m->attempts++;
-		fmt(m->first_offline, "%Y-%m-%d", date, sizeof(date));
+		fmt(m->first_offline, FMT_DATE, date, sizeof(date));
 		snprintf(r, sizeof(r), "%s; abandoned: offline since %s, %u "
 		    "attempts", w, date, m->attempts);
 		return put(s, ph, st, run, t, PS_ABANDONED, r, e);
@@ -360,7 +373,7 @@ step(struct store *s, const struct fx_phone *ph, struct fx_state *st,
 		m->phase = OP_NONE;
 		m->next_retry = t + 44 * 3600;
 		st->status = "Upgrade Failed: Phone Communication Failure";
-		fmt(m->next_retry, "%Y-%m-%d %H:%M UTC", when, sizeof(when));
+		fmt(m->next_retry, FMT_WHEN, when, sizeof(when));
 		snprintf(r, sizeof(r), "CAPF: %s; retry after %s", st->status,
 		    when);
 		return put(s, ph, st, run, t, PS_FAILED_RETRYABLE, r, e);
@@ -509,7 +522,7 @@ fixture_add_left_behind(struct store *s, const char *cluster,
 	p.mem.last_offline = t;
 	p.mem.attempts = 2;
 	why(p.lsc_valid_until, t, w, sizeof(w));
-	fmt(p.mem.first_offline, "%Y-%m-%d", date, sizeof(date));
+	fmt(p.mem.first_offline, FMT_DATE, date, sizeof(date));
 	snprintf(p.mem.reason, sizeof(p.mem.reason), "%s; offline since %s",
 	    w, date);
 	if (store_begin(s, e) == -1)
@@ -548,7 +561,7 @@ fixture_resolve(struct store *s, const char *cluster, const char *name,
 	p.mem.deadline = 0;
 	p.mem.next_retry = 0;
 	p.mem.phase = OP_NONE;
-	fmt(p.lsc_valid_until, "%Y-%m-%d", date, sizeof(date));
+	fmt(p.lsc_valid_until, FMT_DATE, date, sizeof(date));
 	snprintf(p.mem.reason, sizeof(p.mem.reason), "renewed, LSC valid "
 	    "until %s", date);
 	if (store_begin(s, e) == -1)
