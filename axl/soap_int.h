@@ -76,6 +76,9 @@ struct soap_parser {
 
 	/* Specification, as joined paths. */
 	char		*record_path;	/* NULL: no records */
+	size_t		 record_parent_len;	/* bytes of its parent's path */
+	int		 record_parent_depth;	/* depth of the parent */
+	const char	*record_name;	/* its last component; borrowed */
 	size_t		 nfields;
 	char		*field_path[SOAP_MAX_FIELDS];
 	const char	*field_attr[SOAP_MAX_FIELDS];	/* "@x": "x" */

@@ -73,6 +73,13 @@ soap_parser_new(const struct soap_spec *spec, struct lsc_err *err)
 	if (spec->record != NULL && spec->record[0] != NULL) {
 		if ((p->record_path = join(spec->record)) == NULL)
 			goto nomem;
+		/* the record's parent is the response element (depth 3)
+		 * plus one level per component before the record's own */
+		p->record_parent_depth = 3 + (int)count(spec->record) - 1;
+		slash = strrchr(p->record_path, '/');
+		p->record_parent_len = slash != NULL ?
+		    (size_t)(slash - p->record_path) : 0;
+		p->record_name = slash != NULL ? slash + 1 : p->record_path;
 		for (i = 0; i < p->nfields; i++) {
 			if (spec->fields[i][0] == '@') {
 				p->field_attr[i] = spec->fields[i] + 1;

@@ -185,6 +185,17 @@ start_in_response(struct soap_parser *p, const xmlChar *local, int nattr,
 			start_record(p, nattr, attrs);
 			return;
 		}
+		if (!p->in_record && p->depth == p->record_parent_depth + 1 &&
+		    strncmp(p->path, p->record_path,
+		    p->record_parent_len) == 0 && (p->record_parent_len == 0 ||
+		    p->path[p->record_parent_len] == '/')) {
+			/* an element among the records that is not one: a
+			 * page the reader cannot account for */
+			soap_fail(p, ERR_PARSE, "unexpected element %s among "
+			    "the %s records", (const char *)local,
+			    p->record_name);
+			return;
+		}
 		if (p->in_record) {
 			for (i = 0; i < p->nfields; i++) {
 				if (p->field_path[i] == NULL || p->have[i] ||
@@ -282,8 +293,13 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		return;
 	}
 	p->depth++;
-	if (p->cap != SOAP_CAP_NONE)
-		return;		/* markup inside a leaf: ignored */
+	if (p->cap != SOAP_CAP_NONE) {
+		/* Markup inside a leaf is ignored, but the path stays the
+		 * leaf's: its end tags must not cut the path short. */
+		if (p->depth >= 5)
+			p->pathlen[p->depth - 4] = p->pathlen[p->depth - 5];
+		return;
+	}
 
 	switch (p->depth) {
 	case 1:

@@ -565,6 +565,27 @@ class ClusterFaults(FaultCase):
                                    ["HTTP 500"])
         self.assertNotIn("NullPointerException", r.out + r.err)
 
+    def test_markup_in_values_loses_no_phone(self):
+        """Child elements inside a value and unknown elements in every
+        record: every phone is still read, none is taken for gone."""
+        env = self.env(know=True)
+        for op in ("listPhone", "executeSQLQuery"):
+            self.faults({"endpoint": "axl", "op": op, "action": "markup",
+                         "count": -1})
+        r = env.run("run", "-v")
+        self.assertRunSucceeded(r)
+        self.assertEqual(env.phones_in("gone"), set())
+        self.assertStoreComplete(env)
+        self.assertQueuedOnce(self.online)
+        self.assertCountsAgree(r)
+
+    def test_stray_element_fails_the_read(self):
+        """An element among the records that is not one: the page cannot
+        be accounted for, so the read fails instead of shrinking."""
+        env, r = self.read_failure({"action": "stray_element"}, "listPhone",
+                                   ["unexpected element notAPhone"])
+        self.assertEqual(env.phones_in("gone"), set())
+
     def update_damaged(self, action):
         """updatePhone processed, its reply damaged: the outcome is
         unknown; the next run reads CUCM back and only tells the phone."""

@@ -240,6 +240,73 @@ test_parse_empty_list(void **state)
 	assert_null(c.out.data);
 }
 
+/*
+ * Markup inside a value is not a value: it is skipped, and the records
+ * after it are all read (a listing once shrank to its first phone when the
+ * end tags of such markup cut the element path short).  Unknown elements
+ * inside a record are ignored; an element among the records that is not
+ * one fails the read rather than shortening the page.
+ */
+static void
+test_parse_markup_in_value(void **state)
+{
+	static const char head[] =
+	    "<soapenv:Envelope xmlns:soapenv=\"" SOAP_ENV_NS "\">"
+	    "<soapenv:Body><ns:listPhoneResponse xmlns:ns=\"" AXL14 "\">"
+	    "<return>";
+	static const char tail[] =
+	    "</return></ns:listPhoneResponse></soapenv:Body>"
+	    "</soapenv:Envelope>";
+	static const char markup[] =
+	    "<phone uuid=\"{1}\"><name>SEP000000000001</name>"
+	    "<description>a<b><c/></b>z</description>"
+	    "<futureTag><deeper>x</deeper></futureTag>"
+	    "<model>Cisco 8845</model></phone>"
+	    "<phone uuid=\"{2}\"><name>SEP000000000002</name>"
+	    "<description><x/></description><model>Cisco 7841</model>"
+	    "</phone>"
+	    "<phone uuid=\"{3}\"><name>SEP000000000003</name></phone>";
+	static const char stray[] =
+	    "<phone uuid=\"{1}\"><name>SEP000000000001</name></phone>"
+	    "<notAPhone/>"
+	    "<phone uuid=\"{2}\"><name>SEP000000000002</name></phone>";
+	struct soap_spec s;
+	struct collect c;
+	struct lsc_err err;
+	struct buf doc = BUF_INIT;
+	size_t	 i;
+
+	(void)state;
+	buf_puts(&doc, head);
+	buf_puts(&doc, markup);
+	buf_puts(&doc, tail);
+	for (i = 0; i < sizeof(chunkings) / sizeof(chunkings[0]); i++) {
+		phone_spec(&s, &c);
+		assert_int_equal(parse_data(&s, doc.data, doc.len,
+		    chunkings[i], NULL, &err), 0);
+		assert_string_equal(c.out.data,
+		    "0|SEP000000000001|{1}|az|Cisco 8845|(null)|(null)|(null)|"
+		    "(null)|(null)\n"
+		    "1|SEP000000000002|{2}||Cisco 7841|(null)|(null)|(null)|"
+		    "(null)|(null)\n"
+		    "2|SEP000000000003|{3}|(null)|(null)|(null)|(null)|(null)|"
+		    "(null)|(null)\n");
+		buf_free(&c.out, 0);
+	}
+	buf_free(&doc, 0);
+
+	buf_puts(&doc, head);
+	buf_puts(&doc, stray);
+	buf_puts(&doc, tail);
+	phone_spec(&s, &c);
+	assert_int_equal(parse_data(&s, doc.data, doc.len, 1, NULL, &err), -1);
+	assert_int_equal(err.kind, ERR_PARSE);
+	assert_non_null(strstr(err.msg, "unexpected element notAPhone among "
+	    "the phone records"));
+	buf_free(&c.out, 0);
+	buf_free(&doc, 0);
+}
+
 /* A hostile or broken twin and the words its refusal must contain. */
 struct twin {
 	const char	*fixture;
@@ -902,6 +969,7 @@ main(void)
 		cmocka_unit_test(test_envelope_refuses_bad_text),
 		cmocka_unit_test(test_parse_list_phone_any_chunking),
 		cmocka_unit_test(test_parse_empty_list),
+		cmocka_unit_test(test_parse_markup_in_value),
 		cmocka_unit_test(test_parse_list_phone_twins),
 		cmocka_unit_test(test_parse_prolog_bounded),
 		cmocka_unit_test(test_parse_stream_many_records),

@@ -7,12 +7,16 @@ request, the first added wins.  wrong_ca rules count TLS handshakes instead
 of requests.  Actions taken before the request is processed (nothing is
 applied): reset, http500, http503, soap_fault, max_memory, too_large,
 rate_limit.  After processing (a write IS applied, the answer is damaged):
-truncate, invalid_xml, drop_mid_response.  Holds, for tests that kill the
+truncate, invalid_xml, drop_mid_response; markup (child elements inside
+the first value of every record, and an unknown element in each: a reply
+a client must read in full) and stray_element (an element that is not a
+record among the records: a reply a client cannot account for).  Holds, for tests that kill the
 client at an exact point: hold_before blocks the request before it is
 processed, hold_after once it has been processed (a write IS applied),
 until POST /faults/release; GET /faults/held waits for them.
 """
 
+import re
 import threading
 
 from . import soap
@@ -20,7 +24,8 @@ from .httpserver import Response
 
 PRE = {"reset", "http500", "http503", "soap_fault", "max_memory",
        "too_large", "rate_limit"}
-POST = {"truncate", "invalid_xml", "drop_mid_response"}
+POST = {"truncate", "invalid_xml", "drop_mid_response", "markup",
+        "stray_element"}
 HOLD = {"hold_before", "hold_after"}
 ACTIONS = PRE | POST | HOLD | {"latency", "wrong_ca"}
 HOLD_LIMIT_S = 120
@@ -213,5 +218,17 @@ def post_response(rule, resp):
         return resp
     if a == "drop_mid_response":
         resp.action = "drop_mid"
+        return resp
+    if a == "markup":
+        # in every record: child elements inside its first value, and an
+        # unknown element with a child of its own
+        resp.body = re.sub(
+            rb"(<(?:phone|row)\b[^>]*>)<(\w+)>([^<]*)</\2>",
+            rb"\1<\2>\3<b><c/></b></\2><futureTag><x>1</x></futureTag>",
+            resp.body)
+        return resp
+    if a == "stray_element":
+        resp.body = re.sub(rb"(</(phone|row)>)", rb"\1<notAPhone/>",
+                           resp.body, count=1)
         return resp
     raise ValueError(a)
