@@ -218,47 +218,29 @@ refine_http(const struct axl_request *r, struct lsc_err *err)
 static int
 attempt(struct axl_client *c, struct axl_request *r, struct lsc_err *err)
 {
-	struct soap_parser *p = NULL;
-	struct http_request hreq;
-	struct http_response resp;
-	const char *v, *s;
+	struct exchange x;
 	char	 action[96];
-	int64_t	 t0;
 	int	 rc;
 
-	r->records = 0;
-	r->dropped = 0;
-	r->scalar[0] = '\0';
-	if ((p = soap_parser_new(&r->spec, err)) == NULL)
+	(void)snprintf(action, sizeof(action), "CUCM:DB ver=%s %s",
+	    r->version != NULL ? r->version : c->version, op_names[r->op]);
+	memset(&x, 0, sizeof(x));
+	x.url = c->url;
+	x.soapaction = action;
+	x.op = r->op;
+	x.body = &r->body;
+	x.no_resend = r->write;
+	x.spec = &r->spec;
+	rc = axl_exchange(c->http, c->clock, c->stats, &x, err);
+	r->records = x.records;
+	r->dropped = x.dropped;
+	(void)snprintf(r->scalar, sizeof(r->scalar), "%s", x.scalar);
+	if (rc == 1) {
+		map_fault(r, &x.fault, err);
 		return -1;
-	v = r->version != NULL ? r->version : c->version;
-	(void)snprintf(action, sizeof(action), "CUCM:DB ver=%s %s", v,
-	    op_names[r->op]);
-	hreq.url = c->url;
-	hreq.soapaction = action;
-	hreq.body = r->body.data;
-	hreq.body_len = r->body.len;
-	hreq.op = op_names[r->op];
-	hreq.no_resend = r->write;
-
-	t0 = c->clock->mono_ms(c->clock);
-	rc = soap_post(c->http, &hreq, p, &resp, err);
-	axl_stats_count(c->stats, r->op, r->body.len, &resp,
-	    c->clock->mono_ms(c->clock) - t0);
-	r->records = soap_parser_records(p);
-
-	if (rc == 0) {
-		if ((s = soap_parser_scalar(p, 0)) != NULL)
-			(void)snprintf(r->scalar, sizeof(r->scalar), "%s", s);
-	} else if (rc == 1) {
-		c->stats->faults++;
-		map_fault(r, soap_parser_fault(p), err);
-		rc = -1;
-	} else {
-		refine_http(r, err);
-		r->dropped = err->kind == ERR_NETWORK && resp.status != 0;
 	}
-	soap_parser_free(p);
+	if (rc == -1)
+		refine_http(r, err);
 	return rc;
 }
 
@@ -346,16 +328,46 @@ axl_check_xml(enum axl_op op, const char *what, const char *s,
 
 /* --- shared with ris.c ---------------------------------------------------- */
 
-void
-axl_stats_count(struct axl_stats *st, enum axl_op op, size_t body_len,
-    const struct http_response *resp, int64_t busy_ms)
+int
+axl_exchange(struct http_transport *t, struct lsc_clock *clk,
+    struct axl_stats *st, struct exchange *x, struct lsc_err *err)
 {
-	st->busy_ms += busy_ms;
-	/* Requests the transport sent again reached the cluster too. */
-	st->calls[op] += 1 + resp->resent;
-	st->retries += resp->resent;
-	st->bytes_out += body_len * (1 + resp->resent);
-	st->bytes_in += resp->bytes;
+	struct soap_parser *p;
+	struct http_request req;
+	struct http_response resp;
+	const char *s;
+	int64_t	 t0;
+	int	 rc;
+
+	x->records = 0;
+	x->dropped = 0;
+	x->scalar[0] = '\0';
+	if ((p = soap_parser_new(x->spec, err)) == NULL)
+		return -1;
+	req.url = x->url;
+	req.soapaction = x->soapaction;
+	req.body = x->body->data;
+	req.body_len = x->body->len;
+	req.op = op_names[x->op];
+	req.no_resend = x->no_resend;
+	t0 = clk->mono_ms(clk);
+	rc = soap_post(t, &req, p, &resp, err);
+	st->busy_ms += clk->mono_ms(clk) - t0;
+	/* requests the transport sent again reached the cluster too */
+	st->calls[x->op] += 1 + resp.resent;
+	st->retries += resp.resent;
+	st->bytes_out += req.body_len * (1 + resp.resent);
+	st->bytes_in += resp.bytes;
+	x->records = soap_parser_records(p);
+	if (rc == 0 && (s = soap_parser_scalar(p, 0)) != NULL)
+		(void)snprintf(x->scalar, sizeof(x->scalar), "%s", s);
+	else if (rc == 1) {
+		st->faults++;
+		x->fault = *soap_parser_fault(p);
+	} else if (rc == -1)
+		x->dropped = err->kind == ERR_NETWORK && resp.status != 0;
+	soap_parser_free(p);
+	return rc;
 }
 
 int64_t

@@ -89,49 +89,72 @@ int	 axl_connect(struct axl_client *, char *release, size_t releaselen,
 /* The schema version in use ("14.0"); borrowed. */
 const char *axl_version(const struct axl_client *);
 
-/* A phone as listPhone returns it; every pointer borrowed for the call. */
+/*
+ * A phone of the inventory, every pointer borrowed for the call.  From the
+ * SQL stream every field is filled (have_lsc 1); from listPhone, the
+ * fallback, the database columns are not (have_lsc 0: validity unknown).
+ */
 struct axl_phone {
 	const char	*name;
-	const char	*uuid;
 	const char	*description;
 	const char	*model;
 	const char	*device_pool;
 	const char	*cert_operation;	/* XCertificateOperation */
 	const char	*cert_status;		/* XCertificateStatus */
 	const char	*finish_time;		/* upgradeFinishTime, as sent */
-	const char	*auth_mode;
+	int		 have_lsc;
+	int64_t		 lsc_valid_until;	/* device.lscvaliduntil; 0 none */
+	const char	*lsc_issuer;		/* NULL: none */
+	const char	*last_ip;		/* registrationdynamic; NULL */
+	const char	*last_node;
+	int64_t		 last_seen;		/* epoch; 0 unknown */
 };
 typedef int	(*axl_phone_fn)(void *arg, const struct axl_phone *,
 		    struct lsc_err *);
 
 /*
  * Lists the phones of a device pool (and, when name_like is not NULL, whose
- * name matches that AXL pattern, % as wildcard) with their CAPF state, page
- * by page.  Costs ceil(N / page) calls.
+ * name matches that AXL pattern, % as wildcard) with listPhone, page by
+ * page: CAPF state only (have_lsc 0).  Costs ceil(N / page) calls.
  */
 int	 axl_list_phones(struct axl_client *, const char *pool,
 	    const char *name_like, axl_phone_fn, void *, struct lsc_err *);
 
-/* LSC validity and last registration of one device, from the database. */
-struct axl_lsc {
-	const char	*name;
-	int64_t		 valid_until;	/* device.lscvaliduntil; 0: no LSC */
-	const char	*issuer;	/* device.lscissuername; NULL: none */
-	const char	*last_ip;	/* registrationdynamic; NULL unknown */
-	const char	*last_node;
-	int64_t		 last_seen;	/* epoch; 0 unknown */
+/* A device pool to read, and a name pattern within it (NULL: all). */
+struct axl_selector {
+	const char	*pool;
+	const char	*name_like;
 };
-typedef int	(*axl_lsc_fn)(void *arg, const struct axl_lsc *,
-		    struct lsc_err *);
+
+/* Called between two pages of the inventory: the client is idle, so the
+ * caller may send other requests (RisPort70, writes).  -1 stops the read. */
+typedef int	(*axl_pause_fn)(void *arg, struct lsc_err *);
+
+struct axl_inventory_info {
+	unsigned long	 expected;	/* phones CUCM counted; 0: unknown */
+	unsigned long	 read;		/* phones delivered */
+	int		 fallback;	/* read with listPhone: no LSC data */
+	char		 why[LSC_ERR_MSGLEN];	/* why SQL could not be used */
+};
 
 /*
- * Reads device.lscvaliduntil/lscissuername and registrationdynamic's last
- * known IP, node and time for the phones of a pool (and name pattern) with
- * executeSQLQuery, SKIP/FIRST paged, ordered by name.  Pool and pattern are
- * written as escaped SQL literals: no value can change the query.
+ * Reads every phone of the selectors in one executeSQLQuery stream (the
+ * device joined with its pool, model, CAPF operation and status names,
+ * LSC columns and last registration), pools named in the query, ordered
+ * by name and paged by key (d.name > the last one delivered), each page
+ * sized from the bytes a row took under a 2 MB reply.  A "Query request
+ * too large" fault or a reply dropped mid-way asks again from the last
+ * phone delivered with a smaller page, so no phone is delivered twice.
+ * The population is counted first (one call) and bounds the read: a
+ * cluster that keeps sending rows past it fails the read (ERR_PARSE).
+ * When CUCM refuses the query before any phone came (a fault or HTTP
+ * 401/403: no SQL right, a data dictionary without these columns), it
+ * falls back to listPhone per selector, says so in info, and delivers
+ * phones with have_lsc 0.  Between pages it calls pause (may be NULL).
  */
-int	 axl_list_lsc(struct axl_client *, const char *pool,
-	    const char *name_like, axl_lsc_fn, void *, struct lsc_err *);
+int	 axl_inventory(struct axl_client *, const struct axl_selector *,
+	    size_t n, axl_phone_fn, axl_pause_fn, void *arg,
+	    struct axl_inventory_info *, struct lsc_err *);
 
 /* Whether a device pool of that exact name exists (executeSQLQuery). */
 int	 axl_pool_exists(struct axl_client *, const char *pool, int *exists,

@@ -33,6 +33,9 @@ struct axl_client {
 						   size, or the smaller page
 						   a re-paged read of this
 						   run got through with */
+	unsigned		 page_cap;	/* SQL rows per page that
+						   CUCM refused more than;
+						   0: none yet */
 	struct axl_retry	 retry;
 	struct lsc_clock	*clock;
 	struct axl_stats	*stats;
@@ -81,12 +84,30 @@ int	 axl_call(struct axl_client *, struct axl_request *, struct lsc_err *);
 int	 axl_check_xml(enum axl_op, const char *what, const char *s,
 	    struct lsc_err *);
 
+/* One SOAP exchange, as AXL and RisPort70 both make it. */
+struct exchange {
+	const char		*url;
+	const char		*soapaction;
+	enum axl_op		 op;		/* for messages and stats */
+	const struct buf	*body;
+	int			 no_resend;	/* a write */
+	const struct soap_spec	*spec;
+	/* results */
+	size_t			 records;	/* delivered to the spec */
+	int			 dropped;	/* cut after the reply began */
+	struct soap_fault	 fault;		/* when 1 is returned */
+	char			 scalar[128];	/* spec->scalars[0] */
+};
+
 /*
- * Shared with ris.c.  Counts one exchange in the stats: the requests the
- * transport sent (resent ones included), bytes both ways, the time spent.
+ * Shared with ris.c.  Posts x->body, streams the reply into a parser for
+ * x->spec, and counts the exchange in the stats (the requests the
+ * transport sent, resent ones included; bytes both ways; the time spent).
+ * Returns 0 for a response, 1 for a SOAP fault (in x->fault), -1 with
+ * soap_post()'s error otherwise.
  */
-void	 axl_stats_count(struct axl_stats *, enum axl_op, size_t body_len,
-	    const struct http_response *, int64_t busy_ms);
+int	 axl_exchange(struct http_transport *, struct lsc_clock *,
+	    struct axl_stats *, struct exchange *, struct lsc_err *);
 /* The wait before a retry: wait, or Retry-After when longer, under cap. */
 int64_t	 axl_retry_wait(const struct lsc_err *, int64_t wait, int64_t cap);
 /* Appends " after N attempts" to the message when n > 1. */

@@ -23,6 +23,7 @@ static const char *const kind_names[ERR__MAX] = {
 	[ERR_PARSE] = "parse",
 	[ERR_STORE] = "store",
 	[ERR_LOCKED] = "locked",
+	[ERR_TIMEOUT] = "timeout",
 };
 
 /*

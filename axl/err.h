@@ -29,6 +29,7 @@ enum err_kind {
 	ERR_PARSE,	/* malformed, truncated or hostile reply */
 	ERR_STORE,	/* state store (SQLite) failure */
 	ERR_LOCKED,	/* another run holds the state directory lock */
+	ERR_TIMEOUT,	/* the run's deadline (run_timeout) passed */
 	ERR__MAX
 };
 

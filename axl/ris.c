@@ -1,11 +1,13 @@
 /*
  * ris.c — RisPort70 selectCmDevice.
  *
- * The names are asked in chunks of max_names, each call paced so that no
- * more than rate_per_minute calls start in a minute (evenly spaced: the
- * RIS counter is shared with every other RIS client of the cluster).  A
- * device reported by several nodes is merged within its chunk, so the
- * merge table is bounded by the chunk, and the reply itself is streamed.
+ * The names are asked in chunks of max_names, each call paced by a token
+ * bucket: up to rate_per_minute calls at once, then one per 60/rate
+ * seconds (the RIS counter is per minute and shared with every other RIS
+ * client of the cluster).  A caller that works between two calls (writes)
+ * spends the wait instead of adding to it.  A device reported by several
+ * nodes is merged within its chunk, so the merge table is bounded by the
+ * chunk, and the reply itself is streamed.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -30,7 +32,10 @@
 struct ris_client {
 	struct http_transport	*http;
 	char			*url;
-	int64_t			 interval_ms;	/* between call starts */
+	double			 burst;		/* calls the bucket holds */
+	double			 per_ms;	/* calls it gains a ms */
+	double			 tokens;
+	int64_t			 refilled;	/* mono ms of the last count */
 	unsigned		 max_names;
 	int			 attempts;
 	int64_t			 rate_wait_ms;
@@ -38,7 +43,6 @@ struct ris_client {
 	struct axl_stats	*stats;
 	struct axl_stats	 own_stats;
 	int			 called;
-	int64_t			 last_call;	/* mono ms of the last start */
 	size_t			 chunk;		/* names per call; shrinks when
 						   answers are cut */
 };
@@ -91,7 +95,8 @@ ris_new(struct http_transport *http, const struct ris_options *o,
 		return NULL;
 	}
 	c->http = http;
-	c->interval_ms = (int64_t)(60000.0 / rate + 0.5);
+	c->burst = rate >= 1 ? (double)(long)rate : 1;
+	c->per_ms = rate / 60000.0;
 	c->max_names = o->max_names > 0 ? o->max_names : 1000;
 	c->chunk = c->max_names;
 	c->attempts = o->attempts > 0 ? o->attempts : 4;
@@ -110,23 +115,33 @@ ris_free(struct ris_client *c)
 	free(c);
 }
 
-/* Sleeps until the next call may start; the first call never waits. */
+/* Takes a call from the bucket, sleeping until there is one; the bucket
+ * starts full. */
 static void
 pace(struct ris_client *c)
 {
 	int64_t	 now, wait;
 
 	now = c->clock->mono_ms(c->clock);
-	if (c->called) {
-		wait = c->last_call + c->interval_ms - now;
-		if (wait > 0) {
-			clock_sleep(c->clock, wait);
-			c->stats->slept_ms += wait;
-			now = c->clock->mono_ms(c->clock);
-		}
+	if (!c->called) {
+		c->called = 1;
+		c->tokens = c->burst;
+	} else
+		c->tokens += (double)(now - c->refilled) * c->per_ms;
+	if (c->tokens > c->burst)
+		c->tokens = c->burst;
+	c->refilled = now;
+	if (c->tokens < 1) {
+		wait = (int64_t)((1 - c->tokens) / c->per_ms + 0.999);
+		clock_sleep(c->clock, wait);
+		c->stats->slept_ms += wait;
+		now = c->clock->mono_ms(c->clock);
+		c->tokens += (double)(now - c->refilled) * c->per_ms;
+		c->refilled = now;
+		if (c->tokens < 1)
+			c->tokens = 1;	/* a clock that slept short */
 	}
-	c->called = 1;
-	c->last_call = now;
+	c->tokens -= 1;
 }
 
 /* --- the merge table ------------------------------------------------------ */
@@ -344,13 +359,8 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 		NULL
 	};
 	struct soap_spec spec;
-	const char *total;
+	struct exchange x;
 	char	*end;
-	struct soap_parser *p;
-	struct http_request req;
-	struct http_response resp;
-	const struct soap_fault *f;
-	int64_t	 t0;
 	int	 rc;
 
 	memset(&spec, 0, sizeof(spec));
@@ -363,42 +373,31 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 	spec.on_record = on_device;
 	spec.arg = ch;
 	chunk_reset(ch);
-	if ((p = soap_parser_new(&spec, err)) == NULL)
-		return -1;
-	req.url = c->url;
-	req.soapaction = RIS_OP;
-	req.body = body->data;
-	req.body_len = body->len;
-	req.op = RIS_OP;
-	req.no_resend = 0;	/* a read */
-
-	t0 = c->clock->mono_ms(c->clock);
-	rc = soap_post(c->http, &req, p, &resp, err);
-	axl_stats_count(c->stats, AXL_OP_SELECTCMDEVICE, body->len, &resp,
-	    c->clock->mono_ms(c->clock) - t0);
+	memset(&x, 0, sizeof(x));
+	x.url = c->url;
+	x.soapaction = RIS_OP;
+	x.op = AXL_OP_SELECTCMDEVICE;
+	x.body = body;
+	x.spec = &spec;
+	rc = axl_exchange(c->http, c->clock, c->stats, &x, err);
 	if (rc == 0) {
-		ch->entries = (unsigned long)soap_parser_records(p);
-		total = soap_parser_scalar(p, 0);
-		ch->have_total = total != NULL && *total >= '0' &&
-		    *total <= '9' && (ch->total = strtoul(total, &end, 10),
-		    *end == '\0');
+		ch->entries = (unsigned long)x.records;
+		ch->have_total = x.scalar[0] >= '0' && x.scalar[0] <= '9' &&
+		    (ch->total = strtoul(x.scalar, &end, 10), *end == '\0');
 	} else if (rc == 1) {
-		c->stats->faults++;
-		f = soap_parser_fault(p);
-		if (is_rate_fault(f)) {
+		if (is_rate_fault(&x.fault)) {
 			err_set(err, ERR_THROTTLED, RIS_OP ": RisPort70 rate "
-			    "limit: %s", f->faultstring);
+			    "limit: %s", x.fault.faultstring);
 			err->not_applied = 1;
 		} else
 			err_set(err, ERR_FAULT, RIS_OP ": %s",
-			    f->faultstring[0] != '\0' ? f->faultstring :
-			    f->faultcode);
+			    x.fault.faultstring[0] != '\0' ?
+			    x.fault.faultstring : x.fault.faultcode);
 		rc = -1;
-	} else if (rc == -1 && err->kind == ERR_AUTH)
+	} else if (err->kind == ERR_AUTH)
 		err_set(err, ERR_AUTH, RIS_OP ": HTTP %ld: the account was "
 		    "refused by RisPort70 (check username/password and the "
 		    "account's serviceability API rights)", err->http_status);
-	soap_parser_free(p);
 	return rc;
 }
 

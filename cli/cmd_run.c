@@ -151,18 +151,72 @@ random_delay(const struct config *cf, const struct run_opts *o)
 }
 
 /*
- * Whether a campaign's failure is a write whose reply was lost: the
- * campaign read every phone ("done"), so the only failure left is the
- * write that stopped its writes, and a network or TLS one means the
- * cluster was reached but the write's outcome is unknown.  The phone's
- * line already says so, its state says "verified next run", and the run
- * goes on: exit 2, like any failed write, not 69.
+ * Runs the selected campaigns of each cluster, the cluster's inventory
+ * read once for all of them.  Returns 1 when a failure was logged (the
+ * first one in *first), 0 otherwise.
  */
 static int
-write_lost(const struct run_out *o, const struct lsc_err *e)
+run_clusters(struct cli *cli, const struct config *cf, struct engine *eng,
+    struct run_out *out, struct axl_stats *stats, struct lsc_err *first)
 {
-	return o->campaign_done && (e->kind == ERR_NETWORK ||
-	    e->kind == ERR_TLS);
+	struct policy *sel = NULL;
+	const struct policy **pick = NULL;
+	char	**one = NULL;
+	struct conn c;
+	struct engine_cluster ec;
+	struct lsc_err e;
+	size_t	 n, k;
+	int	 failed = 0;
+
+	/* the selected campaigns, at least one: ncampaigns > 0 */
+	sel = calloc(cf->ncampaigns, sizeof(*sel));
+	pick = calloc(cf->ncampaigns, sizeof(*pick));
+	one = calloc(cf->ncampaigns, sizeof(*one));
+	if (sel == NULL || pick == NULL || one == NULL) {
+		err_set(first, ERR_SYSTEM, "%s", strerror(errno));
+		log_error("%s", first->msg);
+		failed = 1;
+		goto out;
+	}
+	for (size_t ci = 0; ci < cf->nclusters; ci++) {
+		const struct cluster_conf *cc = &cf->clusters[ci];
+
+		for (n = 0, k = 0; k < cf->ncampaigns; k++)
+			if (select_campaign(cli, &cf->campaigns[k], &sel[k],
+			    &one[k]) && strcmp(sel[k].cluster, cc->name) == 0)
+				pick[n++] = &sel[k];
+		if (n == 0)
+			continue;
+		err_clear(&e);
+		if (conn_open(&c, cc, stats, eng->clock, &e) == -1) {
+			log_error("%s", e.msg);
+			if (first->kind == ERR_NONE)
+				*first = e;
+			failed = 1;
+			continue;
+		}
+		log_info("cluster %s: CUCM %s, AXL schema %s", cc->name,
+		    c.release, axl_version(c.axl));
+		ec.name = cc->name;
+		ec.axl = c.axl;
+		ec.ris = c.ris;
+		if (engine_cluster(eng, pick, n, &ec, &e) == -1) {
+			run_out_progress_end(out);
+			log_error("cluster %s: %s", cc->name, e.msg);
+			if (first->kind == ERR_NONE)
+				*first = e;
+			failed = 1;
+		}
+		/* no connection outlives its cluster: none reaches the hook */
+		conn_close(&c);
+		if (e.kind == ERR_STORE || e.kind == ERR_TIMEOUT)
+			break;
+	}
+out:
+	free(sel);
+	free(pick);
+	free(one);
+	return failed;
 }
 
 static int
@@ -181,13 +235,11 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	struct run_out out;
 	struct lsc_lock *lock = NULL;
 	struct store *store = NULL;
-	struct conn *conns = NULL;
-	int *tried = NULL;
 	struct axl_stats stats;
 	struct lsc_err e, first;
 	struct policy sel;
 	char *one = NULL, path[4096], calls[512], names[1024];
-	size_t ran = 0, nsel = 0, off = 0;
+	size_t nsel = 0, off = 0;
 	int64_t started_ms = 0, ended;
 	int ret = EXIT_FAILED, i, rc, failed = 0;
 
@@ -268,6 +320,8 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	eng.now = cli->now;
 	eng.clock = clock_real();
 	started_ms = eng.clock->mono_ms(eng.clock);
+	if (cf.global.run_timeout > 0)
+		eng.deadline_ms = started_ms + cf.global.run_timeout * 1000;
 	run_out_init(&out, cli, mode, ro.all);
 	run_out_observer(&out, &ob);
 	eng.observer = &ob;
@@ -277,65 +331,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		goto out;
 	}
 
-	conns = calloc(cf.nclusters, sizeof(*conns));
-	tried = calloc(cf.nclusters, sizeof(*tried));
-	if (conns == NULL || tried == NULL) {
-		err_set(&first, ERR_SYSTEM, "connecting to the clusters: %s",
-		    strerror(errno));
-		log_error("%s", first.msg);
-		failed = 1;
-		goto finish;
-	}
-	for (size_t k = 0; k < cf.ncampaigns; k++) {
-		struct engine_cluster ec;
-		size_t ci;
-
-		if (!select_campaign(cli, &cf.campaigns[k], &sel, &one))
-			continue;
-		for (ci = 0; ci < cf.nclusters; ci++)
-			if (strcmp(cf.clusters[ci].name, sel.cluster) == 0)
-				break;
-		if (ci == cf.nclusters)
-			continue;	/* config_load refuses this */
-		if (!tried[ci]) {
-			tried[ci] = 1;
-			if (conn_open(&conns[ci], &cf.clusters[ci], &stats,
-			    eng.clock, &e) == -1) {
-				tried[ci] = 2;
-				log_error("%s", e.msg);
-				if (first.kind == ERR_NONE)
-					first = e;
-				failed = 1;
-			} else
-				log_info("cluster %s: CUCM %s, AXL schema %s",
-				    cf.clusters[ci].name, conns[ci].release,
-				    axl_version(conns[ci].axl));
-		}
-		if (tried[ci] == 2)
-			continue;
-		ec.name = cf.clusters[ci].name;
-		ec.axl = conns[ci].axl;
-		ec.ris = conns[ci].ris;
-		err_clear(&e);
-		out.campaign_done = 0;
-		if (engine_campaign(&eng, &sel, &ec, &e) == -1) {
-			run_out_progress_end(&out);
-			if (write_lost(&out, &e)) {
-				log_warn("campaign %s: no more writes in this "
-				    "run: %s", sel.name, e.msg);
-				ran++;
-				continue;
-			}
-			log_error("campaign %s: %s", sel.name, e.msg);
-			if (first.kind == ERR_NONE)
-				first = e;
-			failed = 1;
-			if (e.kind == ERR_STORE)
-				break;
-			continue;
-		}
-		ran++;
-	}
+	failed = run_clusters(cli, &cf, &eng, &out, &stats, &first);
 	run_out_progress_end(&out);
 	err_clear(&e);
 	if (first.kind != ERR_STORE && engine_finish(&eng, &e) == -1) {
@@ -345,10 +341,6 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		failed = 1;
 	}
 
-finish:
-	/* no connection outlives the campaigns: none reaches the hook */
-	for (size_t k = 0; conns != NULL && k < cf.nclusters; k++)
-		conn_close(&conns[k]);
 	stats_format(&stats, calls, sizeof(calls));
 	log_info("calls: %s", calls);
 	if (failed)
@@ -382,14 +374,9 @@ finish:
 	run_out_summary(&out, &eng.counts, eng.run, ret, failed ? &first :
 	    NULL, store);
 out:
-	for (size_t k = 0; conns != NULL && k < cf.nclusters; k++)
-		conn_close(&conns[k]);
-	free(conns);
-	free(tried);
 	store_close(store);
 	lock_release(lock);
 	config_free(&cf);
-	(void)ran;
 	return ret;
 }
 

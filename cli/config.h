@@ -36,6 +36,8 @@ struct global_conf {
 	char		*hook;		/* command run after each run; NULL */
 	int64_t		 random_delay;	/* seconds; 0 */
 	int64_t		 retention;	/* seconds of history kept (400d) */
+	int64_t		 run_timeout;	/* a run stops reading and writing
+					   after this long (5h); 0: never */
 	char		*metrics_file;	/* Prometheus textfile; NULL */
 	char		*report_file;	/* HTML report written after runs */
 };

@@ -78,6 +78,8 @@ static const struct config_keydef global_keys[] = {
 	  .min = 0, .max = 12 * HOUR },
 	{ .name = "retention", .type = V_DURATION, .off = G(retention),
 	  .min = DAY, .max = 36500LL * DAY },
+	{ .name = "run_timeout", .type = V_DURATION, .off = G(run_timeout),
+	  .min = 0, .max = 7 * DAY },
 	{ .name = "metrics_file", .type = V_STRING, .off = G(metrics_file),
 	  .check = check_path, .form = "an absolute path" },
 	{ .name = "report_file", .type = V_STRING, .off = G(report_file),

@@ -125,13 +125,40 @@ redact(struct buf *out, const char *data, size_t len)
 void
 log_trace(void *arg, const char *what, const char *data, size_t len)
 {
-	struct buf b = BUF_INIT;
+	/* a response comes chunk by chunk: a character cut between two
+	 * chunks is held back and printed with the next, so the trace
+	 * stays UTF-8 */
+	static char carry[4];
+	static size_t ncarry;
+	struct buf in = BUF_INIT, b = BUF_INIT;
+	size_t	 n, k;
 
 	(void)arg;
 	if (log_lvl < LOG_LEVEL_TRACE)
 		return;
-	redact(&b, data, len);
-	log_msg(LOG_LEVEL_TRACE, "%s: %.*s", what, (int)(b.len > 65536 ? 65536 : b.len),
+	if (strcmp(what, "response") == 0)
+		buf_append(&in, carry, ncarry);
+	ncarry = 0;
+	buf_append(&in, data, len);
+	/* the start of the last character, and whether it is all there */
+	for (k = 1; k <= 3 && k <= in.len; k++) {
+		unsigned char c = (unsigned char)in.data[in.len - k];
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		if (c >= 0xc0 && k < (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u)) {
+			memcpy(carry, in.data + in.len - k, k);
+			ncarry = k;
+			in.len -= k;
+		}
+		break;
+	}
+	redact(&b, in.data != NULL ? in.data : "", in.len);
+	for (n = b.len > 65536 ? 65536 : b.len; n > 0 && n < b.len &&
+	    ((unsigned char)b.data[n] & 0xc0) == 0x80; n--)
+		;
+	log_msg(LOG_LEVEL_TRACE, "%s: %.*s", what, (int)n,
 	    b.data != NULL ? b.data : "");
+	buf_free(&in, 1);
 	buf_free(&b, 1);
 }

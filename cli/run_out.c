@@ -37,21 +37,29 @@ on_progress(void *arg, const struct engine_progress *p)
 {
 	struct run_out *o = arg;
 
-	if (strcmp(p->stage, "done") == 0)
-		o->campaign_done = 1;
 	if (!o->cli->progress)
 		return;
 	if (strcmp(p->stage, "done") == 0) {
 		fprintf(stderr, "\r\033[K%s: %lu phones read, %lu queued, %lu "
-		    "newly left behind\n", p->campaign, p->phones, p->queued,
+		    "newly left behind\n", p->cluster, p->phones, p->queued,
 		    p->left_behind);
 		o->progress_shown = 0;
 		return;
 	}
-	fprintf(stderr, "\r\033[K%s: %s%s%s (%lu phones read)", p->campaign,
-	    p->pool != NULL ? p->pool : "", p->pool != NULL ? ": " : "",
-	    p->stage, p->phones);
+	if (p->expected > 0)
+		fprintf(stderr, "\r\033[K%s: %s (%lu of %lu phones read)",
+		    p->cluster, p->stage, p->phones, p->expected);
+	else
+		fprintf(stderr, "\r\033[K%s: %s (%lu phones read)",
+		    p->cluster, p->stage, p->phones);
 	o->progress_shown = 1;
+}
+
+static void
+on_note(void *arg, const char *cluster, const char *what)
+{
+	run_out_progress_end(arg);
+	log_warn("cluster %s: %s", cluster, what);
 }
 
 void
@@ -143,6 +151,7 @@ run_out_observer(struct run_out *o, struct engine_observer *ob)
 {
 	ob->phone = on_phone;
 	ob->progress = on_progress;
+	ob->note = on_note;
 	ob->arg = o;
 }
 

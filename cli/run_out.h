@@ -19,8 +19,6 @@ struct run_out {
 	unsigned long	 act[4];		/* by enum action */
 	unsigned long	 write_errors;
 	int		 header_done;
-	int		 campaign_done;	/* the campaign being run reported
-					   "done": it read every phone */
 };
 
 void	 run_out_init(struct run_out *, struct cli *, enum engine_mode, int all);

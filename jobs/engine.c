@@ -1,351 +1,170 @@
 /*
- * engine.c — one campaign run: inventory, decide, ask, queue, defer,
- * verify, record.
+ * engine.c — a cluster's run: its inventory read once, each phone decided
+ * as it arrives, RisPort70 asked about the phones that need it, a thousand
+ * names a call, between pages; the writes a decision asks for sent while
+ * the next RisPort70 call waits for its slot; the phones of the pools read
+ * that did not come back recorded as gone.
  *
- * Order of work per campaign:
- *  1. list every pool (listPhone + executeSQLQuery pages) into the
- *     run's observation table;
- *  2. decide every phone once without registration; the ones whose fate
- *     depends on it (due, pending, left behind) are marked;
- *  3. ask RisPort70 about the marked ones only, 1000 names a call;
- *  4. decide again and act: record, or queue (updatePhone + apply), each
- *     write preceded by a committed record of the intent, so a run killed
- *     at any point is recovered by reading CUCM back on the next run.
+ * Memory is bounded by a page of phones waiting for RisPort70 and, under a
+ * run limit, by the limit: the most urgent phones of a campaign are kept
+ * until the end and written then (the others wait for the next run).
  */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "jobs/engine_int.h"
 
-#define PUT_BATCH	256
+#define RIS_NAMES	1000	/* names per selectCmDevice */
 
+/* A pool and the campaigns that name it, in configuration order. */
+struct pool_map {
+	const char	*pool;
+	size_t		 pol;
+};
+
+/* A campaign's most urgent queued phones, under its run limit: a heap
+ * with the least urgent on top. */
+struct heap {
+	struct wentry	*v;
+	size_t		 n, cap;
+};
 
 static void
-progress(struct crun *r, const char *pool, const char *stage)
+progress(struct crun *r, const char *stage)
 {
 	struct engine_progress pr;
 	const struct engine_observer *ob = r->eng->observer;
 
 	if (ob == NULL || ob->progress == NULL)
 		return;
-	pr.campaign = r->pol->name;
-	pr.pool = pool;
+	pr.cluster = r->cl->name;
 	pr.stage = stage;
 	pr.phones = r->listed;
-	pr.queued = r->queued;
+	pr.expected = r->expected;
+	pr.queued = r->eng->counts.queued;
 	pr.left_behind = r->left;
 	ob->progress(ob->arg, &pr);
 }
 
-void
-engine_tell(struct crun *r, const struct store_phone *p,
-    enum phone_state old, enum action act, const char *error)
+/* --- which campaign a phone belongs to ---------------------------------- */
+
+static int
+cmp_map(const void *a, const void *b)
 {
-	struct engine_phone_event ev;
-	const struct engine_observer *ob = r->eng->observer;
+	const struct pool_map *x = a, *y = b;
+	int	 c = strcmp(x->pool, y->pool);
 
-	if (ob == NULL || ob->phone == NULL)
-		return;
-	ev.cluster = p->cluster;
-	ev.campaign = p->campaign;
-	ev.pool = p->pool;
-	ev.name = p->name;
-	ev.old_state = old;
-	ev.new_state = p->mem.state;
-	ev.action = act;
-	ev.reason = p->mem.reason;
-	ev.error = error;
-	ob->phone(ob->arg, &ev);
-}
-
-/* ---- batched writes to the store --------------------------------------- */
-
-int
-engine_txn_open(struct crun *r, struct lsc_err *e)
-{
-	if (r->in_txn)
-		return 0;
-	if (store_begin(r->eng->store, e) == -1)
-		return -1;
-	r->in_txn = 1;
-	r->batch = 0;
-	return 0;
-}
-
-int
-engine_txn_close(struct crun *r, struct lsc_err *e)
-{
-	if (!r->in_txn)
-		return 0;
-	r->in_txn = 0;
-	if (store_commit(r->eng->store, e) == -1) {
-		store_rollback(r->eng->store);
-		return -1;
-	}
-	return 0;
+	return c != 0 ? c : (x->pol > y->pol) - (x->pol < y->pol);
 }
 
 static int
-put(struct crun *r, const struct store_phone *p, const struct phone_memory
-    *old, struct lsc_err *e)
+build_map(struct crun *r, struct lsc_err *e)
 {
-	if (engine_txn_open(r, e) == -1 ||
-	    store_phone_put(r->eng->store, r->eng->run, r->eng->now, p, old,
-	    e) == -1)
-		return -1;
-	if (++r->batch >= PUT_BATCH)
-		return engine_txn_close(r, e);
-	return 0;
-}
+	size_t	 n = 0, i, j;
 
-/* Commits p (and the audit change, if any) on its own, now. */
-int
-engine_put_now(struct crun *r, const struct store_phone *p,
-    const struct phone_memory *old, int64_t audit, const char *result,
-    struct lsc_err *e)
-{
-	if (engine_txn_close(r, e) == -1 || engine_txn_open(r, e) == -1)
-		return -1;
-	if ((audit != 0 && store_audit_end(r->eng->store, audit, result,
-	    e) == -1) || store_phone_put(r->eng->store, r->eng->run,
-	    r->eng->now, p, old, e) == -1) {
-		r->in_txn = 0;
-		store_rollback(r->eng->store);
-		return -1;
-	}
-	return engine_txn_close(r, e);
-}
-
-/* ---- inventory ------------------------------------------------------------ */
-
-static int
-on_phone(void *arg, const struct axl_phone *ph, struct lsc_err *e)
-{
-	struct crun *r = arg;
-	struct axl_phone copy = *ph;
-
-	if (ph->name == NULL || *ph->name == '\0')
-		return 0;
-	if (copy.device_pool == NULL || *copy.device_pool == '\0')
-		copy.device_pool = r->pool;
-	r->listed++;
-	return store_obs_phone(r->eng->store, r->cl->name, r->pol->name, &copy,
-	    e);
-}
-
-static int
-on_lsc(void *arg, const struct axl_lsc *l, struct lsc_err *e)
-{
-	struct crun *r = arg;
-
-	if (l->name == NULL)
-		return 0;
-	r->lsc_rows++;
-	return store_obs_lsc(r->eng->store, r->cl->name, l, e);
-}
-
-static int
-list_pools(struct crun *r, struct lsc_err *e)
-{
-	struct store *s = r->eng->store;
-	const struct policy *pol = r->pol;
-	unsigned long listed;
-
-	for (size_t i = 0; i < pol->npools; i++) {
-		r->pool = pol->pools[i];
-		progress(r, r->pool, "listing");
-		if (store_obs_begin(s, e) == -1)
-			return -1;
-		listed = r->listed;
-		r->lsc_rows = 0;
-		if (axl_list_phones(r->cl->axl, r->pool, pol->name_like,
-		    on_phone, r, e) == -1 ||
-		    axl_list_lsc(r->cl->axl, r->pool, pol->name_like, on_lsc,
-		    r, e) == -1) {
-			store_rollback(s);
-			return err_prefix(e, "device pool \"%s\"", r->pool);
+	for (i = 0; i < r->npols; i++)
+		n += r->pols[i]->npools;
+	if ((r->map = calloc(n ? n : 1, sizeof(*r->map))) == NULL)
+		return err_set(e, ERR_SYSTEM, "out of memory");
+	for (i = 0; i < r->npols; i++)
+		for (j = 0; j < r->pols[i]->npools; j++) {
+			r->map[r->nmap].pool = r->pols[i]->pools[j];
+			r->map[r->nmap++].pol = i;
 		}
-		if (r->listed > listed && r->lsc_rows == 0) {
-			/* the two reads disagree on which phones the pool
-			 * holds: deciding on half the facts would pass
-			 * every phone off as unknown */
-			store_rollback(s);
-			return err_set(e, ERR_FAULT, "device pool \"%s\": "
-			    "listPhone listed %lu phones but executeSQLQuery "
-			    "returned none of them", r->pool,
-			    r->listed - listed);
-		}
-		if (store_obs_commit(s, e) == -1) {
-			store_rollback(s);
-			return -1;
-		}
-	}
-	r->pool = NULL;
+	qsort(r->map, r->nmap, sizeof(*r->map), cmp_map);
 	return 0;
 }
 
-/* Once the whole campaign went through: its pools were listed in full,
- * so their phones it did not see are candidates for "gone". */
+/* SQL's LIKE as listPhone applies it: % any run, _ any one character,
+ * ASCII case ignored. */
 static int
-record_listed(struct crun *r, struct lsc_err *e)
+like(const char *s, const char *p)
 {
-	const struct policy *pol = r->pol;
+	const char *star = NULL, *back = NULL;
 
-	for (size_t i = 0; i < pol->npools; i++)
-		if (store_run_listed(r->eng->store, r->cl->name, pol->pools[i],
-		    pol->name_like, e) == -1)
-			return -1;
-	return 0;
-}
-
-/* ---- deciding ---------------------------------------------------------- */
-
-static void
-memory_of(const struct store_obs *o, struct phone_memory *m)
-{
-	if (o->known)
-		*m = o->stored.mem;
-	else {
-		memset(m, 0, sizeof(*m));
-		m->state = PS_OK;
+	while (*s != '\0') {
+		if (*p == '%') {
+			star = ++p;
+			back = s;
+		} else if (*p != '\0' && (*p == '_' ||
+		    strncasecmp(p, s, 1) == 0)) {
+			p++;
+			s++;
+		} else if (star != NULL) {
+			p = star;
+			s = ++back;
+		} else
+			return 0;
 	}
+	while (*p == '%')
+		p++;
+	return *p == '\0';
 }
 
-/* The run's now plus the time it has taken so far. */
-static int64_t
-wall_now(const struct engine *eng)
+/* The first campaign whose pools and pattern take the phone; -1 none. */
+static long
+owner(const struct crun *r, const struct axl_phone *ph)
 {
-	if (eng->clock == NULL)
-		return eng->now;
-	return eng->now + (eng->clock->mono_ms(eng->clock) - eng->start_ms) /
-	    1000;
-}
+	const struct pool_map *m = r->map, *end = r->map + r->nmap;
+	size_t	 lo = 0, hi = r->nmap, mid;
+	const char *pat;
 
-static void
-ctx_of(struct crun *r, struct policy_ctx *c)
-{
-	struct engine *eng = r->eng;
-
-	memset(c, 0, sizeof(*c));
-	c->now = eng->now;
-	/* the window is checked at the time of each write, not at the
-	 * run's start: a long run stops writing when the window closes */
-	c->may_write = policy_window_open(r->pol, wall_now(eng));
-	if (c->may_write && eng->writes_blocked) {
-		c->may_write = 0;
-		c->hold_reason = "writes held for this run (see the run's "
-		    "error)";
-	}
-	if (r->pol->max_per_run == 0)
-		c->budget_left = INT_MAX;
-	else
-		c->budget_left = r->queued >= r->pol->max_per_run ? 0 :
-		    (int)(r->pol->max_per_run - r->queued);
-}
-
-/* 1 when another campaign owns this phone in this run. */
-static int
-not_ours(struct crun *r, const struct store_obs *o, struct lsc_err *e)
-{
-	const char *owner = NULL;
-
-	if (store_run_claim(r->eng->store, o->cluster, o->name, r->pol->name,
-	    &owner, e) == -1)
+	if (ph->device_pool == NULL)
 		return -1;
-	return owner != NULL && strcmp(owner, r->pol->name) != 0;
+	while (lo < hi) {		/* the first entry of the pool */
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(m[mid].pool, ph->device_pool) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (m += lo; m < end && strcmp(m->pool, ph->device_pool) == 0; m++) {
+		pat = r->pols[m->pol]->name_like;
+		if (pat == NULL || like(ph->name, pat))
+			return (long)m->pol;
+	}
+	/* listPhone names the pool as CUCM spells it */
+	for (m = r->map; m < end; m++)
+		if (strcasecmp(m->pool, ph->device_pool) == 0 &&
+		    ((pat = r->pols[m->pol]->name_like) == NULL ||
+		    like(ph->name, pat)))
+			return (long)m->pol;
+	return -1;
+}
+
+/* --- phones already read in this run (by store id) ----------------------- */
+
+static int
+seen(void *arg, int64_t id)
+{
+	const struct crun *r = arg;
+
+	return id > 0 && (size_t)id / 8 < r->seen_len &&
+	    (r->seen[id / 8] & (1u << (id % 8))) != 0;
 }
 
 static int
-pass_ask(void *arg, const struct store_obs *o, struct lsc_err *e)
+see(struct crun *r, int64_t id)
 {
-	struct crun *r = arg;
-	struct phone_memory old, m;
-	struct policy_ctx c;
-	int theirs;
+	size_t	 need = (size_t)id / 8 + 1, len;
+	unsigned char *v;
 
-	if ((theirs = not_ours(r, o, e)) != 0)
-		return theirs == -1 ? -1 : 0;
-	memory_of(o, &old);
-	ctx_of(r, &c);
-	if (policy_decide(&o->obs, &old, r->pol, &c, o->name, &m) ==
-	    ACT_NEED_REG)
-		return store_obs_want_reg(r->eng->store, o->cluster, o->name,
-		    e);
+	if (need > r->seen_len) {
+		len = need > 2 * r->seen_len ? need : 2 * r->seen_len;
+		if ((v = realloc(r->seen, len)) == NULL)
+			return -1;
+		memset(v + r->seen_len, 0, len - r->seen_len);
+		r->seen = v;
+		r->seen_len = len;
+	}
+	r->seen[id / 8] |= (unsigned char)(1u << (id % 8));
 	return 0;
 }
 
-static int
-on_reg(void *arg, const struct ris_device *d, struct lsc_err *e)
-{
-	struct crun *r = arg;
-
-	return store_obs_reg(r->eng->store, r->cl->name, d, e);
-}
-
-static int
-ask_registration(struct crun *r, struct lsc_err *e)
-{
-	struct store *s = r->eng->store;
-	char **names = NULL;
-	size_t n = 0;
-	int rc;
-
-	progress(r, NULL, "registration");
-	for (;;) {
-		if (store_obs_next_reg(s, r->cl->name, 1000, &names, &n,
-		    e) == -1)
-			return -1;
-		if (n == 0)
-			break;
-		rc = ris_select(r->cl->ris, (const char *const *)names, n,
-		    on_reg, r, e);
-		store_names_free(names, n);
-		names = NULL;
-		if (rc == -1)
-			return err_prefix(e, "RisPort70");
-	}
-	return store_obs_reg_done(s, r->cl->name, e);
-}
-
-/* The phone's row as this run saw it. */
-static void
-phone_of(struct crun *r, const struct store_obs *o, const struct phone_memory
-    *m, struct store_phone *p)
-{
-	const struct store_phone *old = o->known ? &o->stored : NULL;
-
-	memset(p, 0, sizeof(*p));
-	p->cluster = o->cluster;
-	p->name = o->name;
-	p->campaign = r->pol->name;
-	p->pool = o->pool;
-	p->model = o->model;
-	p->description = o->description;
-	p->cert_operation = o->obs.cert_operation;
-	p->cert_status = o->obs.cert_status;
-	p->lsc_valid_until = o->obs.lsc_valid_until;
-	p->lsc_issuer = o->obs.lsc_issuer;
-	/* where the phone was last: RisPort70 first, then the database,
-	 * then what we knew */
-	p->last_ip = o->reg_ip != NULL ? o->reg_ip : o->db_last_ip;
-	p->last_node = o->reg_node != NULL ? o->reg_node : o->db_last_node;
-	if (p->last_ip == NULL && old != NULL)
-		p->last_ip = old->last_ip;
-	if (p->last_node == NULL && old != NULL)
-		p->last_node = old->last_node;
-	p->last_seen = o->db_last_seen;
-	if (old != NULL && old->last_seen > p->last_seen)
-		p->last_seen = old->last_seen;
-	if (o->obs.registered == REG_YES)
-		p->last_seen = r->eng->now;
-	else if (o->obs.registered == REG_NO && o->reg_time > p->last_seen &&
-	    o->reg_time <= r->eng->now)
-		p->last_seen = o->reg_time;
-	p->last_run = r->eng->run;
-	p->mem = *m;
-}
+/* --- deciding ------------------------------------------------------------- */
 
 static void
 count(struct crun *r, enum phone_state old, const struct phone_memory *m)
@@ -362,187 +181,564 @@ count(struct crun *r, enum phone_state old, const struct phone_memory *m)
 }
 
 static int
-pass_act(void *arg, const struct store_obs *o, struct lsc_err *e)
+want(struct crun *r, struct cand *c, struct lsc_err *e)
 {
-	struct crun *r = arg;
-	struct phone_memory old, m;
-	const struct phone_memory *prev;
-	struct policy_ctx c;
-	struct store_phone p;
-	enum action act;
-	char failure[LSC_ERR_MSGLEN];
-	int theirs, rc = 0;
+	struct cand **v;
+	size_t	 cap;
 
-	if ((theirs = not_ours(r, o, e)) != 0)
-		return theirs == -1 ? -1 : 0;
-	memory_of(o, &old);
-	prev = o->known ? &old : NULL;
-	ctx_of(r, &c);
-	act = policy_decide(&o->obs, &old, r->pol, &c, o->name, &m);
+	if (r->nwant == r->capwant) {
+		cap = r->capwant ? r->capwant * 2 : RIS_NAMES;
+		if ((v = reallocarray(r->want, cap, sizeof(*v))) == NULL) {
+			cand_free(c);
+			return err_set(e, ERR_SYSTEM, "out of memory");
+		}
+		r->want = v;
+		r->capwant = cap;
+	}
+	r->want[r->nwant++] = c;
+	return 0;
+}
+
+/* Urgency: no LSC first, then the soonest expiry, then by name. */
+static int
+more_urgent(const struct wentry *a, const struct wentry *b)
+{
+	if (a->c->lsc_valid_until != b->c->lsc_valid_until)
+		return a->c->lsc_valid_until < b->c->lsc_valid_until;
+	return strcmp(a->c->name, b->c->name) < 0;
+}
+
+static void
+sift_down(struct heap *h, size_t i)
+{
+	struct wentry t;
+	size_t	 k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= h->n)
+			return;
+		if (k + 1 < h->n && more_urgent(&h->v[k], &h->v[k + 1]))
+			k++;	/* the less urgent child */
+		if (!more_urgent(&h->v[i], &h->v[k]))
+			return;
+		t = h->v[i];
+		h->v[i] = h->v[k];
+		h->v[k] = t;
+		i = k;
+	}
+}
+
+static void
+sift_up(struct heap *h, size_t i)
+{
+	struct wentry t;
+
+	while (i > 0 && more_urgent(&h->v[(i - 1) / 2], &h->v[i])) {
+		t = h->v[i];
+		h->v[i] = h->v[(i - 1) / 2];
+		h->v[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/* Decides again a phone that lost its place to more urgent ones. */
+static int
+over_limit(struct crun *r, struct wentry *w, struct lsc_err *e)
+{
+	struct observation o;
+	struct policy_ctx ctx;
+	struct phone_memory m;
+	struct store_phone p;
+
+	cand_observation(w->c, &o);
+	run_ctx(r, w->pol, &ctx);
+	ctx.budget_left = 0;
+	(void)policy_decide(&o, &w->old, w->pol, &ctx, w->c->name, &m);
+	if (cand_phone(r, w->c, NULL, &m, &p, e) == -1)
+		return -1;
+	p.id = w->p.id;
+	if (rec_put(r, &p, NULL, w->known ? &w->old : NULL, e) == -1)
+		return -1;
+	rec_tell(r, &p, w->known ? w->old.state : PS__MAX, ACT_NONE, NULL);
+	cand_free(w->c);
+	return 0;
+}
+
+/* Keeps a queued phone among its campaign's most urgent ones. */
+static int
+keep_urgent(struct crun *r, struct cand *c, const struct store_phone *old,
+    const struct store_phone *p, struct lsc_err *e)
+{
+	struct heap *h = &r->heaps[c->pol];
+	struct wentry w, *v;
+
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.pol = r->pols[c->pol];
+	w.known = old != NULL;
+	if (old != NULL)
+		w.old = old->mem;
+	w.p = *p;
+	w.act = ACT_QUEUE;
+	if (h->n < w.pol->max_per_run) {
+		if (h->n == h->cap) {
+			h->cap = h->cap ? 2 * h->cap : 64;
+			if ((v = reallocarray(h->v, h->cap, sizeof(*v))) ==
+			    NULL) {
+				cand_free(c);
+				return err_set(e, ERR_SYSTEM, "out of memory");
+			}
+			h->v = v;
+		}
+		h->v[h->n++] = w;
+		sift_up(h, h->n - 1);
+		return 0;
+	}
+	if (!more_urgent(&w, &h->v[0]))
+		return over_limit(r, &w, e);
+	v = &h->v[0];
+	if (over_limit(r, v, e) == -1) {
+		cand_free(c);
+		return -1;
+	}
+	*v = w;
+	sift_down(h, 0);
+	return 0;
+}
+
+/*
+ * Decides a phone: asked is 0 the first time (registration unknown), 1
+ * once RisPort70 answered.  Takes c.
+ */
+static int
+consider(struct crun *r, struct cand *c, int asked, struct lsc_err *e)
+{
+	const struct policy *pol = r->pols[c->pol];
+	struct store_phone old, p;
+	struct phone_memory oldmem, m;
+	struct observation o;
+	struct policy_ctx ctx;
+	enum action act;
+	int	 found;
+
+	if (rec_open(r, e) == -1 || store_phone_get(r->eng->store,
+	    r->cl->name, c->name, &old, &found, e) == -1)
+		goto fail;
+	if (found)
+		oldmem = old.mem;
+	else {
+		memset(&oldmem, 0, sizeof(oldmem));
+		oldmem.state = PS_OK;
+	}
+	if (found && !asked) {
+		if (seen(r, old.id)) {
+			cand_free(c);	/* delivered twice */
+			return 0;
+		}
+		if (see(r, old.id) == -1) {
+			err_set(e, ERR_SYSTEM, "out of memory");
+			goto fail;
+		}
+	}
+	cand_observation(c, &o);
+	run_ctx(r, pol, &ctx);
+	act = policy_decide(&o, &oldmem, pol, &ctx, c->name, &m);
 	if (act == ACT_NEED_REG) {
-		/* not asked (RisPort70 skipped it): decide next run */
-		m = old;
+		if (!asked)
+			return want(r, c, e);
+		/* RisPort70 did not settle it: decided next run */
+		m = oldmem;
 		act = ACT_NONE;
 	}
-	phone_of(r, o, &m, &p);
-	count(r, prev != NULL ? old.state : PS__MAX, &m);
-	failure[0] = '\0';
+	if (cand_phone(r, c, found ? &old : NULL, &m, &p, e) == -1)
+		goto fail;
+	count(r, found ? oldmem.state : PS__MAX, &m);
+	if (act == ACT_QUEUE && pol->max_per_run > 0)
+		return keep_urgent(r, c, found ? &old : NULL, &p, e);
+	if (act == ACT_QUEUE && r->eng->mode == ENGINE_PLAN)
+		r->queued[c->pol]++;
+	if (act != ACT_NONE && r->eng->mode == ENGINE_RUN)
+		return write_add(r, c, pol, found ? &old : NULL, &p, act, e);
+	if (rec_put(r, &p, found ? &old : NULL, found ? &oldmem : NULL,
+	    e) == -1)
+		goto fail;
+	rec_tell(r, &p, found ? oldmem.state : PS__MAX, act, NULL);
+	cand_free(c);
+	return 0;
+fail:
+	cand_free(c);
+	return -1;
+}
 
-	if (r->eng->mode == ENGINE_PLAN) {
-		if (act == ACT_QUEUE)
-			r->queued++;
-	} else if (act == ACT_QUEUE)
-		rc = engine_queue(r, o, &old, prev, &p, failure,
-		    sizeof(failure), e);
-	else if (act == ACT_NOTIFY)
-		rc = engine_txn_close(r, e) == -1 ||
-		    engine_put_now(r, &p, prev, 0, NULL, e) == -1 ? -1 :
-		    engine_notify(r, &p, failure, sizeof(failure), e);
-	else
-		rc = put(r, &p, prev, e);
-	if (rc == -1)
-		return -1;
-	/* one event per phone, with the write's failure if there was one */
-	engine_tell(r, &p, prev != NULL ? old.state : PS__MAX, act,
-	    failure[0] != '\0' ? failure : NULL);
+static int
+on_phone(void *arg, const struct axl_phone *ph, struct lsc_err *e)
+{
+	struct crun *r = arg;
+	struct cand *c;
+	long	 pol;
+
+	if (ph->name == NULL || ph->name[0] == '\0')
+		return 0;
+	r->listed++;
+	if ((pol = owner(r, ph)) < 0)
+		return 0;
+	if ((c = cand_new((size_t)pol, ph)) == NULL)
+		return err_set(e, ERR_SYSTEM, "out of memory");
+	return consider(r, c, 0, e);
+}
+
+/* --- RisPort70 ---------------------------------------------------------- */
+
+struct asked {
+	struct cand	**v;
+	size_t		 n, at;
+};
+
+/* The answers come in the order the names were asked. */
+static int
+on_reg(void *arg, const struct ris_device *d, struct lsc_err *e)
+{
+	struct asked *a = arg;
+	struct cand *c;
+
+	while (a->at < a->n && strcasecmp(a->v[a->at]->name, d->name) != 0)
+		a->at++;
+	if (a->at == a->n)
+		return 0;
+	c = a->v[a->at];
+	c->reg = d->registered ? REG_YES : REG_NO;
+	c->reg_time = d->timestamp;
+	free(c->reg_ip);
+	free(c->reg_node);
+	c->reg_ip = d->ip != NULL ? strdup(d->ip) : NULL;
+	c->reg_node = d->node != NULL ? strdup(d->node) : NULL;
+	if ((d->ip != NULL && c->reg_ip == NULL) ||
+	    (d->node != NULL && c->reg_node == NULL))
+		return err_set(e, ERR_SYSTEM, "out of memory");
 	return 0;
 }
 
-/* Runs fn inside one transaction on the run's temporary tables. */
+/* Asks about the first n phones waiting, decides them, sends the writes. */
 static int
-obs_txn(struct crun *r, int (*fn)(struct crun *, struct lsc_err *),
+ask(struct crun *r, size_t n, struct lsc_err *e)
+{
+	const char **names = NULL;
+	struct asked a;
+	size_t	 i;
+	int	 rc = -1;
+
+	if ((names = calloc(n, sizeof(*names))) == NULL)
+		return err_set(e, ERR_SYSTEM, "out of memory");
+	for (i = 0; i < n; i++)
+		names[i] = r->want[i]->name;
+	a.v = r->want;
+	a.n = n;
+	a.at = 0;
+	if (ris_select(r->cl->ris, names, n, on_reg, &a, e) == -1) {
+		err_prefix(e, "RisPort70");
+		goto out;
+	}
+	/* a name not reported is not registered now */
+	for (i = 0; i < n; i++)
+		if (r->want[i]->reg == REG_UNKNOWN)
+			r->want[i]->reg = REG_NO;
+	for (i = 0; i < n; i++) {
+		struct cand *c = r->want[i];
+
+		r->want[i] = NULL;
+		if (consider(r, c, 1, e) == -1) {
+			for (i++; i < n; i++)
+				cand_free(r->want[i]);
+			goto shift;
+		}
+	}
+	rc = 0;
+shift:
+	memmove(r->want, r->want + n, (r->nwant - n) * sizeof(*r->want));
+	r->nwant -= n;
+out:
+	free(names);
+	return rc == 0 ? write_flush(r, e) : -1;
+}
+
+/* Between pages: the phones waiting in full chunks asked, their writes
+ * sent, the batch committed. */
+static int
+pause(void *arg, struct lsc_err *e)
+{
+	struct crun *r = arg;
+	struct engine *eng = r->eng;
+
+	if (eng->deadline_ms > 0 && eng->clock != NULL &&
+	    eng->clock->mono_ms(eng->clock) >= eng->deadline_ms)
+		return err_set(e, ERR_TIMEOUT, "run_timeout reached after %lu "
+		    "phones of cluster %s: the rest waits for the next run",
+		    r->listed, r->cl->name);
+	while (r->nwant >= RIS_NAMES)
+		if (ask(r, RIS_NAMES, e) == -1)
+			return -1;
+	if (write_flush(r, e) == -1 || rec_close(r, e) == -1)
+		return -1;
+	progress(r, "reading");
+	return 0;
+}
+
+/* --- the end of the read ---------------------------------------------------- */
+
+static int
+by_urgency(const void *a, const void *b)
+{
+	const struct wentry *x = a, *y = b;
+
+	return more_urgent(x, y) ? -1 : more_urgent(y, x);
+}
+
+/* The phones kept under run limits: written (or shown), most urgent
+ * first, each decided again (the window may have closed). */
+static int
+drain(struct crun *r, struct lsc_err *e)
+{
+	struct observation o;
+	struct policy_ctx ctx;
+	struct phone_memory m;
+	struct store_phone p;
+	enum action act;
+	int	 rc = 0;
+
+	for (size_t k = 0; k < r->npols; k++) {
+		struct heap *h = &r->heaps[k];
+
+		qsort(h->v, h->n, sizeof(*h->v), by_urgency);
+		for (size_t i = 0; i < h->n; i++) {
+			struct wentry *w = &h->v[i];
+
+			if (rc == -1) {
+				cand_free(w->c);
+				continue;
+			}
+			cand_observation(w->c, &o);
+			run_ctx(r, w->pol, &ctx);
+			ctx.budget_left = INT_MAX;
+			act = policy_decide(&o, &w->old, w->pol, &ctx,
+			    w->c->name, &m);
+			if (cand_phone(r, w->c, NULL, &m, &p, e) == -1) {
+				rc = -1;
+				cand_free(w->c);
+				continue;
+			}
+			p.id = w->p.id;
+			if (act == ACT_QUEUE && r->eng->mode == ENGINE_RUN) {
+				rc = write_add(r, w->c, w->pol, NULL, &p, act,
+				    e);
+				if (rc == 0 && w->known) {
+					r->writes[r->nwrites - 1].known = 1;
+					r->writes[r->nwrites - 1].old = w->old;
+				}
+				continue;
+			}
+			if (act == ACT_QUEUE)
+				r->queued[k]++;
+			rc = rec_put(r, &p, NULL, w->known ? &w->old : NULL, e);
+			if (rc == 0)
+				rec_tell(r, &p, w->known ? w->old.state :
+				    PS__MAX, act, NULL);
+			cand_free(w->c);
+		}
+		h->n = 0;
+	}
+	return rc == -1 ? -1 : write_flush(r, e);
+}
+
+/* A stored phone of a pool read in full that did not come back. */
+static int
+on_unseen(void *arg, const struct store_phone *sp, struct lsc_err *e)
+{
+	struct crun *r = arg;
+	struct observation absent;
+	struct policy pol;
+	struct policy_ctx c;
+	struct store_phone p = *sp;
+
+	memset(&absent, 0, sizeof(absent));
+	memset(&c, 0, sizeof(c));
+	policy_defaults(&pol);
+	c.now = r->eng->now;
+	(void)policy_decide(&absent, &sp->mem, &pol, &c, sp->name, &p.mem);
+	r->eng->counts.phones++;
+	if (rec_put(r, &p, sp, &sp->mem, e) == -1)
+		return -1;
+	rec_tell(r, &p, sp->mem.state, ACT_NONE, NULL);
+	return 0;
+}
+
+/* Whether selector (pool, pattern) of campaign k is also read by an
+ * earlier one, or by one without a pattern. */
+static int
+repeated(const struct crun *r, size_t k, size_t j)
+{
+	const struct policy *p = r->pols[k], *q;
+	const char *pool = p->pools[j];
+
+	for (size_t i = 0; i < r->npols; i++) {
+		q = r->pols[i];
+		for (size_t l = 0; l < q->npools; l++) {
+			if (strcmp(q->pools[l], pool) != 0 || (i == k && l == j))
+				continue;
+			if (q->name_like == NULL && p->name_like != NULL)
+				return 1;
+			if ((i < k || (i == k && l < j)) &&
+			    (q->name_like == NULL) == (p->name_like == NULL) &&
+			    (p->name_like == NULL ||
+			    strcmp(q->name_like, p->name_like) == 0))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The selectors of the read: each pool and pattern once. */
+static struct axl_selector *
+selectors(const struct crun *r, size_t *n)
+{
+	struct axl_selector *v;
+	size_t	 total = 0;
+
+	*n = 0;
+	for (size_t k = 0; k < r->npols; k++)
+		total += r->pols[k]->npools;
+	if ((v = calloc(total ? total : 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (size_t k = 0; k < r->npols; k++)
+		for (size_t j = 0; j < r->pols[k]->npools; j++) {
+			if (repeated(r, k, j))
+				continue;
+			v[*n].pool = r->pols[k]->pools[j];
+			v[(*n)++].name_like = r->pols[k]->name_like;
+		}
+	return v;
+}
+
+/* Every phone was read: the pools' phones not seen are gone, and the
+ * pools are recorded as read by this run. */
+static int
+finish_read(struct crun *r, const struct axl_selector *sel, size_t n,
     struct lsc_err *e)
 {
-	struct store *s = r->eng->store;
-
-	if (store_obs_begin(s, e) == -1)
-		return -1;
-	if (fn(r, e) == -1) {
-		store_rollback(s);
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (store_each_unseen(r->eng->store, r->cl->name, sel[i].pool,
+		    sel[i].name_like, r->eng->run, seen, r, on_unseen, r,
+		    e) == -1)
+			return -1;
+		if (r->eng->mode == ENGINE_RUN && (rec_open(r, e) == -1 ||
+		    store_listed(r->eng->store, r->cl->name, sel[i].pool,
+		    sel[i].name_like, r->eng->run, r->eng->now, e) == -1))
+			return -1;
 	}
-	if (store_obs_commit(s, e) == -1) {
-		store_rollback(s);
-		return -1;
+	return rec_close(r, e);
+}
+
+static void
+note(struct crun *r, const char *what)
+{
+	const struct engine_observer *ob = r->eng->observer;
+
+	if (ob != NULL && ob->note != NULL)
+		ob->note(ob->arg, r->cl->name, what);
+}
+
+static void
+crun_free(struct crun *r)
+{
+	for (size_t i = 0; i < r->nwant; i++)
+		cand_free(r->want[i]);
+	for (size_t k = 0; r->heaps != NULL && k < r->npols; k++) {
+		for (size_t i = 0; i < r->heaps[k].n; i++)
+			cand_free(r->heaps[k].v[i].c);
+		free(r->heaps[k].v);
 	}
-	return 0;
+	write_free(r);
+	free(r->want);
+	free(r->heaps);
+	free(r->queued);
+	free(r->map);
+	free(r->seen);
 }
 
-/* Deciding needs no order; acting under a run limit does (the most
- * urgent phones get the operations), and so does a plan showing it. */
-static enum store_order
-walk_order(const struct crun *r)
-{
-	return r->walker == pass_act && r->pol->max_per_run > 0 ?
-	    STORE_ORDER_URGENCY : STORE_ORDER_NAME;
-}
-
+/* Reads, decides and writes; the stream's error, if any, in e. */
 static int
-walk(struct crun *r, struct lsc_err *e)
+read_all(struct crun *r, const struct axl_selector *sel, size_t n,
+    struct lsc_err *e)
 {
-	return store_each_obs(r->eng->store, r->cl->name, r->pol->name,
-	    walk_order(r), r->walker, r, e);
-}
+	struct axl_inventory_info info;
+	char	 msg[LSC_ERR_MSGLEN + 100];
+	int	 rc;
 
-/* A walk over the observations that writes only temporary tables. */
-static int
-obs_pass(struct crun *r, store_obs_fn fn, struct lsc_err *e)
-{
-	r->walker = fn;
-	return obs_txn(r, walk, e);
+	progress(r, "reading");
+	rc = axl_inventory(r->cl->axl, sel, n, on_phone, pause, r, &info, e);
+	r->expected = info.expected;
+	if (info.fallback) {
+		snprintf(msg, sizeof(msg), "executeSQLQuery cannot read the "
+		    "inventory (%s): listed with listPhone, LSC validity "
+		    "unknown", info.why);
+		note(r, msg);
+	}
+	if (rc == -1)
+		return -1;
+	while (r->nwant > 0)
+		if (ask(r, r->nwant < RIS_NAMES ? r->nwant : RIS_NAMES,
+		    e) == -1)
+			return -1;
+	progress(r, "writing");
+	if (drain(r, e) == -1)
+		return -1;
+	return finish_read(r, sel, n, e);
 }
 
 int
-engine_campaign(struct engine *eng, const struct policy *pol,
-    const struct engine_cluster *cl, struct lsc_err *e)
+engine_cluster(struct engine *eng, const struct policy *const *pols,
+    size_t n, const struct engine_cluster *cl, struct lsc_err *e)
 {
 	struct crun r;
-	int ret = -1;
+	struct axl_selector *sel = NULL;
+	size_t	 nsel = 0;
+	int	 ret = -1;
 
 	memset(&r, 0, sizeof(r));
 	r.eng = eng;
-	r.pol = pol;
 	r.cl = cl;
+	r.pols = pols;
+	r.npols = n;
 	if (eng->start_ms == 0 && eng->clock != NULL)
 		eng->start_ms = eng->clock->mono_ms(eng->clock);
-
-	if (store_obs_clear(eng->store, e) == -1 ||
-	    list_pools(&r, e) == -1)
+	if ((r.queued = calloc(n ? n : 1, sizeof(*r.queued))) == NULL ||
+	    (r.heaps = calloc(n ? n : 1, sizeof(*r.heaps))) == NULL ||
+	    (sel = selectors(&r, &nsel)) == NULL) {
+		err_set(e, ERR_SYSTEM, "out of memory");
 		goto out;
-	/*
-	 * The claims, marks and answers of this run go to temporary tables
-	 * in one transaction per pass, not one per phone: a journal cycle
-	 * per phone cost more than all the rest of a plan.
-	 */
-	if (obs_pass(&r, pass_ask, e) == -1 ||
-	    obs_txn(&r, ask_registration, e) == -1)
+	}
+	if (build_map(&r, e) == -1 || read_all(&r, sel, nsel, e) == -1)
 		goto out;
-	progress(&r, NULL, "queueing");
-	if (eng->mode == ENGINE_PLAN) {
-		if (obs_pass(&r, pass_act, e) == -1)
-			goto out;
-	} else if (store_each_obs(eng->store, cl->name, pol->name,
-	    pol->max_per_run > 0 ? STORE_ORDER_URGENCY : STORE_ORDER_NAME,
-	    pass_act, &r, e) == -1 || engine_txn_close(&r, e) == -1)
-		goto out;
-	if (record_listed(&r, e) == -1)
-		goto out;
-	progress(&r, NULL, "done");
+	progress(&r, "done");
 	if (r.fatal) {
 		*e = r.fatal_err;
 		goto out;
 	}
 	ret = 0;
 out:
-	if (r.in_txn)
-		store_rollback(eng->store);
+	if (r.in_txn) {
+		/* what was decided stays recorded, whatever stopped the run */
+		struct lsc_err ce;
+
+		err_clear(&ce);
+		if (rec_close(&r, &ce) == -1 && ret == 0) {
+			*e = ce;
+			ret = -1;
+		}
+	}
+	crun_free(&r);
+	free(sel);
 	return ret;
-}
-
-struct gone_ctx {
-	struct engine	*eng;
-	int		 in_txn;
-};
-
-static int
-on_unseen(void *arg, const struct store_phone *sp, struct lsc_err *e)
-{
-	struct gone_ctx *g = arg;
-	struct engine *eng = g->eng;
-	struct observation absent;
-	struct policy pol;
-	struct policy_ctx c;
-	struct store_phone p = *sp;
-	const struct engine_observer *ob = eng->observer;
-	struct engine_phone_event ev;
-
-	memset(&absent, 0, sizeof(absent));
-	memset(&c, 0, sizeof(c));
-	policy_defaults(&pol);
-	c.now = eng->now;
-	policy_decide(&absent, &sp->mem, &pol, &c, sp->name, &p.mem);
-	eng->counts.phones++;
-	if (ob != NULL && ob->phone != NULL) {
-		memset(&ev, 0, sizeof(ev));
-		ev.cluster = p.cluster;
-		ev.campaign = p.campaign;
-		ev.pool = p.pool;
-		ev.name = p.name;
-		ev.old_state = sp->mem.state;
-		ev.new_state = p.mem.state;
-		ev.action = ACT_NONE;
-		ev.reason = p.mem.reason;
-		ob->phone(ob->arg, &ev);
-	}
-	if (eng->mode == ENGINE_PLAN)
-		return 0;
-	if (!g->in_txn) {
-		if (store_begin(eng->store, e) == -1)
-			return -1;
-		g->in_txn = 1;
-	}
-	return store_phone_put(eng->store, eng->run, eng->now, &p, &sp->mem,
-	    e);
 }
 
 static int
@@ -562,17 +758,6 @@ on_count(void *arg, const char *cluster, const char *campaign,
 int
 engine_finish(struct engine *eng, struct lsc_err *e)
 {
-	struct gone_ctx g = { eng, 0 };
-
-	if (store_each_unseen(eng->store, on_unseen, &g, e) == -1) {
-		if (g.in_txn)
-			store_rollback(eng->store);
-		return -1;
-	}
-	if (g.in_txn && store_commit(eng->store, e) == -1) {
-		store_rollback(eng->store);
-		return -1;
-	}
 	memset(eng->counts.state, 0, sizeof(eng->counts.state));
 	return store_count_states(eng->store, on_count, eng, e);
 }

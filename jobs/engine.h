@@ -1,17 +1,21 @@
 /*
- * engine.h — one campaign run: inventory, decide, ask who is online, queue,
- * defer, verify, record.
+ * engine.h — a run over one cluster: its inventory read once for all its
+ * campaigns, each phone decided as it arrives, RisPort70 asked about the
+ * phones whose fate depends on it, CAPF operations queued, everything
+ * recorded.
  *
- * The engine reads CUCM through an axl_client and a ris_client, decides with
- * policy_decide(), writes through axl_update_capf()/axl_notify_phone() and
- * records everything in the store.  Per-phone failures are recorded and the
- * run goes on; only run-level failures (the cluster unreachable, the store
- * failing, inventory impossible) end it.  In plan mode nothing is written to
- * CUCM or to the store.
+ * The engine reads CUCM through an axl_client and a ris_client, decides
+ * with policy_decide(), writes through axl_update_capf()/axl_notify_phone()
+ * and records in the store only the phones whose record changed.  Every
+ * write's intent is on disk before its request leaves.  Per-phone failures
+ * are recorded and the run goes on; only run-level failures (the cluster
+ * unreachable, the store failing, the inventory impossible) end it.  In
+ * plan mode nothing is written to CUCM or to the store.
  */
 #ifndef LSC_ENGINE_H
 #define LSC_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "axl/axl.h"
@@ -38,13 +42,12 @@ struct engine_phone_event {
 	const char		*error;		/* a write that failed */
 };
 
-/* Progress per pool (phones read, queued, left behind). */
+/* Progress of a cluster's run. */
 struct engine_progress {
-	const char	*campaign;
-	const char	*pool;
-	const char	*stage;		/* "listing", "registration",
-					   "queueing", "done" */
-	unsigned long	 phones;
+	const char	*cluster;
+	const char	*stage;		/* "reading", "writing", "done" */
+	unsigned long	 phones;	/* read so far */
+	unsigned long	 expected;	/* counted by CUCM; 0 unknown */
 	unsigned long	 queued;
 	unsigned long	 left_behind;
 };
@@ -52,6 +55,8 @@ struct engine_progress {
 struct engine_observer {
 	void	(*phone)(void *arg, const struct engine_phone_event *);
 	void	(*progress)(void *arg, const struct engine_progress *);
+	/* something said once per cluster (the listPhone fallback) */
+	void	(*note)(void *arg, const char *cluster, const char *what);
 	void	*arg;
 };
 
@@ -67,29 +72,34 @@ struct engine {
 	struct store		*store;
 	int64_t			 run;		/* store run id (RUN mode) */
 	int64_t			 now;		/* the run's notion of now */
-	struct lsc_clock	*clock;		/* pacing writes per minute */
+	struct lsc_clock	*clock;		/* pacing, the window, the
+						   deadline */
 	const struct engine_observer *observer;	/* may be NULL */
-	struct store_counts	 counts;	/* accumulated over campaigns */
+	int64_t			 deadline_ms;	/* monotonic: the run stops
+						   reading and writing then
+						   (run_timeout); 0: never */
+	struct store_counts	 counts;	/* accumulated over clusters */
 	int64_t			 last_write_ms;	/* pacing (monotonic) */
 	int64_t			 start_ms;	/* monotonic, at the first
-						   campaign (for the window) */
+						   cluster (for the window) */
 	int			 writes_blocked;/* the cluster refuses writes
 						   in this run */
 };
 
 /*
- * Runs one campaign against its cluster.  Returns 0 when the campaign ran
- * to the end (per-phone failures are counted in eng->counts.errors and
- * recorded), -1 on a run-level failure with the error filled.
+ * Runs the campaigns pols[0..n) (in configuration order: a phone two
+ * campaigns name belongs to the first) over their cluster cl, reading its
+ * inventory once.  Returns 0 when every phone was read and decided
+ * (per-phone failures are counted in eng->counts.errors and recorded), -1
+ * on a run-level failure with the error filled: ERR_STORE, the cluster's
+ * errors, ERR_TIMEOUT when run_timeout stopped it (what was done is
+ * recorded; phones not read are not taken for gone).
  */
-int	 engine_campaign(struct engine *, const struct policy *,
-	    const struct engine_cluster *, struct lsc_err *);
+int	 engine_cluster(struct engine *, const struct policy *const *pols,
+	    size_t n, const struct engine_cluster *, struct lsc_err *);
 
-/*
- * After all campaigns: phones of the pools listed in full that no campaign
- * saw are recorded as gone, then every stored phone is counted by state
- * into eng->counts.state (so a run's totals describe the whole store).
- */
+/* After all clusters: every stored phone counted by state into
+ * eng->counts.state (so a run's totals describe the whole store). */
 int	 engine_finish(struct engine *, struct lsc_err *);
 
 #endif

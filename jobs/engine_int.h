@@ -1,54 +1,134 @@
 /*
- * engine_int.h — what the campaign run (engine.c) and its writes to CUCM
- * (engine_write.c) share.  Not for use outside jobs/engine*.c.
+ * engine_int.h — what the engine's files share; not for use outside jobs/.
+ *
+ * engine.c reads the inventory and decides; write.c sends the writes a
+ * decision asks for; record.c (below both) turns what CUCM said into a
+ * phone's row and records it.  Dependencies run engine.c -> write.c ->
+ * record.c, and engine.c -> record.c.
  */
 #ifndef LSC_ENGINE_INT_H
 #define LSC_ENGINE_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "jobs/engine.h"
 
+/*
+ * A phone as the inventory gave it (and RisPort70, once asked), owned by
+ * the run until it is decided: its strings live in the same block.
+ */
+struct cand {
+	size_t		 pol;		/* the campaign it belongs to */
+	const char	*name;
+	const char	*description;
+	const char	*pool;
+	const char	*model;
+	const char	*cert_operation;
+	const char	*cert_status;
+	const char	*lsc_issuer;
+	const char	*db_ip;		/* registrationdynamic */
+	const char	*db_node;
+	int64_t		 db_seen;
+	int64_t		 finish_time;	/* upgradeFinishTime; 0 none */
+	int64_t		 lsc_valid_until;
+	int		 have_lsc;
+	enum reg_state	 reg;		/* what RisPort70 said */
+	char		*reg_ip;
+	char		*reg_node;
+	int64_t		 reg_time;
+	char		*last_ip;	/* the row's, once decided */
+	char		*last_node;
+	char		*kept_issuer;	/* the stored one, without LSC data */
+};
+
+/* A write to send: the phone's row as it is to be once the write lands. */
+struct wentry {
+	struct cand		*c;
+	const struct policy	*pol;
+	int			 known;		/* old is the stored memory */
+	struct phone_memory	 old;		/* before this run */
+	struct store_phone	 p;		/* strings borrowed from c */
+	enum action		 act;		/* ACT_QUEUE or ACT_NOTIFY */
+	int64_t			 audit;
+	int			 notify;	/* the phone is to be told */
+	char			 error[LSC_ERR_MSGLEN];
+};
+
+struct heap;
+
+/* One cluster's run. */
 struct crun {
 	struct engine		*eng;
-	const struct policy	*pol;
 	const struct engine_cluster *cl;
-	const char		*pool;		/* the pool being listed */
-	unsigned		 queued;	/* operations, this campaign */
+	const struct policy *const *pols;
+	size_t			 npols;
+	unsigned		*queued;	/* operations, per campaign */
+	struct heap		*heaps;		/* per campaign with a limit */
+	struct pool_map		*map;
+	size_t			 nmap;
 	unsigned long		 listed;
+	unsigned long		 expected;
 	unsigned long		 left;
 	int			 in_txn;
 	unsigned		 batch;
 	int			 fatal;		/* a write error that ends it */
-	store_obs_fn		 walker;	/* the pass being walked */
-	unsigned		 refused_in_row;/* updatePhone faults */
-	unsigned long		 lsc_rows;	/* SQL rows, this pool */
 	struct lsc_err		 fatal_err;
+	unsigned		 refused_in_row;/* updatePhone refusals */
+	struct cand		**want;		/* waiting for RisPort70 */
+	size_t			 nwant, capwant;
+	struct wentry		*writes;	/* waiting to be sent */
+	size_t			 nwrites, capwrites;
+	unsigned char		*seen;		/* bitmap by phone id */
+	size_t			 seen_len;
 };
 
-/* One event per phone for the observer (progress, -v, plan). */
-void	 engine_tell(struct crun *, const struct store_phone *,
-	    enum phone_state old, enum action, const char *error);
+/* --- record.c ----------------------------------------------------------- */
 
-/* Batched store writes: the open transaction, closed every few hundred
- * phones and before any request to CUCM. */
-int	 engine_txn_open(struct crun *, struct lsc_err *);
-int	 engine_txn_close(struct crun *, struct lsc_err *);
-/* Commits a phone (and an audit result when audit != 0) on its own. */
-int	 engine_put_now(struct crun *, const struct store_phone *,
-	    const struct phone_memory *old, int64_t audit, const char *result,
+/* A copy of what the inventory says of a phone; NULL when out of memory. */
+struct cand *cand_new(size_t pol, const struct axl_phone *);
+void	 cand_free(struct cand *);
+/* What CUCM says of the phone in this run. */
+void	 cand_observation(const struct cand *, struct observation *);
+/* The row as this run saw it, with memory m; old is the stored row or
+ * NULL.  Strings are borrowed from c (which keeps copies of old's). */
+int	 cand_phone(struct crun *, struct cand *, const struct store_phone *old,
+	    const struct phone_memory *m, struct store_phone *,
 	    struct lsc_err *);
 
+/* The context of a decision for campaign pol, now. */
+void	 run_ctx(struct crun *, const struct policy *, struct policy_ctx *);
+
+/* The batch transaction: open while phones are decided (a plan's only
+ * reads), closed (committed to disk) before requests that need it and at
+ * every pause. */
+int	 rec_open(struct crun *, struct lsc_err *);
+int	 rec_close(struct crun *, struct lsc_err *);
+/* Writes p when it differs from old (NULL: a new phone), in the batch. */
+int	 rec_put(struct crun *, const struct store_phone *,
+	    const struct store_phone *old, const struct phone_memory *oldmem,
+	    struct lsc_err *);
+/* One event per phone for the observer (progress, -v, plan). */
+void	 rec_tell(struct crun *, const struct store_phone *,
+	    enum phone_state old, enum action, const char *error);
+
+/* --- write.c ------------------------------------------------------------ */
+
 /*
- * Queues the CAPF operation on a phone (updatePhone, then the phone is
- * told), the intent committed before each request, the outcome after.
- * old is the memory before this run (a fresh one for a phone never seen,
- * then prev is NULL).  A failed write is recorded in the phone and copied
- * into failure; only a store failure returns -1.
+ * Takes a write to send (and c with it).  old is the stored row or NULL;
+ * p the row as decided (for ACT_QUEUE: queued, phase sending).
  */
-int	 engine_queue(struct crun *, const struct store_obs *,
-	    const struct phone_memory *old, const struct phone_memory *prev,
-	    struct store_phone *, char *failure, size_t, struct lsc_err *);
-/* Tells the phone (apply, restart or reset) after its update landed. */
-int	 engine_notify(struct crun *, struct store_phone *, char *failure,
-	    size_t, struct lsc_err *);
+int	 write_add(struct crun *, struct cand *, const struct policy *,
+	    const struct store_phone *old, const struct store_phone *p,
+	    enum action, struct lsc_err *);
+/*
+ * Sends the writes taken, in groups: the intents of a group committed to
+ * disk at once, then its updatePhone requests, the outcomes and the
+ * intents to tell the phones committed, then the apply/restart/reset
+ * requests.  A write that fails is recorded in its phone; only a store
+ * failure, or the deadline, returns -1.
+ */
+int	 write_flush(struct crun *, struct lsc_err *);
+void	 write_free(struct crun *);
 
 #endif

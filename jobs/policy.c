@@ -285,6 +285,7 @@ policy_backoff(const struct policy *p, unsigned n, const char *name)
 
 static void pending_reason(struct phone_memory *, enum reg_state);
 static void set_state(struct phone_memory *, enum phone_state, int64_t);
+static void clear_op(struct phone_memory *);
 
 void
 policy_written(struct phone_memory *m, enum op_phase phase, int64_t now)
@@ -294,6 +295,56 @@ policy_written(struct phone_memory *m, enum op_phase phase, int64_t now)
 		set_state(m, PS_PENDING, now);
 		pending_reason(m, REG_YES);
 	}
+}
+
+void
+policy_update_failed(const struct observation *o,
+    const struct phone_memory *old, const struct policy *p, int64_t now,
+    enum write_outcome how, const char *why, struct phone_memory *m)
+{
+	char buf[120];
+	const char *due;
+
+	if (how == WRITE_UNKNOWN) {
+		/* maybe applied: keep the intent; the next run reads CUCM
+		 * back and either tells the phone or queues it */
+		snprintf(m->reason, sizeof(m->reason), "updatePhone outcome "
+		    "unknown (%.120s); verified next run", why);
+		return;
+	}
+	*m = *old;
+	clear_op(m);
+	switch (how) {
+	case WRITE_GONE:
+		set_state(m, PS_GONE, now);
+		snprintf(m->reason, sizeof(m->reason), "deleted from CUCM "
+		    "during the run (%.150s)", why);
+		break;
+	case WRITE_REFUSED:
+		set_state(m, PS_NEEDS_ATTENTION, now);
+		snprintf(m->reason, sizeof(m->reason), "CUCM refused the "
+		    "operation: %.160s", why);
+		break;
+	default:
+		if (m->state != PS_LEFT_BEHIND &&
+		    m->state != PS_FAILED_RETRYABLE)
+			set_state(m, PS_DUE, now);
+		due = policy_due_reason(o, p, now, buf, sizeof(buf));
+		snprintf(m->reason, sizeof(m->reason), "%.60s; not queued: "
+		    "%.120s", due != NULL ? due : "due", why);
+		break;
+	}
+}
+
+void
+policy_notify_failed(struct phone_memory *m, int not_applied, const char *why)
+{
+	size_t len = strlen(m->reason);
+
+	if (not_applied)
+		m->phase = OP_UPDATED;
+	snprintf(m->reason + len, sizeof(m->reason) - len, "; phone not told "
+	    "yet (%.100s), retried next run", why);
 }
 
 static int

@@ -177,6 +177,32 @@ enum action policy_decide(const struct observation *, const struct phone_memory
  */
 void	 policy_written(struct phone_memory *, enum op_phase, int64_t now);
 
+/* How an updatePhone that failed ended. */
+enum write_outcome {
+	WRITE_NOT_APPLIED,	/* provably not acted on: due again */
+	WRITE_UNKNOWN,		/* may have landed: read back next run */
+	WRITE_GONE,		/* the phone was deleted meanwhile */
+	WRITE_REFUSED		/* CUCM refused this phone's operation */
+};
+
+/*
+ * Records a failed updatePhone in m, which holds the memory as sent (state
+ * queued, phase sending); old is the memory before the run.  why is the
+ * error in words, without the phone's name.
+ */
+void	 policy_update_failed(const struct observation *, const struct
+	    phone_memory *old, const struct policy *, int64_t now,
+	    enum write_outcome, const char *why, struct phone_memory *m);
+
+/*
+ * Records that the phone was not told (apply, restart or reset failed):
+ * when the request provably did not reach CUCM (not_applied) the next run
+ * tells it; otherwise the phase stays "notifying" (a restart is not sent
+ * twice).
+ */
+void	 policy_notify_failed(struct phone_memory *, int not_applied,
+	    const char *why);
+
 /*
  * Why the phone is due, in words, or NULL when it is not:
  * "LSC expires in 12 days", "no LSC (MIC only)", "LSC issued by X, campaign

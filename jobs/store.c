@@ -75,26 +75,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 
 	/* 3 -> 4: CAPF failures counted apart from runs found offline */
 	"ALTER TABLE phone ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;",
-};
 
-static const char obs_schema[] =
-	"CREATE TEMP TABLE IF NOT EXISTS obs ("
-	"  cluster TEXT NOT NULL, name TEXT NOT NULL, campaign TEXT NOT NULL,"
-	"  pool TEXT, model TEXT, description TEXT, uuid TEXT,"
-	"  cert_operation TEXT, cert_status TEXT, finish_time TEXT,"
-	"  have_lsc INTEGER NOT NULL DEFAULT 0,"
-	"  lsc_valid_until INTEGER NOT NULL DEFAULT 0, lsc_issuer TEXT,"
-	"  db_ip TEXT, db_node TEXT, db_seen INTEGER NOT NULL DEFAULT 0,"
-	"  want_reg INTEGER NOT NULL DEFAULT 0,"
-	"  asked INTEGER NOT NULL DEFAULT 0,"
-	"  reg INTEGER NOT NULL DEFAULT 0,"
-	"  reg_ip TEXT, reg_node TEXT, reg_time INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (cluster, name));"
-	"CREATE TEMP TABLE IF NOT EXISTS claim ("
-	"  cluster TEXT NOT NULL, name TEXT NOT NULL, campaign TEXT NOT NULL,"
-	"  PRIMARY KEY (cluster, name));"
-	"CREATE TEMP TABLE IF NOT EXISTS listed ("
-	"  cluster TEXT NOT NULL, pool TEXT NOT NULL, pattern TEXT);";
+	/* 4 -> 5: pools read in full, by run (a phone that did not change
+	 * is not written: its pool's listing says a run saw it) */
+	"CREATE TABLE listing ("
+	"  cluster TEXT NOT NULL, pool TEXT NOT NULL,"
+	"  pattern TEXT NOT NULL DEFAULT '', run INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL, PRIMARY KEY (cluster, pool, pattern));"
+	/* the phones of a pool a run did not see, from the index alone */
+	"DROP INDEX phone_pool;"
+	"CREATE INDEX phone_pool ON phone (cluster, pool, state, name,"
+	"  last_run);",
+};
 
 int
 store_fail(struct store *s, struct lsc_err *e, const char *what)
@@ -156,6 +148,41 @@ const char *
 store_col_text(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
+}
+
+static char *
+copy_strings(const char **const *v, size_t n)
+{
+	size_t	 need = 1, off = 0, k, i;
+	char	*p;
+
+	for (i = 0; i < n; i++)
+		if (*v[i] != NULL)
+			need += strlen(*v[i]) + 1;
+	if ((p = malloc(need)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (*v[i] == NULL)
+			continue;
+		k = strlen(*v[i]) + 1;
+		memcpy(p + off, *v[i], k);
+		*v[i] = p + off;
+		off += k;
+	}
+	return p;
+}
+
+int
+store_keep(struct store *s, const char **const *v, size_t n)
+{
+	char	*p;
+
+	/* a new block each time: the strings may live in the old one */
+	if ((p = copy_strings(v, n)) == NULL)
+		return -1;
+	free(s->scratch);
+	s->scratch = p;
+	return 0;
 }
 
 static int
@@ -234,12 +261,11 @@ open_db(const char *path, int flags, struct lsc_err *e)
 static int
 setup_session(struct store *s, struct lsc_err *e)
 {
-	/* Temporary tables and sorts stay off the heap: memory is bounded
-	 * by the page cache whatever the number of phones. */
+	/* Sorts stay off the heap: memory is bounded by the page cache
+	 * whatever the number of phones. */
 	return store_exec(s, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA temp_store = FILE;"
-	    "PRAGMA cache_size = -4096;", e) == -1 ||
-	    store_exec(s, obs_schema, e) == -1 ? -1 : 0;
+	    "PRAGMA cache_size = -1024;", e);
 }
 
 struct store *
@@ -275,8 +301,14 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 	if ((s = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOFOLLOW, e)) == NULL)
 		return NULL;
+	/*
+	 * FULL: a commit is on disk when it returns, so the intent recorded
+	 * before a write leaves survives a power cut, not only a crash of
+	 * the process.  The engine commits a group of intents at once, so a
+	 * run pays a few fsyncs per group of writes, not one per phone.
+	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = NORMAL;", e) == -1 ||
+	    "PRAGMA synchronous = FULL;", e) == -1 ||
 	    store_migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
 	    setup_session(s, e) == -1)
 		goto fail;
@@ -325,7 +357,7 @@ store_close(struct store *s)
 		return;
 	for (int i = 0; i < STMT__MAX; i++)
 		sqlite3_finalize(s->stmt[i]);
-	store_scratch_free(s);
+	free(s->scratch);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	free(s->path);
@@ -370,19 +402,13 @@ store_begin(struct store *s, struct lsc_err *e)
 }
 
 int
-store_commit(struct store *s, struct lsc_err *e)
-{
-	return store_exec(s, "COMMIT", e);
-}
-
-int
-store_obs_begin(struct store *s, struct lsc_err *e)
+store_begin_read(struct store *s, struct lsc_err *e)
 {
 	return store_exec(s, "BEGIN", e);
 }
 
 int
-store_obs_commit(struct store *s, struct lsc_err *e)
+store_commit(struct store *s, struct lsc_err *e)
 {
 	return store_exec(s, "COMMIT", e);
 }

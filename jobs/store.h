@@ -16,13 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/axl.h"
 #include "axl/err.h"
-#include "axl/ris.h"
 #include "jobs/policy.h"
 
 #define STORE_FILE		"lscrenew.db"
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 struct store;
 
@@ -45,12 +43,15 @@ int	 store_schema_version(struct store *);
 int	 store_check(struct store *, struct lsc_err *);
 
 int	 store_begin(struct store *, struct lsc_err *);
+/* A transaction that only reads (a read-only store takes no other). */
+int	 store_begin_read(struct store *, struct lsc_err *);
 int	 store_commit(struct store *, struct lsc_err *);
 void	 store_rollback(struct store *);
 
 /* ---- phones ---------------------------------------------------------- */
 
 struct store_phone {
+	int64_t		 id;		/* the row's id; 0 for a new phone */
 	const char	*cluster;
 	const char	*name;
 	const char	*campaign;	/* last campaign that evaluated it */
@@ -64,7 +65,9 @@ struct store_phone {
 	const char	*last_ip;	/* last known, from RIS or the DB */
 	const char	*last_node;
 	int64_t		 last_seen;	/* last time seen registered; 0 */
-	int64_t		 last_run;	/* last run that saw it in CUCM */
+	int64_t		 last_run;	/* last run that saw it in CUCM (a
+					   run that read its pool in full,
+					   or that wrote the phone) */
 	int64_t		 updated;
 	struct phone_memory mem;
 };
@@ -73,7 +76,8 @@ typedef int	(*store_phone_fn)(void *arg, const struct store_phone *,
 		    struct lsc_err *);
 
 /* Reads one phone.  *found = 0 when unknown.  Strings are copied into
- * the store's scratch space and stay valid until the next store call. */
+ * the store's scratch space and stay valid until the next store call
+ * that reads a phone or a run. */
 int	 store_phone_get(struct store *, const char *cluster, const char *name,
 	    struct store_phone *, int *found, struct lsc_err *);
 
@@ -86,6 +90,11 @@ int	 store_phone_get(struct store *, const char *cluster, const char *name,
 int	 store_phone_put(struct store *, int64_t run, int64_t now,
 	    const struct store_phone *, const struct phone_memory *old,
 	    struct lsc_err *);
+
+/* Whether writing b over a would change anything a person or a later run
+ * reads (every field but id, last_run and updated). */
+int	 store_phone_differs(const struct store_phone *a,
+	    const struct store_phone *b);
 
 enum store_order {
 	STORE_ORDER_NAME,	/* cluster, name */
@@ -201,86 +210,23 @@ int	 store_audit_end(struct store *, int64_t id, const char *result,
 int	 store_each_audit(struct store *, const char *cluster, const char *name,
 	    store_audit_fn, void *, struct lsc_err *);
 
-/* ---- observations of this run (a temporary table, never on disk) ------- */
+/* ---- listings ------------------------------------------------------------ */
 
-/* Forgets all observations. */
-int	 store_obs_clear(struct store *, struct lsc_err *);
-/* Records what listPhone said of a phone (pool inventoried for campaign). */
-int	 store_obs_phone(struct store *, const char *cluster,
-	    const char *campaign, const struct axl_phone *, struct lsc_err *);
-/* Adds what the SQL page said (LSC validity, last registration). */
-int	 store_obs_lsc(struct store *, const char *cluster,
-	    const struct axl_lsc *, struct lsc_err *);
-/* Marks a phone as one to ask RisPort70 about. */
-int	 store_obs_want_reg(struct store *, const char *cluster,
-	    const char *name, struct lsc_err *);
-/* Up to max names wanted and not asked yet (marks them asked); the array
- * and its strings are the caller's to free with store_names_free(). */
-int	 store_obs_next_reg(struct store *, const char *cluster, size_t max,
-	    char ***names, size_t *n, struct lsc_err *);
-void	 store_names_free(char **, size_t);
-/* Records a RisPort70 answer. */
-int	 store_obs_reg(struct store *, const char *cluster,
-	    const struct ris_device *, struct lsc_err *);
-/* Asked phones RisPort70 did not report are not registered. */
-int	 store_obs_reg_done(struct store *, const char *cluster,
-	    struct lsc_err *);
-
-/* An observation joined with the stored phone (if any). */
-struct store_obs {
-	const char	*cluster;
-	const char	*name;
-	const char	*campaign;
-	const char	*pool;
-	const char	*model;
-	const char	*description;
-	const char	*finish_time_text;
-	struct observation obs;
-	const char	*reg_ip;	/* from RIS, NULL unknown */
-	const char	*reg_node;
-	int64_t		 reg_time;
-	const char	*db_last_ip;	/* registrationdynamic */
-	const char	*db_last_node;
-	int64_t		 db_last_seen;
-	int		 known;		/* the store has the phone */
-	struct store_phone stored;	/* valid when known */
-};
-typedef int	(*store_obs_fn)(void *arg, const struct store_obs *,
-		    struct lsc_err *);
+/* Records that run read a pool (and name pattern, NULL for all) of a
+ * cluster in full: its phones not gone were seen by that run. */
+int	 store_listed(struct store *, const char *cluster, const char *pool,
+	    const char *name_like, int64_t run, int64_t now, struct lsc_err *);
 
 /*
- * Observations of one cluster and campaign, by name, or (STORE_ORDER_URGENCY)
- * most urgent first (no LSC, then the soonest expiry), then by name: when
- * a run's limit is reached, the phones left for the next run are the ones
- * that can wait.  The walk by name reads the tables in order and is the
- * cheaper one.
+ * The stored phones of a pool (and pattern) of a cluster, not gone, not
+ * written by run, for which seen(seen_arg, id) is 0: deleted from CUCM, or
+ * moved out of every pool read.  They are copied out first, so fn may
+ * rewrite them.
  */
-int	 store_each_obs(struct store *, const char *cluster,
-	    const char *campaign, enum store_order, store_obs_fn, void *,
-	    struct lsc_err *);
-
-/*
- * Claims a phone for a campaign in this process: the first campaign to
- * claim it owns it for the run; *owner receives the owner's name (borrowed
- * until the next store call).  Two campaigns naming the same phone never
- * both act on it.
- */
-int	 store_run_claim(struct store *, const char *cluster, const char *name,
-	    const char *campaign, const char **owner, struct lsc_err *);
-
-/* Records that a pool (and name pattern, NULL for all) of a cluster was
- * listed completely in this process. */
-int	 store_run_listed(struct store *, const char *cluster, const char *pool,
-	    const char *name_like, struct lsc_err *);
-
-/* Stored phones, not gone, of the pools listed completely in this process
- * (matching their pattern) that no campaign claimed: deleted from CUCM. */
-int	 store_each_unseen(struct store *, store_phone_fn, void *,
-	    struct lsc_err *);
-
-/* Observations are written in their own (deferred) transaction. */
-int	 store_obs_begin(struct store *, struct lsc_err *);
-int	 store_obs_commit(struct store *, struct lsc_err *);
+int	 store_each_unseen(struct store *, const char *cluster,
+	    const char *pool, const char *name_like, int64_t run,
+	    int (*seen)(void *, int64_t id), void *seen_arg, store_phone_fn,
+	    void *, struct lsc_err *);
 
 /* ---- report marks (for "report left-behind --since LAST") -------------- */
 
@@ -295,6 +241,21 @@ int	 store_mark_last(struct store *, const char *kind, int64_t before_mark,
 typedef int	(*store_mark_fn)(void *arg, const char *cluster,
 		    const char *name, enum phone_state, struct lsc_err *);
 int	 store_each_mark(struct store *, int64_t mark, store_mark_fn, void *,
+	    struct lsc_err *);
+
+/*
+ * The state each phone was in at time `when`, as the events tell it: the
+ * new state of its last event at or before `when`.  Phones with no event
+ * by then are not reported.  The filter's cluster, campaign and pool apply
+ * (campaign and pool as the phone has them now; a phone the store no
+ * longer holds matches only a filter without campaign and pool); its
+ * states and order are ignored: phones come by cluster, name.  Strings are
+ * borrowed for the call.  Events older than the retention period are
+ * pruned, so a `when` before it sees only the phones whose history was
+ * kept.
+ */
+int	 store_each_state_at(struct store *, int64_t when,
+	    const struct store_filter *, store_mark_fn, void *,
 	    struct lsc_err *);
 
 /* ---- retention ---------------------------------------------------------- */

@@ -16,22 +16,15 @@ enum store_stmt {
 	STMT_AUDIT_INS,
 	STMT_AUDIT_UPD,
 	STMT_MARK_ADD,
-	STMT_OBS_PHONE,
-	STMT_OBS_LSC,
-	STMT_OBS_WANT,
-	STMT_OBS_REG,
-	STMT_CLAIM,
 	STMT__MAX
 };
-
-#define STORE_SCRATCH	24
 
 struct store {
 	sqlite3		*db;
 	char		*path;
 	int		 readonly;
 	sqlite3_stmt	*stmt[STMT__MAX];
-	char		*scratch[STORE_SCRATCH];	/* store_phone_get */
+	char		*scratch;	/* strings handed out by the reads */
 };
 
 int	 store_fail(struct store *, struct lsc_err *, const char *);
@@ -84,21 +77,31 @@ store_walk_end(struct store *s, sqlite3_stmt *st, int rc, const char *what,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * A phone's columns.  Its last run is the later of the last one that wrote
+ * it and the last one that read its pool in full while it was there (the
+ * rows of phones that did not change are not written).
+ */
 #define PHONE_COLS "p.cluster, p.name, p.campaign, p.pool, p.model," \
 	" p.description, p.cert_operation, p.cert_status, p.lsc_valid_until," \
-	" p.lsc_issuer, p.last_ip, p.last_node, p.last_seen, p.last_run," \
+	" p.lsc_issuer, p.last_ip, p.last_node, p.last_seen," \
+	" MAX(p.last_run, CASE WHEN p.state = 'gone' THEN 0 ELSE" \
+	" COALESCE((SELECT MAX(l.run) FROM listing l WHERE" \
+	" l.cluster = p.cluster AND l.pool = p.pool AND (l.pattern = ''" \
+	" OR p.name LIKE l.pattern)), 0) END)," \
 	" p.updated, p.state, p.state_since, p.reason, p.deadline," \
 	" p.queued_at, p.prev_valid_until, p.op_phase, p.first_offline," \
-	" p.last_offline, p.attempts, p.next_retry, p.renewed_at, p.failures"
-#define PHONE_NCOLS 28
+	" p.last_offline, p.attempts, p.next_retry, p.renewed_at, p.failures," \
+	" p.rowid"
+#define PHONE_NCOLS 29
 
 /* Fills p from the PHONE_COLS starting at column c; strings borrowed from
  * the statement. */
 void	 store_row_to_phone(sqlite3_stmt *, int c, struct store_phone *);
 
-/* Copies v into scratch slot i (freed on the next use of the slot). */
-const char *store_scratch(struct store *, int, const char *);
-void	 store_scratch_free(struct store *);
+/* Copies the strings *v[0..n) into the store's scratch space (valid until
+ * the next call) and points them there; -1 when out of memory. */
+int	 store_keep(struct store *, const char **const *v, size_t n);
 
 /* Migrates to an explicit version (tests build old stores with it). */
 int	 store_migrate_to(struct store *, int, struct lsc_err *);

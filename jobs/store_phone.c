@@ -10,23 +10,6 @@
 #include "jobs/store_int.h"
 
 
-const char *
-store_scratch(struct store *s, int i, const char *v)
-{
-	free(s->scratch[i]);
-	s->scratch[i] = v != NULL ? strdup(v) : NULL;
-	return s->scratch[i];
-}
-
-void
-store_scratch_free(struct store *s)
-{
-	for (int i = 0; i < STORE_SCRATCH; i++) {
-		free(s->scratch[i]);
-		s->scratch[i] = NULL;
-	}
-}
-
 void
 store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 {
@@ -64,21 +47,14 @@ store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->mem.next_retry = sqlite3_column_int64(st, c + 25);
 	p->mem.renewed_at = sqlite3_column_int64(st, c + 26);
 	p->mem.failures = (unsigned)sqlite3_column_int64(st, c + 27);
+	p->id = sqlite3_column_int64(st, c + 28);
 }
 
-/* Copies every string of p into the store's scratch slots from `first`. */
-static void
-phone_keep(struct store *s, int first, struct store_phone *p)
-{
-	const char **f[] = {
-		&p->cluster, &p->name, &p->campaign, &p->pool, &p->model,
-		&p->description, &p->cert_operation, &p->cert_status,
-		&p->lsc_issuer, &p->last_ip, &p->last_node
-	};
-
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		*f[i] = store_scratch(s, first + (int)i, *f[i]);
-}
+/* The string fields of a phone, for copying and comparing. */
+#define PHONE_STRINGS(p) { &(p)->cluster, &(p)->name, &(p)->campaign, \
+	&(p)->pool, &(p)->model, &(p)->description, &(p)->cert_operation, \
+	&(p)->cert_status, &(p)->lsc_issuer, &(p)->last_ip, &(p)->last_node }
+#define PHONE_NSTRINGS 11
 
 int
 store_phone_get(struct store *s, const char *cluster, const char *name,
@@ -96,14 +72,50 @@ store_phone_get(struct store *s, const char *cluster, const char *name,
 	store_bind_text(st, 2, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
+		const char **const f[] = PHONE_STRINGS(p);
+
 		store_row_to_phone(st, 0, p);
-		phone_keep(s, 4, p);
+		if (store_keep(s, f, PHONE_NSTRINGS) == -1) {
+			sqlite3_reset(st);
+			return err_set(e, ERR_SYSTEM, "%s", strerror(ENOMEM));
+		}
 		*found = 1;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_fail(s, e, "reading a phone");
 	return 0;
+}
+
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+int
+store_phone_differs(const struct store_phone *a, const struct store_phone *b)
+{
+	const char *const *fa[] = PHONE_STRINGS(a);
+	const char *const *fb[] = PHONE_STRINGS(b);
+	const struct phone_memory *m = &a->mem, *n = &b->mem;
+
+	for (size_t i = 0; i < PHONE_NSTRINGS; i++)
+		if (str_differs(*fa[i], *fb[i]))
+			return 1;
+	return a->lsc_valid_until != b->lsc_valid_until ||
+	    a->last_seen != b->last_seen || m->state != n->state ||
+	    m->state_since != n->state_since || m->deadline != n->deadline ||
+	    m->queued_at != n->queued_at ||
+	    m->prev_valid_until != n->prev_valid_until ||
+	    m->phase != n->phase || m->first_offline != n->first_offline ||
+	    m->last_offline != n->last_offline ||
+	    m->attempts != n->attempts || m->failures != n->failures ||
+	    m->next_retry != n->next_retry ||
+	    m->renewed_at != n->renewed_at ||
+	    strcmp(m->reason, n->reason) != 0;
 }
 
 static int
@@ -311,4 +323,113 @@ store_phone_reset(struct store *s, int64_t now, const char *cluster,
 		return -1;
 	}
 	return store_commit(s, e);
+}
+
+/* ---- listings and the phones they did not see ------------------------- */
+
+int
+store_listed(struct store *s, const char *cluster, const char *pool,
+    const char *name_like, int64_t run, int64_t now, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+
+	st = store_prepare(s, "INSERT INTO listing (cluster, pool, pattern,"
+	    " run, time) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (cluster,"
+	    " pool, pattern) DO UPDATE SET run = ?4, time = ?5", e);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, cluster);
+	store_bind_text(st, 2, pool);
+	store_bind_text(st, 3, name_like != NULL ? name_like : "");
+	sqlite3_bind_int64(st, 4, run);
+	sqlite3_bind_int64(st, 5, now);
+	return store_step_once(s, st, "recording a pool read", e);
+}
+
+/* The ids of the phones a walk is to hand out, collected first. */
+struct ids {
+	int64_t	*v;
+	size_t	 n, cap;
+};
+
+static int
+ids_add(struct ids *k, int64_t id)
+{
+	int64_t	*v;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		if ((v = reallocarray(k->v, k->cap, sizeof(*v))) == NULL)
+			return -1;
+		k->v = v;
+	}
+	k->v[k->n++] = id;
+	return 0;
+}
+
+int
+store_each_unseen(struct store *s, const char *cluster, const char *pool,
+    const char *name_like, int64_t run, int (*seen)(void *, int64_t),
+    void *seen_arg, store_phone_fn fn, void *arg, struct lsc_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_phone p;
+	struct ids k = { NULL, 0, 0 };
+	int64_t	 id;
+	int	 rc, ret = -1;
+
+	/* the ids from the index alone: a pool's phones are not read */
+	st = store_prepare(s, "SELECT rowid FROM phone WHERE cluster = ?1 AND"
+	    " pool = ?2 AND state <> 'gone' AND (?3 IS NULL OR name LIKE ?3)"
+	    " AND (?4 = 0 OR last_run <> ?4)", e);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, cluster);
+	store_bind_text(st, 2, pool);
+	store_bind_text(st, 3, name_like);
+	sqlite3_bind_int64(st, 4, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!seen(seen_arg, id = sqlite3_column_int64(st, 0)) &&
+		    ids_add(&k, id) == -1) {
+			err_set(e, ERR_SYSTEM, "%s", strerror(ENOMEM));
+			goto out;
+		}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, e, "reading phones not seen");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	/* then each one, so that fn may rewrite it */
+	st = store_prepare(s, "SELECT " PHONE_COLS " FROM phone p WHERE"
+	    " p.rowid = ?", e);
+	if (st == NULL)
+		goto out;
+	for (size_t i = 0; i < k.n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, k.v[i]);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			if (rc != SQLITE_DONE)
+				store_fail(s, e, "reading a phone not seen");
+			else
+				continue;
+			goto out;
+		}
+		store_row_to_phone(st, 0, &p);
+		{
+			const char **const f[] = PHONE_STRINGS(&p);
+
+			if (store_keep(s, f, PHONE_NSTRINGS) == -1) {
+				err_set(e, ERR_SYSTEM, "%s", strerror(ENOMEM));
+				goto out;
+			}
+		}
+		sqlite3_reset(st);
+		if (fn(arg, &p, e) == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(k.v);
+	return ret;
 }

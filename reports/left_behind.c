@@ -40,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jobs/store_report.h"
+#include "jobs/store.h"
 #include "reports/report_int.h"
 
 enum change {

@@ -133,16 +133,33 @@ def exchanges(result):
 
 
 def page_of(request):
-    """(op, skip, first) of a paged read, or None."""
+    """(op, start, first) of a paged read, or None: listPhone's start is its
+    skip; the inventory's (executeSQLQuery) the name it reads after, None
+    for its first page."""
     m = re.search(r"<ns:listPhone\b.*<skip>(\d+)</skip><first>(\d+)</first>",
                   request)
     if m:
         return ("listPhone", int(m.group(1)), int(m.group(2)))
-    m = re.search(r"<ns:executeSQLQuery\b.*SELECT SKIP (\d+) FIRST (\d+) "
-                  r"d\.name", request)
+    m = re.search(r"<ns:executeSQLQuery\b.*SELECT FIRST (\d+) d\.name",
+                  request)
     if m:
-        return ("executeSQLQuery", int(m.group(1)), int(m.group(2)))
+        k = re.search(r"AND d\.name &gt; &apos;(.*?)&apos; ORDER BY", request)
+        return ("executeSQLQuery",
+                k.group(1).replace("&apos;&apos;", "'") if k else None,
+                int(m.group(1)))
     return None
+
+
+def names_in(response):
+    """The phones a reply of the inventory delivered in full."""
+    return re.findall(r"<row><n>([^<]*)</n>.*?</row>", response)
+
+
+def inventory(ex):
+    """[(after, first, names)] of every inventory page asked, in order."""
+    return [(p[1], p[2], names_in(a)) for (q, a), p in
+            ((x, page_of(x[0])) for x in ex)
+            if p and p[0] == "executeSQLQuery"]
 
 
 def suggestion(response):
@@ -269,8 +286,30 @@ class FaultCase(SimTestCase):
         env.set_account(self.sim.info["readonly_username"],
                         self.sim.info["readonly_password"])
 
-    def expected_pages(self, page=50):
-        return sum(pages(n, page) for n in pool_sizes(self.sim).values())
+    def assertStream(self, ex, dropped=()):
+        """The inventory was read page after page, each asking for the
+        names after the last one delivered, every phone exactly once; a
+        page in dropped (0-based) was cut and asked again with fewer."""
+        pages_ = inventory(ex)
+        got = []
+        for i, (after, first, names) in enumerate(pages_):
+            self.assertEqual(after, got[-1] if got else None, f"page {i}")
+            got += names
+            if i + 1 == len(pages_):
+                self.assertLess(len(names), first, "a short last page")
+            elif i in dropped:
+                self.assertLess(pages_[i + 1][1], first, "page shrunk")
+            elif pages_[i + 1][0] == after and not names:
+                pass            # refused (too large): asked again
+            else:
+                self.assertEqual(len(names), first, f"page {i} full")
+        self.assertEqual(got, sorted(d["name"] for d in self.sim.devices()))
+        return pages_
+
+    def data_calls(self, ex):
+        """Inventory requests in the trace, the count included."""
+        return len(inventory(ex)) + sum(
+            1 for q, _ in ex if "SELECT COUNT(*) AS total" in q)
 
 
 class ClusterFaults(FaultCase):
@@ -405,73 +444,49 @@ class ClusterFaults(FaultCase):
 
     def test_max_memory_on_reads(self):
         env = self.env(know=True)
-        self.faults({"endpoint": "axl", "op": "listPhone",
-                     "action": "max_memory", "nth": 2},
+        # the count, then the second page: each asked once more
+        # (a rule counts the requests the rules before it let through)
+        self.faults({"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "max_memory", "nth": 1},
                     {"endpoint": "axl", "op": "executeSQLQuery",
                      "action": "max_memory", "nth": 3})
-        r = env.run("run", "-v")
+        r = env.run("run", "-vvv")
         self.assertRunSucceeded(r)
         calls = self.assertCountsAgree(r)
-        self.assertEqual(calls["listPhone"], self.expected_pages() + 1)
-        self.assertEqual(calls["executeSQLQuery"], self.expected_pages() + 1)
-        self.assertGreaterEqual(summary_calls(r)["retries"], 2)
+        self.assertStream(exchanges(r))
+        # a count, two pages, each fault asked once more
+        self.assertEqual(calls["executeSQLQuery"], 3 + 2)
+        self.assertEqual(summary_calls(r)["retries"], 2)
         self.assertStoreComplete(env)
         self.assertQueuedOnce(self.online)
 
-    def check_repaged(self, ex, op, at, suggest):
-        """The read of op faulted at its at-th request (0-based) is asked
-        again at the same skip below the suggestion, and goes on with that
-        page to its end without a gap.  Returns the new page size."""
-        reads = [p for p in (page_of(q) for q, _ in ex) if p and p[0] == op]
-        _, skip, first = reads[at]
-        _, skip2, page = reads[at + 1]
-        self.assertEqual(skip2, skip)
-        self.assertLess(page, suggest)
-        for (_, s, f), (_, s2, f2) in zip(reads[at + 1:], reads[at + 2:]):
-            if s2 == 0:
-                break           # the next pool
-            self.assertEqual((s2, f2), (s + f, page), "pages contiguous")
-        return page
-
     def test_too_large_injected(self):
+        """The first page refused as too large: asked again from the same
+        place below the suggestion, and no later page asks more."""
         env = self.env(know=True)
-        sizes = pool_sizes(self.sim)
-        p1, p2 = env.pools[0], env.pools[1]
-        # listPhone: the first page of the first pool; executeSQLQuery: the
-        # first page of the second pool
-        sql_at = pages(sizes[p1], 50)
-        self.faults({"endpoint": "axl", "op": "listPhone",
-                     "action": "too_large", "rows": [sizes[p1], 30]},
-                    {"endpoint": "axl", "op": "executeSQLQuery",
-                     "action": "too_large", "nth": sql_at + 1,
-                     "rows": [sizes[p2], 21]})
+        total = len(self.sim.devices())
+        # the count is the first executeSQLQuery, the first page the second
+        self.faults({"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "too_large", "nth": 2, "rows": [total, 30]})
         r = env.run("run", "-vvv")
         self.assertRunSucceeded(r)
         ex = exchanges(r)
-        lp = self.check_repaged(ex, "listPhone", 0, 30)
-        sq = self.check_repaged(ex, "executeSQLQuery", sql_at, 21)
-        # the smaller page is where every later read of the same op starts:
-        # one fault per op, not one per pool
-        starts = [(op, first) for op, skip, first in
-                  (page_of(q) for q, _ in ex if page_of(q)) if skip == 0]
-        self.assertEqual([f for op, f in starts if op == "listPhone"][1:],
-                         [lp] * len(env.pools))
-        self.assertEqual([f for op, f in starts
-                          if op == "executeSQLQuery"][2:],
-                         [sq] * (len(env.pools) - 1))
+        pages_ = inventory(ex)
+        self.assertEqual(pages_[0][:2], (None, 50))
+        self.assertEqual(pages_[1][0], None, "asked again from the start")
+        self.assertLess(pages_[1][1], 30)
+        self.assertTrue(all(f <= pages_[1][1] for _, f, _ in pages_[1:]))
+        self.assertStream(ex)
         calls = self.assertCountsAgree(r)
-        self.assertEqual(calls["listPhone"],
-                         1 + sum(pages(n, lp) for n in sizes.values()))
-        self.assertEqual(calls["executeSQLQuery"],
-                         pages(sizes[p1], 50) + 1 +
-                         sum(pages(sizes[p], sq) for p in env.pools[1:]))
+        self.assertEqual(calls["executeSQLQuery"], self.data_calls(ex))
+        self.assertNotIn("listPhone", calls)
         self.assertStoreComplete(env)
         self.assertQueuedOnce(self.online)
 
     def test_too_large_real_limit(self):
         """The simulator's own "Query request too large" once a reply is
-        over max_response_bytes: every read re-pages below the suggestion
-        it is given, and the run completes."""
+        over max_response_bytes: the read re-pages below the suggestion it
+        is given, and the run completes."""
         env = self.env(know=True)
         self.sim.config(max_response_bytes=12000)
         r = env.run("run", "-vvv")
@@ -483,58 +498,49 @@ class ClusterFaults(FaultCase):
             if s is None:
                 continue
             faults += 1
-            op, skip, _ = page_of(q)
-            op2, skip2, first2 = page_of(q2)
-            self.assertEqual((op2, skip2), (op, skip))
+            op, after, _ = page_of(q)
+            op2, after2, first2 = page_of(q2)
+            self.assertEqual((op2, after2), (op, after))
             self.assertLess(first2, s)
         self.assertGreaterEqual(faults, 1, "the limit fired")
-        # a read starts with the last page of its op that got through
-        last = {}
-        for q, a in ex:
-            p = page_of(q)
-            if not p:
-                continue
-            op, skip, first = p
-            if skip == 0 and op in last:
-                self.assertLessEqual(first, last[op])
-            if suggestion(a) is None:
-                last[op] = first
-        self.assertEqual(sum(1 for q, _ in ex if page_of(q)),
-                         sim_calls(self.sim)["listPhone"] +
+        self.assertStream(ex)
+        self.assertEqual(self.data_calls(ex),
                          sim_calls(self.sim)["executeSQLQuery"])
         self.assertCountsAgree(r)
         self.assertStoreComplete(env)
         self.assertQueuedOnce(self.online)
 
-    def test_drop_mid_response_on_listphone(self):
+    def test_drop_mid_response_on_inventory(self):
+        """A reply cut mid-way: the phones it delivered in full are not
+        asked again; the read goes on after the last one, smaller."""
         env = self.env(know=True)
-        self.faults({"endpoint": "axl", "op": "listPhone",
-                     "action": "drop_mid_response", "nth": 2})
+        self.faults({"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "drop_mid_response", "nth": 3})
         r = env.run("run", "-vvv")
         self.assertRunSucceeded(r)
         ex = exchanges(r)
-        reads = [p for p in (page_of(q) for q, _ in ex)
-                 if p and p[0] == "listPhone"]
-        self.assertEqual(reads[1], ("listPhone", 50, 50))
-        self.assertEqual(reads[2][:2], ("listPhone", 50))
-        self.assertLess(reads[2][2], 50, "page shrunk")
+        pages_ = self.assertStream(ex, dropped=(1,))
+        self.assertGreater(len(pages_[1][2]), 0, "part of it came")
         self.assertCountsAgree(r)
         self.assertStoreComplete(env)
         self.assertQueuedOnce(self.online)
 
     def test_reset_on_reads(self):
         env = self.env(know=True)
-        # twice in a row on listPhone (a fresh connection is reset too),
-        # once on executeSQLQuery
-        self.faults({"endpoint": "axl", "op": "listPhone", "action": "reset",
-                     "nth": 2, "count": 2},
-                    {"endpoint": "axl", "op": "executeSQLQuery",
+        # twice in a row on the inventory (a fresh connection is reset
+        # too), once on RisPort70
+        self.faults({"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "reset", "nth": 2, "count": 2},
+                    {"endpoint": "ris", "op": "selectCmDevice",
                      "action": "reset", "nth": 1})
-        r = env.run("run", "-v")
+        r = env.run("run", "-vvv")
         self.assertRunSucceeded(r)
         calls = self.assertCountsAgree(r)
-        self.assertEqual(calls["listPhone"], self.expected_pages() + 2)
-        self.assertEqual(calls["executeSQLQuery"], self.expected_pages() + 1)
+        self.assertStream(exchanges(r))
+        # a count, two pages, the first page twice more
+        self.assertEqual(calls["executeSQLQuery"], 3 + 2)
+        self.assertEqual(calls["selectCmDevice"],
+                         math.ceil(len(self.candidates) / 1000) + 1)
         self.assertEqual(summary_calls(r)["retries"], 3)
         self.assertStoreComplete(env)
         self.assertQueuedOnce(self.online)
@@ -554,15 +560,15 @@ class ClusterFaults(FaultCase):
         return env, r
 
     def test_truncate_on_read(self):
-        self.read_failure({"action": "truncate"}, "listPhone",
-                          ["truncated"])
+        self.read_failure({"action": "truncate", "nth": 2},
+                          "executeSQLQuery", ["truncated"])
 
     def test_invalid_xml_on_read(self):
         self.read_failure({"action": "invalid_xml"}, "executeSQLQuery", [])
 
     def test_http500_html_on_read(self):
-        env, r = self.read_failure({"action": "http500"}, "listPhone",
-                                   ["HTTP 500"])
+        env, r = self.read_failure({"action": "http500", "nth": 2},
+                                   "executeSQLQuery", ["HTTP 500"])
         self.assertNotIn("NullPointerException", r.out + r.err)
 
     def test_markup_in_values_loses_no_phone(self):
@@ -582,7 +588,8 @@ class ClusterFaults(FaultCase):
     def test_stray_element_fails_the_read(self):
         """An element among the records that is not one: the page cannot
         be accounted for, so the read fails instead of shrinking."""
-        env, r = self.read_failure({"action": "stray_element"}, "listPhone",
+        env, r = self.read_failure({"action": "stray_element", "nth": 2},
+                                   "executeSQLQuery",
                                    ["unexpected element notAPhone"])
         self.assertEqual(env.phones_in("gone"), set())
 
@@ -742,39 +749,56 @@ class ClusterFaults(FaultCase):
 
     def test_economy(self):
         env = self.env()
-        r = env.run("run", "-v")
+        r = env.run("run", "-vvv")
         self.assertRunSucceeded(r)
         calls = self.assertCountsAgree(r)
-        sizes = pool_sizes(self.sim)
-        self.assertEqual(len(sizes), 3)
-        want = sum(math.ceil(n / 50) for n in sizes.values())
-        self.assertFalse([n for n in sizes.values() if n % 50 == 0])
-        self.assertEqual(calls["listPhone"], want)
-        self.assertEqual(calls["executeSQLQuery"], want)
+        ex = exchanges(r)
+        # the whole cluster in one stream: a count, a first page of
+        # page_size phones, then pages sized by the bytes a row took
+        pages_ = self.assertStream(ex)
+        self.assertEqual(len(pages_), 2)
+        self.assertEqual(calls["executeSQLQuery"], 3)
+        self.assertNotIn("listPhone", calls)
         cand = self.candidates
         self.assertEqual(calls["selectCmDevice"], math.ceil(len(cand) / 1000))
         online = self.online
         self.assertEqual(calls["updatePhone"], len(online))
         self.assertEqual(calls["applyPhone"], len(online))
         self.assertEqual(calls["getCCMVersion"], 1)
-        s = summary_calls(r)
-        self.assertEqual(s["retries"], 0)
-        self.assertEqual(s["waited_ms"], 0)
-        self.assertGreater(s["bytes_in"], 0)
-        self.assertLessEqual(s["bytes_in"], self.sim.counts()["bytes_sent"])
+        self.assertQueuedOnce(online)
+        self.assertEqual(env.phones_in("due"), set())
+
+    def test_second_run_writes_nothing_unchanged(self):
+        """Over an unchanged cluster, a phone whose record would not change
+        is not written: only the ones whose history grew (a run that found
+        a left-behind phone offline again counts it); the pools are still
+        recorded as read."""
+        env = self.env(know=True)
+        env.set_campaign(window=CLOSED_WINDOW)
+        with env.db() as c:
+            before = dict(c.execute("SELECT name, updated FROM phone"))
+        r = env.run("run", "-v", now=self.now + 60)
+        self.assertIn(r.rc, (EXIT_NOTHING, EXIT_DONE, EXIT_ATTENTION), r)
+        with env.db() as c:
+            after = dict(c.execute("SELECT name, updated FROM phone"))
+            last = c.execute("SELECT MAX(id) FROM run").fetchone()[0]
+            read = c.execute("SELECT COUNT(*) FROM listing WHERE run = ?",
+                             (last,)).fetchone()[0]
+        rewritten = {n for n in after if after[n] != before.get(n)}
+        self.assertEqual(rewritten, env.phones_in("left_behind"))
+        self.assertLess(len(rewritten), len(after) // 10)
+        self.assertEqual(read, len(env.pools), "every pool read by the run")
 
     def test_economy_full_last_page(self):
-        # a page size that divides a pool: its full last page costs one
+        # a first page that holds every phone: its being full costs one
         # more, empty, call (a shorter page is how the client knows)
-        sizes = pool_sizes(self.sim)
-        page = next(p for p in range(10, 60)
-                    if any(n % p == 0 for n in sizes.values()))
-        env = self.env(cluster={"page_size": str(page)})
-        r = env.run("plan", "-v")
+        total = len(self.sim.devices())
+        env = self.env(cluster={"page_size": str(total)})
+        r = env.run("plan", "-vvv")
         calls = self.assertCountsAgree(r)
-        want = sum(n // page + 1 for n in sizes.values())
-        self.assertEqual(calls["listPhone"], want)
-        self.assertEqual(calls["executeSQLQuery"], want)
+        pages_ = self.assertStream(exchanges(r))
+        self.assertEqual([len(n) for _, _, n in pages_], [total, 0])
+        self.assertEqual(calls["executeSQLQuery"], 3)
         self.assertNoWrites()
 
 
@@ -794,10 +818,9 @@ class RisChunks(SimTestCase):
         mine = ops_only(summary_calls(r))
         self.assertEqual(mine, sim_calls(self.sim))
         self.assertEqual(mine["selectCmDevice"], 2)
-        sizes = pool_sizes(self.sim)
-        want = sum(pages(n, 500) for n in sizes.values())
-        self.assertEqual(mine["listPhone"], want)
-        self.assertEqual(mine["executeSQLQuery"], want)
+        self.assertNotIn("listPhone", mine)
+        # a count, a first page of 500, the rest in one page
+        self.assertEqual(mine["executeSQLQuery"], 3)
         self.assertEqual(self.sim.writes(), {})
 
 
@@ -821,13 +844,12 @@ class WriteFailures(FaultCase):
         the whole campaign went through."""
         env = self.env(know=True)
         before = env.rows()
-        first = pool_sizes(self.sim)[env.pools[0]]
-        # the first request of the second pool's listing
-        self.faults({"endpoint": "axl", "op": "listPhone",
-                     "action": "truncate", "nth": pages(first, 50) + 1})
+        # the second page of the inventory (after the count and the first)
+        self.faults({"endpoint": "axl", "op": "executeSQLQuery",
+                     "action": "truncate", "nth": 3})
         r = env.run("run")
         self.assertEqual(r.rc, EXIT_FAILED, r)
-        self.assertOneLineError(r, "listPhone", "truncated")
+        self.assertOneLineError(r, "executeSQLQuery", "truncated")
         self.assertEqual(env.phones_in("gone"), set())
         self.assertEqual(env.rows(), before)
 

@@ -152,29 +152,58 @@ on_phone(void *arg, const struct axl_phone *p, struct lsc_err *err)
 	struct env *e = arg;
 
 	(void)err;
-	buf_printf(&e->seen, "%s|%s|%s|%s|%s|%s|%s|%s|%s\n", p->name,
-	    p->uuid ? p->uuid : "-", p->description ? p->description : "-",
+	buf_printf(&e->seen, "%s|%s|%s|%s|%s|%s|%s", p->name,
+	    p->description ? p->description : "-",
 	    p->model ? p->model : "-", p->device_pool ? p->device_pool : "-",
 	    p->cert_operation ? p->cert_operation : "-",
 	    p->cert_status ? p->cert_status : "-",
-	    p->finish_time ? p->finish_time : "-",
-	    p->auth_mode ? p->auth_mode : "-");
+	    p->finish_time ? p->finish_time : "-");
+	if (p->have_lsc)
+		buf_printf(&e->seen, "|%lld|%s|%s|%s|%lld",
+		    (long long)p->lsc_valid_until,
+		    p->lsc_issuer ? p->lsc_issuer : "(null)",
+		    p->last_ip ? p->last_ip : "(null)",
+		    p->last_node ? p->last_node : "(null)",
+		    (long long)p->last_seen);
+	buf_puts(&e->seen, "\n");
 	e->nseen++;
 	return 0;
 }
 
+/* The inventory of one selector, nothing between pages. */
 static int
-on_lsc(void *arg, const struct axl_lsc *l, struct lsc_err *err)
+inventory(struct env *e, const char *pool, const char *like,
+    struct axl_inventory_info *info, struct lsc_err *err)
 {
-	struct env *e = arg;
+	struct axl_selector sel = { pool, like };
 
-	(void)err;
-	buf_printf(&e->seen, "%s|%lld|%s|%s|%s|%lld\n", l->name,
-	    (long long)l->valid_until, l->issuer ? l->issuer : "(null)",
-	    l->last_ip ? l->last_ip : "(null)",
-	    l->last_node ? l->last_node : "(null)", (long long)l->last_seen);
-	e->nseen++;
-	return 0;
+	return axl_inventory(e->c, &sel, 1, on_phone, NULL, e, info, err);
+}
+
+/* A count reply: n phones. */
+static void
+push_count(struct env *e, unsigned long n)
+{
+	char	 inner[96];
+
+	snprintf(inner, sizeof(inner), "<return><row><total>%lu</total></row>"
+	    "</return>", n);
+	push_reply(e, "executeSQLQuery", "14.0", inner);
+}
+
+/* n inventory rows SEP000000000<from..>, in pool. */
+static void
+push_rows(struct env *e, int from, int n, const char *pool)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "<return>");
+	for (int i = from; i < from + n; i++)
+		buf_printf(&b, "<row><n>SEP%012d</n><p>%s</p><v>%d</v>"
+		    "</row>", i, pool, i);
+	buf_puts(&b, "</return>");
+	push_reply(e, "executeSQLQuery", "14.0", b.data);
+	buf_free(&b, 0);
 }
 
 /* The text of the first <tag> in s, XML entities undone; caller frees. */
@@ -362,9 +391,10 @@ test_version_agrees_everywhere(void **state)
 	static const char *const versions[] = { "12.5", "14.0", "15.0" };
 	static const char *const ops[] = {
 		"listPhone", "executeSQLQuery", "executeSQLQuery",
-		"updatePhone", "applyPhone", "restartPhone", "resetPhone",
-		"updatePhone"
+		"executeSQLQuery", "updatePhone", "applyPhone", "restartPhone",
+		"resetPhone", "updatePhone"
 	};
+	struct axl_inventory_info info;
 	struct axl_capf capf = { "Install/Upgrade", "By Null String", NULL,
 	    NULL, NULL, NULL, NULL };
 	struct env e;
@@ -379,6 +409,8 @@ test_version_agrees_everywhere(void **state)
 
 		env_open(&e, v, 0);
 		push_reply(&e, "listPhone", v, "<return/>");
+		push_reply(&e, "executeSQLQuery", v, "<return><row><total>0"
+		    "</total></row></return>");
 		push_reply(&e, "executeSQLQuery", v, "<return/>");
 		push_reply(&e, "executeSQLQuery", v, "<return/>");
 		push_reply(&e, "updatePhone", v, "<return>true</return>");
@@ -388,8 +420,7 @@ test_version_agrees_everywhere(void **state)
 		push_reply(&e, "updatePhone", v, "<return>true</return>");
 		assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e,
 		    &err), 0);
-		assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e,
-		    &err), 0);
+		assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 		assert_int_equal(axl_pool_exists(e.c, "HQ", &ex, &err), 0);
 		assert_int_equal(axl_update_capf(e.c, "SEP001122334455", &capf,
 		    &err), 0);
@@ -400,7 +431,7 @@ test_version_agrees_everywhere(void **state)
 		assert_int_equal(axl_notify_phone(e.c, "SEP001122334455",
 		    AXL_NOTIFY_RESET, &err), 0);
 		assert_int_equal(axl_can_write(e.c, &can, &err), 0);
-		assert_int_equal(e.f->nreqs, 8);
+		assert_int_equal(e.f->nreqs, 9);
 		for (k = 0; k < e.f->nreqs; k++) {
 			snprintf(want, sizeof(want), "CUCM:DB ver=%s %s", v,
 			    ops[k]);
@@ -456,19 +487,17 @@ test_list_phones_request_and_values(void **state)
 	    "<soapenv:Body><ns:listPhone sequence=\"1\"><searchCriteria>"
 	    "<name>SEP%</name><devicePoolName>HQ_Phones</devicePoolName>"
 	    "</searchCriteria><returnedTags><name/><description/><model/>"
-	    "<devicePoolName/><certificateOperation/><authenticationMode/>"
-	    "<certificateStatus/><upgradeFinishTime/></returnedTags>"
+	    "<devicePoolName/><certificateOperation/><certificateStatus/>"
+	    "<upgradeFinishTime/></returnedTags>"
 	    "<skip>0</skip><first>1000</first></ns:listPhone></soapenv:Body>"
 	    "</soapenv:Envelope>");
 	assert_string_equal(e.seen.data,
-	    "SEP001122334455|{8E1C2A63-1F8B-4B6D-9C0E-0A1B2C3D4E5F}|Lobby & "
-	    "Reception <1> \"Ana\" Müller|Cisco 8845|HQ_Phones|No Pending "
-	    "Operation|Upgrade Success||By Null String\n"
-	    "SEP00AABBCCDDEE|{0F7E6D5C-4B3A-2918-0706-F5E4D3C2B1A0}||Cisco "
-	    "7841|HQ_Phones|Install/Upgrade|Operation Pending|2026:12:01:18:00|"
-	    "By Existing Certificate (precedence to LSC)\n"
-	    "SEPAABBCCDDEEFF|{11111111-2222-3333-4444-555555555555}|-|Cisco "
-	    "8811|HQ_Phones|No Pending Operation|None||By Null String\n");
+	    "SEP001122334455|Lobby & Reception <1> \"Ana\" Müller|Cisco 8845|"
+	    "HQ_Phones|No Pending Operation|Upgrade Success|\n"
+	    "SEP00AABBCCDDEE||Cisco 7841|HQ_Phones|Install/Upgrade|Operation "
+	    "Pending|2026:12:01:18:00\n"
+	    "SEPAABBCCDDEEFF|-|Cisco 8811|HQ_Phones|No Pending Operation|None|"
+	    "\n");
 	/* Three phones of a thousand asked: one call. */
 	assert_int_equal(e.stats.calls[AXL_OP_LISTPHONE], 1);
 	env_close(&e);
@@ -663,8 +692,8 @@ test_list_phones_shrinks_on_drop(void **state)
 	    "<skip>0</skip><first>4</first>"));
 	assert_non_null(strstr(e.f->reqs[2].body,
 	    "<skip>4</skip><first>4</first>"));
-	/* Phones of the cut page came again: consumers are idempotent. */
-	assert_true(e.nseen > 6);
+	/* Phones of the cut page that came in full do not come again. */
+	assert_int_equal(e.nseen, 6);
 	assert_int_equal(count_substr(e.seen.data, "SEP000000000005|"), 1);
 	assert_int_equal(e.clk.nsleeps, 0);
 	assert_int_equal(e.stats.retries, 1);
@@ -687,6 +716,7 @@ static void
 test_repaged_size_kept_for_next_pool(void **state)
 {
 	struct env e;
+	struct axl_inventory_info info;
 	struct lsc_err err;
 
 	(void)state;
@@ -712,24 +742,26 @@ test_repaged_size_kept_for_next_pool(void **state)
 	    "<skip>0</skip><first>4</first>"));
 	assert_int_equal(e.stats.faults, 1);
 
-	/* executeSQLQuery starts at its own page, and keeps its own. */
+	/* The inventory starts at its own page, and keeps its own cap. */
+	push_count(&e, 1);
 	push_too_large(&e, "executeSQLQuery", 3);
-	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><name>A"
-	    "</name></row></return>");
+	push_rows(&e, 0, 1, "HQ");
+	push_count(&e, 0);
 	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
-	assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e, &err), 0);
-	assert_int_equal(axl_list_lsc(e.c, "BR", NULL, on_lsc, &e, &err), 0);
-	assert_int_equal(e.f->nreqs, 7);
-	assert_non_null(strstr(e.f->reqs[4].body, "SELECT SKIP 0 FIRST 10 "));
-	assert_non_null(strstr(e.f->reqs[5].body, "SELECT SKIP 0 FIRST 2 "));
-	assert_non_null(strstr(e.f->reqs[6].body, "SELECT SKIP 0 FIRST 2 "));
-	assert_non_null(strstr(e.f->reqs[6].body, "dp.name = &apos;BR&apos;"));
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
+	assert_int_equal(inventory(&e, "BR", NULL, &info, &err), 0);
+	assert_int_equal(e.f->nreqs, 9);
+	assert_non_null(strstr(e.f->reqs[5].body, "SELECT FIRST 10 "));
+	assert_non_null(strstr(e.f->reqs[6].body, "SELECT FIRST 2 "));
+	assert_non_null(strstr(e.f->reqs[8].body, "SELECT FIRST 2 "));
+	assert_non_null(strstr(e.f->reqs[8].body,
+	    "dp.name IN (&apos;BR&apos;)"));
 
 	/* And listPhone is still where it was. */
 	push_phones(&e, 0, 0, "HQ");
 	assert_int_equal(axl_list_phones(e.c, "HQ", NULL, on_phone, &e, &err),
 	    0);
-	assert_non_null(strstr(e.f->reqs[7].body,
+	assert_non_null(strstr(e.f->reqs[9].body,
 	    "<skip>0</skip><first>4</first>"));
 	assert_int_equal(e.stats.faults, 2);
 	assert_int_equal(e.stats.retries, 2);
@@ -737,97 +769,302 @@ test_repaged_size_kept_for_next_pool(void **state)
 	env_close(&e);
 }
 
-/* --- executeSQLQuery --------------------------------------------------- */
+/* --- the inventory (executeSQLQuery) ------------------------------------ */
+
+#define INV_COLS "d.name AS n, d.description AS e, dp.name AS p, " \
+	"tm.name AS m, tco.name AS o, tcs.name AS s, " \
+	"d.upgradefinishtime AS f, d.lscvaliduntil AS v, " \
+	"d.lscissuername AS i, rd.lastknownipaddress AS a, " \
+	"rd.lastknownucm AS c, rd.lastseen AS t"
+#define INV_FROM " FROM device d INNER JOIN devicepool dp ON " \
+	"d.fkdevicepool = dp.pkid INNER JOIN typemodel tm ON d.tkmodel = " \
+	"tm.enum INNER JOIN typecertificateoperation tco ON " \
+	"d.tkcertificateoperation = tco.enum INNER JOIN " \
+	"typecertificatestatus tcs ON d.tkcertificatestatus = tcs.enum " \
+	"LEFT OUTER JOIN registrationdynamic rd ON rd.fkdevice = d.pkid"
 
 static void
-test_list_lsc_sql_is_exact(void **state)
+test_inventory_sql_is_exact(void **state)
 {
+	struct axl_inventory_info info;
 	struct env e;
 	struct lsc_err err;
 	char	*sql;
 
 	(void)state;
 	env_open(&e, "14.0", 0);
-	push_fixture(&e, 200, "axl/executeSQLQuery-lsc.xml");
-	assert_int_equal(axl_list_lsc(e.c, "HQ'; DROP TABLE device; --",
-	    "SEP\\'%;--", on_lsc, &e, &err), 0);
+	push_count(&e, 3);
+	push_fixture(&e, 200, "axl/executeSQLQuery-inventory.xml");
+	assert_int_equal(inventory(&e, "HQ'; DROP TABLE device; --",
+	    "SEP\\'%;--", &info, &err), 0);
 	sql = element_text(e.f->reqs[0].body, "sql");
-	assert_string_equal(sql,
-	    "SELECT SKIP 0 FIRST 1000 d.name, d.lscvaliduntil, "
-	    "d.lscissuername, rd.lastknownipaddress, rd.lastknownucm, "
-	    "rd.lastseen FROM device d INNER JOIN devicepool dp ON "
-	    "d.fkdevicepool = dp.pkid LEFT OUTER JOIN registrationdynamic rd "
-	    "ON rd.fkdevice = d.pkid WHERE dp.name = "
-	    "'HQ''; DROP TABLE device; --' AND UPPER(d.name) LIKE "
-	    "UPPER('SEP\\''%;--') AND d.tkclass = 1 ORDER BY d.name");
+	assert_string_equal(sql, "SELECT COUNT(*) AS total" INV_FROM
+	    " WHERE d.tkclass = 1 AND ((dp.name IN ('HQ''; DROP TABLE device;"
+	    " --') AND UPPER(d.name) LIKE UPPER('SEP\\''%;--')))");
+	free(sql);
+	sql = element_text(e.f->reqs[1].body, "sql");
+	assert_string_equal(sql, "SELECT FIRST 1000 " INV_COLS INV_FROM
+	    " WHERE d.tkclass = 1 AND ((dp.name IN ('HQ''; DROP TABLE device;"
+	    " --') AND UPPER(d.name) LIKE UPPER('SEP\\''%;--'))) ORDER BY "
+	    "d.name");
 	free(sql);
 	assert_string_equal(e.seen.data,
-	    "SEP001122334455|1893456000|CN=CAPF-1a2b3c4d,OU=VTG,O=Example,"
-	    "C=US|10.1.2.3|cucm-sub1|1764230400\n"
-	    "SEP00AABBCCDDEE|0|(null)|(null)|(null)|0\n"
-	    "SEPAABBCCDDEEFF|1767225600|CN=Enterprise Issuing CA 2,O=Example|"
-	    "10.1.2.9|cucm-sub2|1764000000\n");
+	    "SEP001122334455|Lobby & Reception|Cisco 8845|HQ|No Pending "
+	    "Operation|Upgrade Success||1893456000|CN=CAPF-1a2b3c4d,OU=VTG,"
+	    "O=Example,C=US|10.1.2.3|cucm-sub1|1764230400\n"
+	    "SEP00AABBCCDDEE||Cisco 7841|HQ|Install/Upgrade|Operation Pending|"
+	    "2026:12:01:18:00|0|(null)|(null)|(null)|0\n"
+	    "SEPAABBCCDDEEFF|Lab|Cisco 8811|HQ|No Pending Operation|None||"
+	    "1767225600|CN=Enterprise Issuing CA 2,O=Example|10.1.2.9|"
+	    "cucm-sub2|1764000000\n");
+	assert_int_equal(info.expected, 3);
+	assert_int_equal(info.read, 3);
+	assert_false(info.fallback);
 	env_close(&e);
 
-	/* Without a pattern, no LIKE; an ordinary quote doubled. */
-	env_open(&e, "14.0", 0);
-	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
-	assert_int_equal(axl_list_lsc(e.c, "O'Brien Ünit", NULL, on_lsc, &e,
-	    &err), 0);
-	sql = element_text(e.f->reqs[0].body, "sql");
-	assert_non_null(strstr(sql, "WHERE dp.name = 'O''Brien Ünit' AND "
-	    "d.tkclass = 1 ORDER BY d.name"));
-	assert_null(strstr(sql, "LIKE"));
-	free(sql);
 	/* Control characters never reach the server. */
-	assert_int_equal(axl_list_lsc(e.c, "HQ\n; DROP", NULL, on_lsc, &e,
-	    &err), -1);
+	env_open(&e, "14.0", 0);
+	assert_int_equal(inventory(&e, "HQ\n; DROP", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_CONFIG);
-	assert_int_equal(e.f->nreqs, 1);
+	assert_int_equal(e.f->nreqs, 0);
+	env_close(&e);
+}
+
+/* Pools without a pattern in one IN list, one term per pattern; a pool
+ * list longer than a statement holds is read in several. */
+static void
+test_inventory_selectors(void **state)
+{
+	static const struct axl_selector sel[] = {
+		{ "A", NULL }, { "B", "SEP%" }, { "C", "SEP%" }, { "D", "CSF%" },
+		{ "E", NULL },
+	};
+	struct axl_selector many[150];
+	char	 names[150][8];
+	struct axl_inventory_info info;
+	struct env e;
+	struct lsc_err err;
+	char	*sql;
+
+	(void)state;
+	env_open(&e, "14.0", 0);
+	push_count(&e, 0);
+	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
+	assert_int_equal(axl_inventory(e.c, sel, 5, on_phone, NULL, &e, &info,
+	    &err), 0);
+	sql = element_text(e.f->reqs[1].body, "sql");
+	assert_non_null(strstr(sql, " WHERE d.tkclass = 1 AND (dp.name IN "
+	    "('A', 'E') OR (dp.name IN ('B', 'C') AND UPPER(d.name) LIKE "
+	    "UPPER('SEP%')) OR (dp.name IN ('D') AND UPPER(d.name) LIKE "
+	    "UPPER('CSF%'))) ORDER BY d.name"));
+	free(sql);
+	env_close(&e);
+
+	env_open(&e, "14.0", 0);
+	for (int i = 0; i < 150; i++) {
+		snprintf(names[i], sizeof(names[i]), "P%03d", i);
+		many[i].pool = names[i];
+		many[i].name_like = NULL;
+	}
+	push_count(&e, 1);
+	push_rows(&e, 0, 1, "P001");
+	push_count(&e, 1);
+	push_rows(&e, 1, 1, "P120");
+	assert_int_equal(axl_inventory(e.c, many, 150, on_phone, NULL, &e,
+	    &info, &err), 0);
+	assert_int_equal(e.f->nreqs, 4);
+	assert_non_null(strstr(e.f->reqs[1].body, "&apos;P099&apos;)"));
+	assert_null(strstr(e.f->reqs[1].body, "P100"));
+	assert_non_null(strstr(e.f->reqs[3].body, "(&apos;P100&apos;,"));
+	assert_int_equal(info.expected, 2);
+	assert_int_equal(e.nseen, 2);
 	env_close(&e);
 }
 
 static void
-test_list_lsc_twins(void **state)
+test_inventory_twins(void **state)
 {
+	struct axl_inventory_info info;
 	struct env e;
 	struct lsc_err err;
 
 	(void)state;
 	env_open(&e, "14.0", 0);
-	push_fixture(&e, 200, "axl/executeSQLQuery-lsc.bad-number.xml");
-	assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e, &err), -1);
+	push_count(&e, 3);
+	push_fixture(&e, 200, "axl/executeSQLQuery-inventory.bad-number.xml");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_PARSE);
 	assert_string_equal(err.msg, "executeSQLQuery: SEPAABBCCDDEEFF: "
 	    "lscvaliduntil \"2026-01-01\" is not a number");
 	env_close(&e);
 
 	env_open(&e, "14.0", 0);
-	push_fixture(&e, 200, "axl/executeSQLQuery-lsc.truncated.xml");
-	assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e, &err), -1);
+	push_count(&e, 3);
+	push_fixture(&e, 200, "axl/executeSQLQuery-inventory.truncated.xml");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_PARSE);
 	assert_non_null(strstr(err.msg, "executeSQLQuery: reply truncated "
 	    "(XML parse error at line "));
-	assert_int_equal(e.f->nreqs, 1);
+	assert_int_equal(e.f->nreqs, 2);
+	env_close(&e);
+
+	/* a count that is not one */
+	env_open(&e, "14.0", 0);
+	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><total>many"
+	    "</total></row></return>");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
+	assert_int_equal(err.kind, ERR_PARSE);
+	assert_string_equal(err.msg, "executeSQLQuery: the phone count "
+	    "\"many\" is not a number");
 	env_close(&e);
 }
 
+/* Page after page by key: each asks for the names after the last one
+ * delivered, sized from the bytes a row took. */
 static void
-test_list_lsc_pages(void **state)
+test_inventory_pages(void **state)
 {
+	struct axl_inventory_info info;
+	struct env e;
+	struct lsc_err err;
+	const char *first;
+	unsigned long n;
+
+	(void)state;
+	env_open(&e, "14.0", 2);
+	push_count(&e, 3);
+	push_rows(&e, 0, 2, "HQ");
+	push_rows(&e, 2, 1, "HQ");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
+	assert_int_equal(e.nseen, 3);
+	assert_non_null(strstr(e.f->reqs[1].body, "SELECT FIRST 2 "));
+	assert_null(strstr(e.f->reqs[1].body, "d.name &gt;"));
+	assert_non_null(strstr(e.f->reqs[2].body, "AND d.name &gt; "
+	    "&apos;SEP000000000001&apos; ORDER BY d.name"));
+	/* the second page holds what fits in 2 MB at the size seen */
+	assert_non_null(first = strstr(e.f->reqs[2].body, "SELECT FIRST "));
+	n = strtoul(first + 13, NULL, 10);
+	assert_true(n > 1000 && n <= 20000);
+	assert_int_equal(fake_http_remaining(e.f), 0);
+	env_close(&e);
+}
+
+/* A page refused as too large, or cut mid-way, is asked again after the
+ * last phone delivered, smaller; no phone comes twice. */
+static void
+test_inventory_resumes_after_the_last_phone(void **state)
+{
+	struct axl_inventory_info info;
+	struct fake_reply r;
+	struct env e;
+	struct lsc_err err;
+	char	*page;
+
+	(void)state;
+	env_open(&e, "14.0", 4);
+	push_count(&e, 6);
+	push_rows(&e, 0, 4, "HQ");
+	push_too_large(&e, "executeSQLQuery", 3);
+	/* two phones, then the connection drops inside the third */
+	page = strdup(ENV_OPEN "<ns:executeSQLQueryResponse xmlns:ns=\"http://"
+	    "www.cisco.com/AXL/API/14.0\"><return><row><n>SEP000000000004</n>"
+	    "</row><row><n>SEP000000000005</n></row><row><n>SEP0000");
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = page;
+	r.fail = ERR_NETWORK;
+	r.fail_after = strlen(page);
+	fake_http_push(e.f, &r);
+	free(page);
+	push_rows(&e, 6, 0, "HQ");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
+	assert_int_equal(e.nseen, 6);
+	assert_int_equal(e.f->nreqs, 5);
+	assert_non_null(strstr(e.f->reqs[2].body, "&gt; &apos;SEP000000000003"
+	    "&apos;"));
+	assert_non_null(strstr(e.f->reqs[3].body, "SELECT FIRST 2 "));
+	assert_non_null(strstr(e.f->reqs[3].body, "&gt; &apos;SEP000000000003"
+	    "&apos;"));
+	assert_non_null(strstr(e.f->reqs[4].body, "SELECT FIRST 1 "));
+	assert_non_null(strstr(e.f->reqs[4].body, "&gt; &apos;SEP000000000005"
+	    "&apos;"));
+	assert_int_equal(count_substr(e.seen.data, "SEP000000000005|"), 1);
+	env_close(&e);
+}
+
+/* A cluster that keeps sending rows, or sends one again, stops the read. */
+static void
+test_inventory_bounded(void **state)
+{
+	struct axl_inventory_info info;
+	struct env e;
+	struct lsc_err err;
+	int	 i;
+
+	(void)state;
+	env_open(&e, "14.0", 100);
+	push_count(&e, 10);
+	for (i = 0; i < 3; i++)
+		push_rows(&e, i * 100, 100, "HQ");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
+	assert_int_equal(err.kind, ERR_PARSE);
+	assert_string_equal(err.msg, "executeSQLQuery: CUCM sent more than "
+	    "111 phones although it counted 10: read stopped");
+	env_close(&e);
+
+	env_open(&e, "14.0", 2);
+	push_count(&e, 4);
+	push_rows(&e, 0, 2, "HQ");
+	push_rows(&e, 1, 2, "HQ");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
+	assert_int_equal(err.kind, ERR_PARSE);
+	assert_string_equal(err.msg, "executeSQLQuery: CUCM sent "
+	    "SEP000000000001 again (rows after it were asked for)");
+	env_close(&e);
+}
+
+/* SQL refused before a phone came: listPhone, no LSC data, said once. */
+static void
+test_inventory_falls_back_to_listphone(void **state)
+{
+	static const struct axl_selector sel[] = {
+		{ "HQ", NULL }, { "BR", "SEP%" }
+	};
+	struct axl_inventory_info info;
 	struct env e;
 	struct lsc_err err;
 
 	(void)state;
-	env_open(&e, "14.0", 2);
-	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><name>A</name>"
-	    "<lscvaliduntil>1</lscvaliduntil></row><row><name>B</name>"
-	    "<lscvaliduntil/></row></return>");
-	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><name>C</name>"
-	    "</row></return>");
-	assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e, &err), 0);
+	env_open(&e, "14.0", 0);
+	push_count(&e, 2);
+	fake_http_push_body(e.f, 500, ENV_OPEN "<soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>"
+	    "Column (lscvaliduntil) not found in any table in the query (or "
+	    "SLV is undefined).</faultstring><detail><axlError><axlcode>-217"
+	    "</axlcode><axlmessage>Column (lscvaliduntil) not found in any "
+	    "table in the query (or SLV is undefined).</axlmessage><request>"
+	    "executeSQLQuery</request></axlError></detail></soapenv:Fault>"
+	    ENV_CLOSE, FAKE_CHUNK_RANDOM);
+	push_phones(&e, 0, 2, "HQ");
+	push_phones(&e, 2, 1, "BR");
+	assert_int_equal(axl_inventory(e.c, sel, 2, on_phone, NULL, &e, &info,
+	    &err), 0);
+	assert_true(info.fallback);
+	assert_non_null(strstr(info.why, "Column (lscvaliduntil) not found"));
 	assert_int_equal(e.nseen, 3);
-	assert_non_null(strstr(e.f->reqs[1].body, "SELECT SKIP 2 FIRST 2 "));
+	assert_non_null(strstr(e.f->reqs[3].body, "<name>SEP%</name>"
+	    "<devicePoolName>BR</devicePoolName>"));
+	/* no LSC fields from listPhone */
+	assert_null(strstr(e.seen.data, "(null)"));
+	env_close(&e);
+
+	/* After a phone came, a fault is a failure, not a fallback. */
+	env_open(&e, "14.0", 1);
+	push_count(&e, 2);
+	push_rows(&e, 0, 1, "HQ");
+	push_fixture(&e, 500, "axl/fault-sql-691.xml");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
+	assert_int_equal(err.kind, ERR_FAULT);
+	assert_false(info.fallback);
 	env_close(&e);
 }
 
@@ -1201,6 +1438,7 @@ test_write_not_retried_when_ambiguous(void **state)
 static void
 test_read_retried_on_network(void **state)
 {
+	struct axl_inventory_info info;
 	struct env e;
 	struct lsc_err err;
 
@@ -1208,10 +1446,11 @@ test_read_retried_on_network(void **state)
 	env_open(&e, "14.0", 0);
 	fake_http_push_fail(e.f, ERR_NETWORK, 0);
 	push_fixture(&e, 500, "axl/fault-max-memory.xml");
-	push_fixture(&e, 200, "axl/executeSQLQuery-lsc.xml");
-	assert_int_equal(axl_list_lsc(e.c, "HQ", NULL, on_lsc, &e, &err), 0);
+	push_count(&e, 3);
+	push_fixture(&e, 200, "axl/executeSQLQuery-inventory.xml");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 	assert_int_equal(e.nseen, 3);
-	assert_int_equal(e.f->nreqs, 3);
+	assert_int_equal(e.f->nreqs, 4);
 	assert_int_equal(e.clk.nsleeps, 2);
 	assert_int_equal(e.stats.retries, 2);
 	env_close(&e);
@@ -1338,9 +1577,13 @@ main(void)
 		cmocka_unit_test(test_list_phones_too_large_gives_up),
 		cmocka_unit_test(test_list_phones_shrinks_on_drop),
 		cmocka_unit_test(test_repaged_size_kept_for_next_pool),
-		cmocka_unit_test(test_list_lsc_sql_is_exact),
-		cmocka_unit_test(test_list_lsc_twins),
-		cmocka_unit_test(test_list_lsc_pages),
+		cmocka_unit_test(test_inventory_sql_is_exact),
+		cmocka_unit_test(test_inventory_selectors),
+		cmocka_unit_test(test_inventory_twins),
+		cmocka_unit_test(test_inventory_pages),
+		cmocka_unit_test(test_inventory_resumes_after_the_last_phone),
+		cmocka_unit_test(test_inventory_bounded),
+		cmocka_unit_test(test_inventory_falls_back_to_listphone),
 		cmocka_unit_test(test_pool_exists),
 		cmocka_unit_test(test_update_capf_schema_order),
 		cmocka_unit_test(test_update_wrong_element_and_notfound),

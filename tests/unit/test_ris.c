@@ -193,40 +193,54 @@ test_chunks_of_max_names(void **state)
 	env_close(&e);
 }
 
+/*
+ * A token bucket: up to the rate's calls at once, then one per 60/rate s;
+ * the time spent between calls (waiting for replies, or the caller's own
+ * work between two selects) counts toward the next slot.
+ */
 static void
 test_pacing(void **state)
 {
-	static const char *const names[] = { "A", "B", "C" };
+	static const char *const names[] = { "A", "B", "C", "D", "E" };
 	struct env e;
 	struct lsc_err err;
 	size_t	 i;
 
 	(void)state;
-	env_open(&e, 12, 1);		/* one call per 5 s */
-	for (i = 0; i < 3; i++)
+	env_open(&e, 3, 1);		/* a burst of 3, then one per 20 s */
+	for (i = 0; i < 5; i++)
 		push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
-	assert_int_equal(ris_select(e.c, names, 3, on_device, &e, &err), 0);
-	assert_int_equal(e.f->nreqs, 3);
-	/* The first call did not wait. */
+	assert_int_equal(ris_select(e.c, names, 5, on_device, &e, &err), 0);
+	assert_int_equal(e.f->nreqs, 5);
+	/* the first three did not wait */
 	assert_int_equal(e.clk.nsleeps, 2);
-	assert_int_equal(e.clk.sleeps[0], 5000);
-	assert_int_equal(e.clk.sleeps[1], 5000);
-	assert_int_equal(e.stats.slept_ms, 10000);
+	assert_int_equal(e.clk.sleeps[0], 20000);
+	assert_int_equal(e.clk.sleeps[1], 20000);
+	assert_int_equal(e.stats.slept_ms, 40000);
 	env_close(&e);
 
-	/* Time spent waiting for replies counts toward the spacing. */
-	env_open(&e, 12, 1);
+	/* Time spent waiting for replies counts toward the slot. */
+	env_open(&e, 3, 1);
 	e.f->clock = &e.clk;
 	e.f->latency_ms = 2000;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 5; i++)
 		push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
-	assert_int_equal(ris_select(e.c, names, 3, on_device, &e, &err), 0);
+	assert_int_equal(ris_select(e.c, names, 5, on_device, &e, &err), 0);
+	/* 6 s of replies in the burst: the fourth waits 14 s, the fifth 18 */
 	assert_int_equal(e.clk.nsleeps, 2);
-	assert_int_equal(e.clk.sleeps[0], 3000);
-	assert_int_equal(e.stats.busy_ms, 6000);
-	/* A later select is paced against the earlier one too. */
+	assert_int_equal(e.clk.sleeps[0], 14000);
+	assert_int_equal(e.clk.sleeps[1], 18000);
+	assert_int_equal(e.stats.busy_ms, 10000);
+	/* work between two selects spends the wait: 20 s later, a slot */
+	e.clk.now += 20000;
 	push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
 	assert_int_equal(ris_select(e.c, names, 1, on_device, &e, &err), 0);
+	assert_int_equal(e.clk.nsleeps, 2);
+	/* and the bucket refills to the rate, no more */
+	e.clk.now += 3600000;
+	for (i = 0; i < 4; i++)
+		push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
+	assert_int_equal(ris_select(e.c, names, 4, on_device, &e, &err), 0);
 	assert_int_equal(e.clk.nsleeps, 3);
 	env_close(&e);
 }

@@ -215,6 +215,7 @@ test_readonly(void **state)
 	struct fx *f = *state;
 	struct lsc_err e;
 	struct store *s;
+	struct count n = { 0, "" };
 
 	err_clear(&e);
 	assert_null(store_open(f->path, STORE_RO, &e));
@@ -227,8 +228,13 @@ test_readonly(void **state)
 	store_close(s);
 	s = store_open(f->path, STORE_RO, &e);
 	assert_non_null(s);
-	/* a read-only store still has this run's observation tables */
-	assert_int_equal(store_obs_clear(s, &e), 0);
+	/* a read-only store reads, and refuses writes */
+	assert_int_equal(store_each_phone(s, NULL, count_phone, &n, &e), 0);
+	assert_int_equal(n.n, 1);
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(store_listed(s, "sim", "HQ", NULL, 1, NOW, &e), -1);
+	assert_int_equal(e.kind, ERR_STORE);
+	store_rollback(s);
 	store_close(s);
 }
 
@@ -332,94 +338,55 @@ test_audit_and_runs(void **state)
 	store_close(s);
 }
 
-struct obs_walk {
-	struct store	*s;
-	unsigned	 n;
-	unsigned	 registered;
-	unsigned	 offline;
+/* Whether a phone's rewrite would change anything: every field counts
+ * but its id, last run and time of writing. */
+static void
+test_phone_differs(void **state)
+{
+	struct store_phone a = phone("SEPA", PS_DUE, "LSC expires in 3 days"),
+	    b;
+	char	 pool[16];
+
+	(void)state;
+	b = a;
+	b.id = 7;
+	b.last_run = 9;
+	b.updated = 11;
+	assert_false(store_phone_differs(&a, &b));
+	snprintf(pool, sizeof(pool), "%s", a.pool);
+	b.pool = pool;		/* equal text elsewhere */
+	assert_false(store_phone_differs(&a, &b));
+	b = a;
+	b.last_ip = "10.0.0.1";
+	assert_true(store_phone_differs(&a, &b));
+	b = a;
+	b.lsc_issuer = NULL;
+	a.lsc_issuer = "CN=CAPF";
+	assert_true(store_phone_differs(&a, &b));
+	a.lsc_issuer = NULL;
+	b = a;
+	b.mem.attempts++;
+	assert_true(store_phone_differs(&a, &b));
+	b = a;
+	snprintf(b.mem.reason, sizeof(b.mem.reason), "LSC expires in 2 days");
+	assert_true(store_phone_differs(&a, &b));
+	b = a;
+	b.last_seen = 1;
+	assert_true(store_phone_differs(&a, &b));
+}
+
+struct seen_ids {
+	int64_t	 id;
 };
 
 static int
-walk(void *arg, const struct store_obs *o, struct lsc_err *e)
+seen_one(void *arg, int64_t id)
 {
-	struct obs_walk *w = arg;
-	struct store_phone p = phone(o->name, PS_OK, "seen");
-
-	w->n++;
-	if (o->obs.registered == REG_YES)
-		w->registered++;
-	if (o->obs.registered == REG_NO)
-		w->offline++;
-	/* the walk may write while it goes on */
-	if (store_begin(w->s, e) == -1 ||
-	    store_phone_put(w->s, 1, NOW, &p, NULL, e) == -1)
-		return -1;
-	return store_commit(w->s, e);
+	return ((struct seen_ids *)arg)->id == id;
 }
 
-static void
-test_observations(void **state)
-{
-	struct fx *f = *state;
-	struct lsc_err e;
-	struct store *s = store_open(f->path, STORE_RW, &e);
-	struct axl_phone ph;
-	struct axl_lsc l;
-	struct ris_device d;
-	struct obs_walk w = { s, 0, 0, 0 };
-	char name[32], **names = NULL;
-	size_t n = 0;
-	const char *owner;
-
-	memset(&ph, 0, sizeof(ph));
-	assert_int_equal(store_obs_begin(s, &e), 0);
-	for (int i = 0; i < 600; i++) {
-		snprintf(name, sizeof(name), "SEP%012d", i);
-		ph.name = name;
-		ph.device_pool = "HQ";
-		ph.cert_operation = "No Pending Operation";
-		assert_int_equal(store_obs_phone(s, "sim", "nightly", &ph, &e),
-		    0);
-		memset(&l, 0, sizeof(l));
-		l.name = name;
-		l.valid_until = NOW + i;
-		assert_int_equal(store_obs_lsc(s, "sim", &l, &e), 0);
-		if (i % 2 == 0)
-			assert_int_equal(store_obs_want_reg(s, "sim", name, &e),
-			    0);
-	}
-	assert_int_equal(store_obs_commit(s, &e), 0);
-	assert_int_equal(store_obs_next_reg(s, "sim", 1000, &names, &n, &e),
-	    0);
-	assert_int_equal(n, 300);
-	memset(&d, 0, sizeof(d));
-	d.name = names[0];
-	d.registered = 1;
-	d.ip = "127.1.0.1";
-	assert_int_equal(store_obs_reg(s, "sim", &d, &e), 0);
-	store_names_free(names, n);
-	/* asked once only */
-	assert_int_equal(store_obs_next_reg(s, "sim", 1000, &names, &n, &e),
-	    0);
-	assert_int_equal(n, 0);
-	store_names_free(names, n);
-	assert_int_equal(store_obs_reg_done(s, "sim", &e), 0);
-	assert_int_equal(store_each_obs(s, "sim", "nightly", STORE_ORDER_NAME, walk, &w,
-	    &e), 0);
-	assert_int_equal(w.n, 600);
-	assert_int_equal(w.registered, 1);
-	assert_int_equal(w.offline, 299);
-
-	/* the first campaign to claim a phone owns it */
-	assert_int_equal(store_run_claim(s, "sim", "SEP000000000001", "a",
-	    &owner, &e), 0);
-	assert_string_equal(owner, "a");
-	assert_int_equal(store_run_claim(s, "sim", "SEP000000000001", "b",
-	    &owner, &e), 0);
-	assert_string_equal(owner, "a");
-	store_close(s);
-}
-
+/* The phones of a pool read in full that the read did not see, not
+ * written by the run: deleted from CUCM. */
 static void
 test_unseen_are_gone_candidates(void **state)
 {
@@ -427,21 +394,71 @@ test_unseen_are_gone_candidates(void **state)
 	struct lsc_err e;
 	struct store *s = store_open(f->path, STORE_RW, &e);
 	struct store_phone a = phone("SEPA", PS_LEFT_BEHIND, "x"),
-	    b = phone("SEPB", PS_OK, "x");
+	    b = phone("SEPB", PS_OK, "x"), c = phone("SEPC", PS_OK, "x"),
+	    d = phone("CSFD", PS_OK, "x"), g = phone("SEPG", PS_GONE, "x"),
+	    got;
 	struct count n = { 0, "" };
-	const char *owner;
+	struct seen_ids seen;
+	int	 found;
 
 	put(s, 1, &a, NULL);
 	put(s, 1, &b, NULL);
-	/* nothing listed in this process: nobody is a candidate */
-	assert_int_equal(store_each_unseen(s, count_phone, &n, &e), 0);
-	assert_int_equal(n.n, 0);
-	assert_int_equal(store_run_listed(s, "sim", "HQ Phones", NULL, &e), 0);
-	assert_int_equal(store_run_claim(s, "sim", "SEPB", "nightly", &owner,
-	    &e), 0);
-	assert_int_equal(store_each_unseen(s, count_phone, &n, &e), 0);
+	c.last_run = 2;		/* written by run 2 */
+	put(s, 2, &c, NULL);
+	put(s, 1, &d, NULL);
+	put(s, 1, &g, NULL);
+	assert_int_equal(store_phone_get(s, "sim", "SEPB", &got, &found, &e),
+	    0);
+	assert_true(found && got.id > 0);
+	seen.id = got.id;
+	assert_int_equal(store_each_unseen(s, "sim", "HQ Phones", "SEP%", 2,
+	    seen_one, &seen, count_phone, &n, &e), 0);
 	assert_int_equal(n.n, 1);
 	assert_string_equal(n.last, "SEPA");
+	/* without a pattern, CSFD is one too; other pools and clusters not */
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(store_each_unseen(s, "sim", "HQ Phones", NULL, 2,
+	    seen_one, &seen, count_phone, &n, &e), 0);
+	assert_int_equal(n.n, 2);
+	memset(&n, 0, sizeof(n));
+	assert_int_equal(store_each_unseen(s, "sim", "BR", NULL, 2, seen_one,
+	    &seen, count_phone, &n, &e), 0);
+	assert_int_equal(n.n, 0);
+	store_close(s);
+}
+
+/* A phone not written by a run that read its pool in full was seen by
+ * it: its last run is that run's, while it is not gone. */
+static void
+test_listing_is_a_last_run(void **state)
+{
+	struct fx *f = *state;
+	struct lsc_err e;
+	struct store *s = store_open(f->path, STORE_RW, &e);
+	struct store_phone a = phone("SEPA", PS_OK, "x"),
+	    b = phone("CSFB", PS_OK, "x"), got;
+	int	 found;
+
+	a.last_run = b.last_run = 3;
+	put(s, 3, &a, NULL);
+	put(s, 3, &b, NULL);
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(store_listed(s, "sim", "HQ Phones", "SEP%", 5, NOW,
+	    &e), 0);
+	assert_int_equal(store_listed(s, "sim", "HQ Phones", "SEP%", 7, NOW,
+	    &e), 0);
+	assert_int_equal(store_commit(s, &e), 0);
+	assert_int_equal(store_phone_get(s, "sim", "SEPA", &got, &found, &e),
+	    0);
+	assert_int_equal(got.last_run, 7);
+	assert_int_equal(store_phone_get(s, "sim", "CSFB", &got, &found, &e),
+	    0);
+	assert_int_equal(got.last_run, 3);
+	a.mem.state = PS_GONE;
+	put(s, 3, &a, NULL);
+	assert_int_equal(store_phone_get(s, "sim", "SEPA", &got, &found, &e),
+	    0);
+	assert_int_equal(got.last_run, 3);
 	store_close(s);
 }
 
@@ -567,8 +584,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_audit_and_runs, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_observations, setup,
-		    teardown),
+		cmocka_unit_test(test_phone_differs),
+		cmocka_unit_test_setup_teardown(test_listing_is_a_last_run,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unseen_are_gone_candidates,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marks, setup, teardown),
