@@ -619,22 +619,33 @@ selectors(const struct crun *r, size_t *n)
 	return v;
 }
 
-/* Every phone was read: the pools' phones not seen are gone, and the
- * pools are recorded as read by this run. */
+/* Whether a stored phone's pool and name were in a selector read. */
+static int
+listed(void *arg, const char *pool, const char *name)
+{
+	const struct crun *r = arg;
+	struct axl_phone ph;
+
+	memset(&ph, 0, sizeof(ph));
+	ph.name = name;
+	ph.device_pool = pool;
+	return owner(r, &ph) >= 0;
+}
+
+/* Every phone was read: the phones of the pools read that did not come
+ * are gone, and the pools are recorded as read by this run. */
 static int
 finish_read(struct crun *r, const struct axl_selector *sel, size_t n,
     struct lsc_err *e)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (store_each_unseen(r->eng->store, r->cl->name, sel[i].pool,
-		    sel[i].name_like, r->eng->run, seen, r, on_unseen, r,
-		    e) == -1)
-			return -1;
-		if (r->eng->mode == ENGINE_RUN && (rec_open(r, e) == -1 ||
+	if (store_each_unseen(r->eng->store, r->cl->name, r->eng->run, listed,
+	    seen, r, on_unseen, r, e) == -1)
+		return -1;
+	for (size_t i = 0; r->eng->mode == ENGINE_RUN && i < n; i++)
+		if (rec_open(r, e) == -1 ||
 		    store_listed(r->eng->store, r->cl->name, sel[i].pool,
-		    sel[i].name_like, r->eng->run, r->eng->now, e) == -1))
+		    sel[i].name_like, r->eng->run, r->eng->now, e) == -1)
 			return -1;
-	}
 	return rec_close(r, e);
 }
 

@@ -50,7 +50,9 @@ struct wentry {
 	struct phone_memory	 old;		/* before this run */
 	struct store_phone	 p;		/* strings borrowed from c */
 	enum action		 act;		/* ACT_QUEUE or ACT_NOTIFY */
-	int64_t			 audit;
+	int64_t			 audit;		/* the request in flight */
+	int64_t			 audit_apply;	/* an applyPhone intended with
+						   the update */
 	int			 notify;	/* the phone is to be told */
 	char			 error[LSC_ERR_MSGLEN];
 };

@@ -81,11 +81,7 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"CREATE TABLE listing ("
 	"  cluster TEXT NOT NULL, pool TEXT NOT NULL,"
 	"  pattern TEXT NOT NULL DEFAULT '', run INTEGER NOT NULL,"
-	"  time INTEGER NOT NULL, PRIMARY KEY (cluster, pool, pattern));"
-	/* the phones of a pool a run did not see, from the index alone */
-	"DROP INDEX phone_pool;"
-	"CREATE INDEX phone_pool ON phone (cluster, pool, state, name,"
-	"  last_run);",
+	"  time INTEGER NOT NULL, PRIMARY KEY (cluster, pool, pattern));",
 };
 
 int
@@ -135,13 +131,15 @@ store_cached(struct store *s, enum store_stmt id, const char *sql,
 	return s->stmt[id];
 }
 
+/* Not copied: every caller steps the statement while v is alive, and
+ * rebinds before stepping it again. */
 void
 store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(st, i);
 	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 const char *

@@ -218,15 +218,16 @@ int	 store_listed(struct store *, const char *cluster, const char *pool,
 	    const char *name_like, int64_t run, int64_t now, struct lsc_err *);
 
 /*
- * The stored phones of a pool (and pattern) of a cluster, not gone, not
- * written by run, for which seen(seen_arg, id) is 0: deleted from CUCM, or
- * moved out of every pool read.  They are copied out first, so fn may
- * rewrite them.
+ * The stored phones of a cluster, not gone and not written by run, that
+ * listed(arg, pool, name) says were in a pool read in full and seen(arg,
+ * id) says the read did not deliver: deleted from CUCM, or moved out of
+ * every pool read.  One pass over the cluster's rows in storage order;
+ * the phones are handed to fn once it is done, so fn may rewrite them.
  */
-int	 store_each_unseen(struct store *, const char *cluster,
-	    const char *pool, const char *name_like, int64_t run,
-	    int (*seen)(void *, int64_t id), void *seen_arg, store_phone_fn,
-	    void *, struct lsc_err *);
+int	 store_each_unseen(struct store *, const char *cluster, int64_t run,
+	    int (*listed)(void *, const char *pool, const char *name),
+	    int (*seen)(void *, int64_t id), void *arg, store_phone_fn,
+	    void *fn_arg, struct lsc_err *);
 
 /* ---- report marks (for "report left-behind --since LAST") -------------- */
 

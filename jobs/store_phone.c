@@ -368,9 +368,10 @@ ids_add(struct ids *k, int64_t id)
 }
 
 int
-store_each_unseen(struct store *s, const char *cluster, const char *pool,
-    const char *name_like, int64_t run, int (*seen)(void *, int64_t),
-    void *seen_arg, store_phone_fn fn, void *arg, struct lsc_err *e)
+store_each_unseen(struct store *s, const char *cluster, int64_t run,
+    int (*listed)(void *, const char *, const char *),
+    int (*seen)(void *, int64_t), void *arg, store_phone_fn fn,
+    void *fn_arg, struct lsc_err *e)
 {
 	sqlite3_stmt *st = NULL;
 	struct store_phone p;
@@ -378,28 +379,30 @@ store_each_unseen(struct store *s, const char *cluster, const char *pool,
 	int64_t	 id;
 	int	 rc, ret = -1;
 
-	/* the ids from the index alone: a pool's phones are not read */
-	st = store_prepare(s, "SELECT rowid FROM phone WHERE cluster = ?1 AND"
-	    " pool = ?2 AND state <> 'gone' AND (?3 IS NULL OR name LIKE ?3)"
-	    " AND (?4 = 0 OR last_run <> ?4)", e);
+	/* the rows in storage order (no index: '+'), few columns of each */
+	st = store_prepare(s, "SELECT rowid, pool, name FROM phone WHERE"
+	    " +cluster = ?1 AND state <> 'gone' AND (?2 = 0 OR"
+	    " last_run <> ?2)", e);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, cluster);
-	store_bind_text(st, 2, pool);
-	store_bind_text(st, 3, name_like);
-	sqlite3_bind_int64(st, 4, run);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (!seen(seen_arg, id = sqlite3_column_int64(st, 0)) &&
-		    ids_add(&k, id) == -1) {
+	sqlite3_bind_int64(st, 2, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (seen(arg, id) || store_col_text(st, 1) == NULL ||
+		    !listed(arg, store_col_text(st, 1), store_col_text(st, 2)))
+			continue;
+		if (ids_add(&k, id) == -1) {
 			err_set(e, ERR_SYSTEM, "%s", strerror(ENOMEM));
 			goto out;
 		}
+	}
 	if (rc != SQLITE_DONE) {
 		store_fail(s, e, "reading phones not seen");
 		goto out;
 	}
 	sqlite3_finalize(st);
-	/* then each one, so that fn may rewrite it */
+/* then each one, so that fn may rewrite it */
 	st = store_prepare(s, "SELECT " PHONE_COLS " FROM phone p WHERE"
 	    " p.rowid = ?", e);
 	if (st == NULL)
@@ -424,7 +427,7 @@ store_each_unseen(struct store *s, const char *cluster, const char *pool,
 			}
 		}
 		sqlite3_reset(st);
-		if (fn(arg, &p, e) == -1)
+		if (fn(fn_arg, &p, e) == -1)
 			goto out;
 	}
 	ret = 0;

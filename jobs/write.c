@@ -188,19 +188,32 @@ outcome_of(const struct lsc_err *we)
 	}
 }
 
+/* Ends an audit row with the result of its request (0: none). */
+static int
+audit_end(struct crun *r, int64_t *audit, const char *result,
+    struct lsc_err *e)
+{
+	if (*audit == 0)
+		return 0;
+	if (rec_open(r, e) == -1)
+		return -1;
+	if (store_audit_end(r->eng->store, *audit, result, e) == -1) {
+		r->in_txn = 0;
+		store_rollback(r->eng->store);
+		return -1;
+	}
+	*audit = 0;
+	return 0;
+}
+
 /* Records the phone (and its audit row's result) in the batch. */
 static int
 record(struct crun *r, struct wentry *w, const struct phone_memory *before,
     const char *result, struct lsc_err *e)
 {
-	if (rec_open(r, e) == -1)
+	if (audit_end(r, &w->audit, result, e) == -1 ||
+	    audit_end(r, &w->audit_apply, "not sent", e) == -1)
 		return -1;
-	if (w->audit != 0 && result != NULL && store_audit_end(r->eng->store,
-	    w->audit, result, e) == -1) {
-		r->in_txn = 0;
-		store_rollback(r->eng->store);
-		return -1;
-	}
 	return rec_put(r, &w->p, NULL, before, e);
 }
 
@@ -324,23 +337,10 @@ held(struct crun *r, struct wentry *g, size_t n, struct lsc_err *e)
 	return 0;
 }
 
-/* The result of w's pending request in its audit row. */
-static int
-audit_end(struct crun *r, struct wentry *w, const char *result,
-    struct lsc_err *e)
-{
-	if (rec_open(r, e) == -1)
-		return -1;
-	if (store_audit_end(r->eng->store, w->audit, result, e) == -1) {
-		r->in_txn = 0;
-		store_rollback(r->eng->store);
-		return -1;
-	}
-	w->audit = 0;
-	return 0;
-}
 
-/* The intents of a group, committed to disk together. */
+/* The intents of a group, committed to disk together.  An applyPhone is
+ * intended with its update: sent twice it does no harm, so the phone is
+ * not recorded again between the two. */
 static int
 intents(struct crun *r, struct wentry *g, size_t n,
     struct phone_memory *before, struct lsc_err *e)
@@ -364,48 +364,74 @@ intents(struct crun *r, struct wentry *g, size_t n,
 		if (intent(r, w, op, w->act == ACT_QUEUE ? vals : NULL,
 		    w->known ? &w->old : NULL, e) == -1)
 			return -1;
+		if (w->act == ACT_QUEUE && w->pol->notify == AXL_NOTIFY_APPLY &&
+		    store_audit_begin(r->eng->store, r->eng->run, r->eng->now,
+		    w->p.cluster, w->p.name, "applyPhone", NULL,
+		    &w->audit_apply, e) == -1) {
+			r->in_txn = 0;
+			store_rollback(r->eng->store);
+			return -1;
+		}
 		before[i] = w->p.mem;
 	}
 	return rec_close(r, e);
 }
 
-/* One group: intents, updates, outcomes and notify intents, notifies. */
+/* Sends w's update, and an apply at once; a restart or reset waits for
+ * its own intent.  Returns 1 when w has a notify left to send. */
+static int
+update(struct crun *r, struct wentry *w, struct phone_memory *before,
+    struct lsc_err *e)
+{
+	struct axl_capf capf;
+	char	 finish[32], rsa[16], ec[16], result[LSC_ERR_MSGLEN];
+
+	capf_of(w->pol, w->c, r->eng->now, &w->p.mem, &capf, finish,
+	    sizeof(finish), rsa, ec, sizeof(rsa));
+	send_update(r, w, &capf, result, sizeof(result));
+	if (!w->notify)
+		return record(r, w, before, result, e);
+	if (audit_end(r, &w->audit, result, e) == -1)
+		return -1;
+	if (w->pol->notify == AXL_NOTIFY_APPLY) {
+		w->audit = w->audit_apply;
+		w->audit_apply = 0;
+		send_notify(r, w, result, sizeof(result));
+		return record(r, w, before, result, e);
+	}
+	/* the intent first: a run killed while the phone is told knows not
+	 * to restart it a second time (policy.c, OP_NOTIFYING) */
+	w->p.mem.phase = OP_NOTIFYING;
+	if (intent(r, w, notify_op(w->pol->notify), NULL, before, e) == -1)
+		return -1;
+	*before = w->p.mem;
+	return 1;
+}
+
+/* One group: intents, updates (and applies), outcomes with the intents
+ * of restarts and resets, then those. */
 static int
 group(struct crun *r, struct wentry *g, size_t n, struct lsc_err *e)
 {
 	struct phone_memory before[GROUP_MAX];
-	struct axl_capf capf;
-	char	 finish[32], rsa[16], ec[16], result[LSC_ERR_MSGLEN];
+	char	 result[LSC_ERR_MSGLEN];
 	size_t	 i;
+	int	 rc, later = 0;
 
 	if (r->eng->writes_blocked || past_deadline(r))
 		return held(r, g, n, e);
 	if (intents(r, g, n, before, e) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		struct wentry *w = &g[i];
-
-		if (w->act != ACT_QUEUE)
+		if (g[i].act != ACT_QUEUE)
 			continue;
-		capf_of(w->pol, w->c, r->eng->now, &w->p.mem, &capf, finish,
-		    sizeof(finish), rsa, ec, sizeof(rsa));
-		send_update(r, w, &capf, result, sizeof(result));
-		if (!w->notify) {
-			if (record(r, w, &before[i], result, e) == -1)
-				return -1;
-			continue;
-		}
-		/* the intent first: a run killed while the phone is told
-		 * knows not to restart it a second time (policy.c,
-		 * OP_NOTIFYING) */
-		w->p.mem.phase = OP_NOTIFYING;
-		if (audit_end(r, w, result, e) == -1 ||
-		    intent(r, w, notify_op(w->pol->notify), NULL, &before[i],
-		    e) == -1)
+		if ((rc = update(r, &g[i], &before[i], e)) == -1)
 			return -1;
-		before[i] = w->p.mem;
+		g[i].notify = rc == 1;
 	}
-	if (rec_close(r, e) == -1)
+	for (i = 0; i < n; i++)
+		later |= g[i].notify;
+	if (later && rec_close(r, e) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct wentry *w = &g[i];

@@ -376,13 +376,25 @@ test_phone_differs(void **state)
 }
 
 struct seen_ids {
-	int64_t	 id;
+	int64_t		 id;
+	const char	*pool;
+	const char	*like;
 };
 
 static int
 seen_one(void *arg, int64_t id)
 {
 	return ((struct seen_ids *)arg)->id == id;
+}
+
+/* A pool read in full, with a pattern; "SEP%" by hand for the test. */
+static int
+listed_one(void *arg, const char *pool, const char *name)
+{
+	const struct seen_ids *s = arg;
+
+	return strcmp(pool, s->pool) == 0 && (s->like == NULL ||
+	    strncmp(name, "SEP", 3) == 0);
 }
 
 /* The phones of a pool read in full that the read did not see, not
@@ -396,9 +408,9 @@ test_unseen_are_gone_candidates(void **state)
 	struct store_phone a = phone("SEPA", PS_LEFT_BEHIND, "x"),
 	    b = phone("SEPB", PS_OK, "x"), c = phone("SEPC", PS_OK, "x"),
 	    d = phone("CSFD", PS_OK, "x"), g = phone("SEPG", PS_GONE, "x"),
-	    got;
+	    o = phone("SEPO", PS_OK, "x"), got;
 	struct count n = { 0, "" };
-	struct seen_ids seen;
+	struct seen_ids seen = { 0, "HQ Phones", "SEP%" };
 	int	 found;
 
 	put(s, 1, &a, NULL);
@@ -407,23 +419,25 @@ test_unseen_are_gone_candidates(void **state)
 	put(s, 2, &c, NULL);
 	put(s, 1, &d, NULL);
 	put(s, 1, &g, NULL);
+	o.pool = "BR";
+	put(s, 1, &o, NULL);
+	o.cluster = "other";
+	o.pool = "HQ Phones";
+	put(s, 1, &o, NULL);
 	assert_int_equal(store_phone_get(s, "sim", "SEPB", &got, &found, &e),
 	    0);
 	assert_true(found && got.id > 0);
 	seen.id = got.id;
-	assert_int_equal(store_each_unseen(s, "sim", "HQ Phones", "SEP%", 2,
-	    seen_one, &seen, count_phone, &n, &e), 0);
+	assert_int_equal(store_each_unseen(s, "sim", 2, listed_one, seen_one,
+	    &seen, count_phone, &n, &e), 0);
 	assert_int_equal(n.n, 1);
 	assert_string_equal(n.last, "SEPA");
 	/* without a pattern, CSFD is one too; other pools and clusters not */
 	memset(&n, 0, sizeof(n));
-	assert_int_equal(store_each_unseen(s, "sim", "HQ Phones", NULL, 2,
-	    seen_one, &seen, count_phone, &n, &e), 0);
-	assert_int_equal(n.n, 2);
-	memset(&n, 0, sizeof(n));
-	assert_int_equal(store_each_unseen(s, "sim", "BR", NULL, 2, seen_one,
+	seen.like = NULL;
+	assert_int_equal(store_each_unseen(s, "sim", 2, listed_one, seen_one,
 	    &seen, count_phone, &n, &e), 0);
-	assert_int_equal(n.n, 0);
+	assert_int_equal(n.n, 2);
 	store_close(s);
 }
 
