@@ -19,6 +19,12 @@
  *    that may be repeated (counted in resp->resent), and refused for one
  *    marked no_resend (a write the cluster may already have acted on): the
  *    post then fails with ERR_NETWORK, not_applied 0 (outcome unknown).
+ *  - A failure sets err->not_applied only when not one byte of the request
+ *    body was handed to a connection: then the server cannot have acted on
+ *    it.  Every attempt within the post counts, so a resend whose connect,
+ *    name resolution or TLS handshake fails after the body left on the
+ *    dead connection leaves not_applied 0.  (The attempt answered 401/404
+ *    below was answered, so only the one resent with credentials counts.)
  *  - Authentication and the session: the implementation sends HTTP Basic
  *    credentials (never in a URL, never logged) on the first request, then
  *    relies on the JSESSIONIDSSO cookie the server set.  When a request made

@@ -42,7 +42,8 @@
 
 struct step {
 	int		 status;	/* 0: read the request, then reset the
-					   connection without a reply */
+					   connection without a reply; -1: the
+					   same after refusing connections */
 	const char	*headers;	/* extra, each ending in \r\n */
 	const char	*body;
 };
@@ -213,9 +214,13 @@ serve(void *arg)
 		    NULL) {
 			s->reqs[s->nreqs++] = req;
 			st = &s->steps[step++];
-			if (st->status == 0) {
+			if (st->status <= 0) {
 				struct linger lg = { 1, 0 };
 
+				/* No longer listening: a connection attempt
+				 * is refused from now on. */
+				if (st->status == -1)
+					shutdown(s->lfd, SHUT_RDWR);
 				/* An abortive close: RST, no reply at all. */
 				setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
 				    sizeof(lg));
@@ -549,6 +554,61 @@ test_dead_connection_resend(void **state)
 	buf_free(&k.got, 0);
 }
 
+/*
+ * The same dead connection, and libcurl's resend cannot even connect: the
+ * body had left on the first connection, so the outcome is unknown and the
+ * error must not say the request was not applied.  Whether the failing
+ * attempt was the first or the resend, only a failure before the first
+ * byte of the body left proves that.
+ */
+static void
+test_dead_connection_reconnect_fails(void **state)
+{
+	struct server s;
+	struct sink k;
+	struct http_transport *t;
+	struct http_response resp;
+	struct lsc_err err;
+	int	 write;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	for (write = 0; write < 2; write++) {
+		memset(&s, 0, sizeof(s));
+		add_step(&s, 200, NULL, "<a/>");
+		add_step(&s, -1, NULL, NULL);	/* reset, stop listening */
+		server_start(&s, 0);
+		t = client(ca_pem, 0, NULL, NULL);
+		assert_int_equal(post(t, s.port, &k, &resp, &err), 0);
+		assert_int_equal(write ? post_write(t, s.port, &k, &resp, &err) :
+		    post(t, s.port, &k, &resp, &err), -1);
+		assert_int_equal(err.kind, ERR_NETWORK);
+		assert_false(err.not_applied);
+		assert_int_equal(k.calls, 0);
+		http_free(t);
+		server_stop(&s);
+		/* the request did reach the server, once */
+		assert_int_equal(s.nreqs, 2);
+		assert_int_equal(s.accepts, 1);
+		server_free(&s);
+	}
+
+	/* Nothing listening from the start: refused before a byte left. */
+	memset(&s, 0, sizeof(s));
+	add_step(&s, -1, NULL, NULL);
+	server_start(&s, 0);
+	shutdown(s.lfd, SHUT_RDWR);
+	t = client(ca_pem, 0, NULL, NULL);
+	assert_int_equal(post_write(t, s.port, &k, &resp, &err), -1);
+	assert_int_equal(err.kind, ERR_NETWORK);
+	assert_true(err.not_applied);
+	http_free(t);
+	server_stop(&s);
+	assert_int_equal(s.nreqs, 0);
+	server_free(&s);
+	buf_free(&k.got, 0);
+}
+
 static void
 test_statuses(void **state)
 {
@@ -819,6 +879,7 @@ main(void)
 		cmocka_unit_test(test_session_per_host),
 		cmocka_unit_test(test_statuses),
 		cmocka_unit_test(test_dead_connection_resend),
+		cmocka_unit_test(test_dead_connection_reconnect_fails),
 		cmocka_unit_test(test_response_cap),
 		cmocka_unit_test(test_trace_has_bodies_only),
 		cmocka_unit_test(test_tls_failures),
