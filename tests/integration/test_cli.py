@@ -720,7 +720,9 @@ class OnlineCluster(SimTestCase):
     def lost_reply(self, rule, why):
         """A write whose reply was lost: CUCM was reached, the write's
         outcome is verified next run.  Exit 2, not 69."""
-        self.sim.capf(rates={})
+        # every renewal succeeds (no phone with a bad MIC)
+        self.sim.capf(rates={}, outcomes={d["name"]: "Upgrade Success"
+                                          for d in self.sim.devices()})
         env = self.env()
         self.sim.faults([rule])
         r = env.run("run")
@@ -731,8 +733,21 @@ class OnlineCluster(SimTestCase):
         (_, _, status, error), = runs(env.state)
         self.assertEqual((status, error), (EXIT_ATTENTION, None))
         self.sim.clear_faults()
+        if rule["op"] == "updatePhone":
+            # CUCM shows the phone's last, finished operation: the write
+            # may have been acted on, so it counts as a failed attempt,
+            # tried again after the campaign's backoff (retry_base 1h)
+            r = env.run("run")
+            self.assertEqual(r.rc, EXIT_ATTENTION, r)
+            doubt = env.phones_in("failed_retryable")
+            self.assertEqual(len(doubt), 1, r)
+            self.assertRegex(r.out, rf"{doubt.pop()} .* failed_retryable "
+                             "updatePhone outcome unknown; CUCM shows "
+                             "Upgrade Success; retry after ")
+            self.sim.advance(2 * HOUR)
         r = env.run("run")
         self.assertEqual(r.rc, EXIT_DONE, r)
+        self.assertFalse(env.phones_in("failed_retryable"))
         for name, writes in self.sim.writes().items():
             self.assertEqual([w["op"] for w in writes].count("updatePhone"),
                              1, name)
