@@ -79,6 +79,8 @@ struct http_options {
 	const char	*ca_file;	/* PEM bundle; NULL: see ca_path */
 	const char	*ca_path;	/* hashed directory; NULL and no
 					   ca_file: the system store */
+	const char	*proxy;		/* "http://host:port"; NULL: none,
+					   whatever the environment says */
 	const char	*username;
 	const char	*password;	/* copied; the copy is wiped at free */
 	long		 connect_timeout_ms;
@@ -91,7 +93,9 @@ struct http_options {
 /*
  * Creates the libcurl transport: HTTPS only, peer and host verification
  * always on, TLS 1.2 or newer, one kept-alive connection, gzip accepted,
- * the cookie engine on.  Returns NULL and fills the error on failure.
+ * the cookie engine on, the proxy given or none (the proxy variables of
+ * the environment are never read).  Errors of a request sent through the
+ * proxy name it.  Returns NULL and fills the error on failure.
  * Free with http_free().
  */
 struct http_transport *http_curl_new(const struct http_options *,

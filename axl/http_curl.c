@@ -28,6 +28,7 @@ struct curl_transport {
 	CURL			*curl;
 	char			*username;
 	char			*password;	/* wiped at free */
+	char			*proxy;		/* NULL: none */
 	uint64_t		 max_response;
 	http_trace_fn		 trace;
 	void			*trace_arg;
@@ -96,6 +97,7 @@ curl_free_transport(struct http_transport *pub)
 		free(t->password);
 	}
 	free(t->username);
+	free(t->proxy);
 	free(t);
 }
 
@@ -122,6 +124,10 @@ setup_handle(struct curl_transport *t, const struct http_options *o)
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, o->ca_path);
 	}
+	/* "" turns off the proxy and NO_PROXY variables, so that one set
+	 * for other programs never reroutes AXL traffic */
+	SET(CURLOPT_PROXY, o->proxy != NULL ? o->proxy : "");
+	SET(CURLOPT_NOPROXY, "");
 	if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (o->timeout_ms > 0)
@@ -178,7 +184,8 @@ http_curl_new(const struct http_options *o, struct lsc_err *err)
 	t->trace = o->trace;
 	t->trace_arg = o->trace_arg;
 	if ((t->username = strdup(o->username)) == NULL ||
-	    (t->password = strdup(o->password)) == NULL)
+	    (t->password = strdup(o->password)) == NULL ||
+	    (o->proxy != NULL && (t->proxy = strdup(o->proxy)) == NULL))
 		goto nomem;
 	if ((t->curl = curl_easy_init()) == NULL)
 		goto nomem;
@@ -456,9 +463,13 @@ map_error(struct curl_transport *t, const struct xfer *x, CURLcode rc,
 	const struct http_request *req = x->req;
 	const char *op = req->op != NULL ? req->op : "request";
 	const char *why;
-	char	 host[256];
+	char	 host[512];
+	size_t	 n;
 
 	url_host(req->url, host, sizeof(host));
+	if (t->proxy != NULL && (n = strlen(host)) < sizeof(host))
+		snprintf(host + n, sizeof(host) - n, " (through the proxy %s)",
+		    t->proxy);
 	why = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
 	switch (rc) {
 	case CURLE_SSL_CONNECT_ERROR:
