@@ -262,9 +262,8 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 			goto fail;
 		if (v != STORE_SCHEMA_VERSION) {
 			err_set(e, ERR_STORE, "%s: schema version %d, this "
-			    "lscrenew needs %d: run 'lscrenew run' (or "
-			    "'status') once to migrate it", path, v,
-			    STORE_SCHEMA_VERSION);
+			    "lscrenew needs %d: run 'lscrenew run' once to "
+			    "migrate it", path, v, STORE_SCHEMA_VERSION);
 			goto fail;
 		}
 		if (setup_session(s, e) == -1)
