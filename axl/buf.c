@@ -182,6 +182,36 @@ utf8_decode(const char *s, size_t n, uint32_t *cp, size_t *len)
 	return 0;
 }
 
+int
+utf8_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+int
+buf_put_text(struct buf *b, const char *s, size_t n)
+{
+	const char *run = s;
+	uint32_t cp = 0;
+	size_t	 k;
+	int	 bad;
+
+	while (n > 0) {
+		bad = utf8_decode(s, n, &cp, &k) == -1;
+		if (bad || utf8_unsafe(cp)) {
+			if (buf_append(b, run, (size_t)(s - run)) == -1 ||
+			    buf_puts(b, bad ? "\xef\xbf\xbd" : "?") == -1)
+				return -1;
+			run = s + k;
+		}
+		s += k;
+		n -= k;
+	}
+	return buf_append(b, run, (size_t)(s - run));
+}
+
 /* XML 1.0 Char production. */
 static int
 xml_char(uint32_t c)

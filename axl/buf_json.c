@@ -3,7 +3,6 @@
  * line's --json output).
  */
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "axl/buf.h"
@@ -11,54 +10,57 @@
 int
 buf_put_json(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t n, k;
-	char esc[8];
+	static const char hex[] = "0123456789abcdef";
+	const char *run, *p;
+	char	 esc[7] = "\\u";
+	uint32_t cp = 0;
+	size_t	 n, k;
+	int	 bad;
 
 	if (s == NULL)
 		return buf_puts(b, "null");
-	n = strlen(s);
 	buf_puts(b, "\"");
-	while (n > 0) {
-		switch (*p) {
+	for (run = p = s, n = strlen(s); n > 0; p += k, n -= k) {
+		bad = utf8_decode(p, n, &cp, &k) == -1;
+		if (!bad && !utf8_unsafe(cp) && cp != '"' && cp != '\\' &&
+		    cp != 0x2028 && cp != 0x2029)
+			continue;
+		buf_append(b, run, (size_t)(p - run));
+		run = p + k;
+		switch (bad ? 0xfffd : cp) {
 		case '"':
 			buf_puts(b, "\\\"");
-			k = 1;
-			break;
+			continue;
 		case '\\':
 			buf_puts(b, "\\\\");
-			k = 1;
-			break;
+			continue;
+		case '\b':
+			buf_puts(b, "\\b");
+			continue;
+		case '\f':
+			buf_puts(b, "\\f");
+			continue;
 		case '\n':
 			buf_puts(b, "\\n");
-			k = 1;
-			break;
+			continue;
 		case '\r':
 			buf_puts(b, "\\r");
-			k = 1;
-			break;
+			continue;
 		case '\t':
 			buf_puts(b, "\\t");
-			k = 1;
-			break;
+			continue;
 		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				snprintf(esc, sizeof(esc), "\\u%04x", *p);
-				buf_puts(b, esc);
-				k = 1;
-			} else if (utf8_decode((const char *)p, n, &cp, &k) ==
-			    -1) {
-				/* one U+FFFD per byte that is not UTF-8 */
-				buf_puts(b, "\xef\xbf\xbd");
-				k = 1;
-			} else
-				buf_append(b, p, k);
-			break;
+			if (bad)
+				cp = 0xfffd;
+			esc[2] = hex[cp >> 12 & 0xf];
+			esc[3] = hex[cp >> 8 & 0xf];
+			esc[4] = hex[cp >> 4 & 0xf];
+			esc[5] = hex[cp & 0xf];
+			buf_append(b, esc, 6);
+			continue;
 		}
-		p += k;
-		n -= k;
 	}
+	buf_append(b, run, (size_t)(p - run));
 	buf_puts(b, "\"");
 	return buf_failed(b) ? -1 : 0;
 }

@@ -2,9 +2,11 @@
  * err.c — the caller-owned error record.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "axl/buf.h"
 #include "axl/err.h"
 
 static const char *const kind_names[ERR__MAX] = {
@@ -27,44 +29,42 @@ static const char *const kind_names[ERR__MAX] = {
 };
 
 /*
- * A message is one line: control characters (a server's faultstring may
- * hold newlines) become spaces, and a UTF-8 sequence cut by truncation is
- * dropped so the line stays valid UTF-8.
+ * A message is one line a terminal shows as it is: control characters
+ * (a server's faultstring may hold newlines), C1 and bidirectional
+ * controls (utf8_unsafe()) become spaces, bytes that are not UTF-8 '?',
+ * and a UTF-8 sequence cut by truncation is dropped.
  */
 static void
 sanitize(char *s)
 {
-	size_t	 len, i, start;
+	size_t	 len, i, o, k, start;
+	uint32_t cp;
 	unsigned char c;
 	int	 need;
 
-	for (i = 0; s[i] != '\0'; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			s[i] = ' ';
-	}
-	len = i;
-	if (len == 0)
+	if ((len = strlen(s)) == 0)
 		return;
-
 	/* Find the start of the last (possibly partial) sequence. */
 	start = len - 1;
 	while (start > 0 && len - start < 4 &&
 	    ((unsigned char)s[start] & 0xc0) == 0x80)
 		start--;
 	c = (unsigned char)s[start];
-	if (c < 0x80)
-		return;
-	if ((c & 0xe0) == 0xc0)
-		need = 2;
-	else if ((c & 0xf0) == 0xe0)
-		need = 3;
-	else if ((c & 0xf8) == 0xf0)
-		need = 4;
-	else
-		need = 1;
+	need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ?
+	    3 : (c & 0xf8) == 0xf0 ? 4 : 1;
 	if (len - start < (size_t)need)
-		s[start] = '\0';
+		len = start;
+	for (i = o = 0; i < len; i += k) {
+		if (utf8_decode(s + i, len - i, &cp, &k) == -1)
+			s[o++] = '?';
+		else if (utf8_unsafe(cp))
+			s[o++] = ' ';
+		else {
+			memmove(s + o, s + i, k);
+			o += k;
+		}
+	}
+	s[o] = '\0';
 }
 
 void

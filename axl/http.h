@@ -19,6 +19,12 @@
  *    that may be repeated (counted in resp->resent), and refused for one
  *    marked no_resend (a write the cluster may already have acted on): the
  *    post then fails with ERR_NETWORK, not_applied 0 (outcome unknown).
+ *  - A failure sets err->not_applied only when not one byte of the request
+ *    body was handed to a connection: then the server cannot have acted on
+ *    it.  Every attempt within the post counts, so a resend whose connect,
+ *    name resolution or TLS handshake fails after the body left on the
+ *    dead connection leaves not_applied 0.  (The attempt answered 401/404
+ *    below was answered, so only the one resent with credentials counts.)
  *  - Authentication and the session: the implementation sends HTTP Basic
  *    credentials (never in a URL, never logged) on the first request, then
  *    relies on the JSESSIONIDSSO cookie the server set.  When a request made
@@ -73,6 +79,8 @@ struct http_options {
 	const char	*ca_file;	/* PEM bundle; NULL: see ca_path */
 	const char	*ca_path;	/* hashed directory; NULL and no
 					   ca_file: the system store */
+	const char	*proxy;		/* "http://host:port"; NULL: none,
+					   whatever the environment says */
 	const char	*username;
 	const char	*password;	/* copied; the copy is wiped at free */
 	long		 connect_timeout_ms;
@@ -85,7 +93,9 @@ struct http_options {
 /*
  * Creates the libcurl transport: HTTPS only, peer and host verification
  * always on, TLS 1.2 or newer, one kept-alive connection, gzip accepted,
- * the cookie engine on.  Returns NULL and fills the error on failure.
+ * the cookie engine on, the proxy given or none (the proxy variables of
+ * the environment are never read).  Errors of a request sent through the
+ * proxy name it.  Returns NULL and fills the error on failure.
  * Free with http_free().
  */
 struct http_transport *http_curl_new(const struct http_options *,

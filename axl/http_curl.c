@@ -28,6 +28,7 @@ struct curl_transport {
 	CURL			*curl;
 	char			*username;
 	char			*password;	/* wiped at free */
+	char			*proxy;		/* NULL: none */
 	uint64_t		 max_response;
 	http_trace_fn		 trace;
 	void			*trace_arg;
@@ -48,6 +49,8 @@ struct xfer {
 	int			 toolarge;
 	int			 sink_failed;
 	size_t			 body_off;	/* request bytes handed over */
+	int			 body_left;	/* a byte of the body was handed
+						   over, on any connection */
 	unsigned		 resent;
 	int			 refused_resend;
 };
@@ -94,6 +97,7 @@ curl_free_transport(struct http_transport *pub)
 		free(t->password);
 	}
 	free(t->username);
+	free(t->proxy);
 	free(t);
 }
 
@@ -120,6 +124,10 @@ setup_handle(struct curl_transport *t, const struct http_options *o)
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, o->ca_path);
 	}
+	/* "" turns off the proxy and NO_PROXY variables, so that one set
+	 * for other programs never reroutes AXL traffic */
+	SET(CURLOPT_PROXY, o->proxy != NULL ? o->proxy : "");
+	SET(CURLOPT_NOPROXY, "");
 	if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (o->timeout_ms > 0)
@@ -176,7 +184,8 @@ http_curl_new(const struct http_options *o, struct lsc_err *err)
 	t->trace = o->trace;
 	t->trace_arg = o->trace_arg;
 	if ((t->username = strdup(o->username)) == NULL ||
-	    (t->password = strdup(o->password)) == NULL)
+	    (t->password = strdup(o->password)) == NULL ||
+	    (o->proxy != NULL && (t->proxy = strdup(o->proxy)) == NULL))
 		goto nomem;
 	if ((t->curl = curl_easy_init()) == NULL)
 		goto nomem;
@@ -262,6 +271,8 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
 		n = left;
 	memcpy(buf, x->req->body + x->body_off, n);
 	x->body_off += n;
+	if (n > 0)
+		x->body_left = 1;
 	return n;
 }
 
@@ -438,17 +449,27 @@ out:
 	return rc;
 }
 
-/* Turns a failed perform into an error kind and a one-line message. */
+/*
+ * Turns a failed perform into an error kind and a one-line message.  The
+ * error proves the request was not acted on only when not one byte of its
+ * body left: libcurl silently resends on a fresh connection a request whose
+ * kept-alive connection died, so a failure to connect, resolve or shake
+ * hands may come after the body was delivered on the first one.
+ */
 static void
-map_error(struct curl_transport *t, const struct http_request *req,
-    CURLcode rc, struct lsc_err *err)
+map_error(struct curl_transport *t, const struct xfer *x, CURLcode rc,
+    struct lsc_err *err)
 {
+	const struct http_request *req = x->req;
 	const char *op = req->op != NULL ? req->op : "request";
 	const char *why;
-	char	 host[256];
-	long	 sent = -1;
+	char	 host[512];
+	size_t	 n;
 
 	url_host(req->url, host, sizeof(host));
+	if (t->proxy != NULL && (n = strlen(host)) < sizeof(host))
+		snprintf(host + n, sizeof(host) - n, " (through the proxy %s)",
+		    t->proxy);
 	why = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
 	switch (rc) {
 	case CURLE_SSL_CONNECT_ERROR:
@@ -473,33 +494,19 @@ map_error(struct curl_transport *t, const struct http_request *req,
 				why += 5;
 			err_set(err, ERR_TLS, "%s: %s: TLS: %s", op, host, why);
 		}
-		/* The handshake failed: nothing was sent. */
-		err->not_applied = 1;
-		return;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-	case CURLE_COULDNT_CONNECT:
-		err_set(err, ERR_NETWORK, "%s: %s: %s", op, host, why);
-		err->not_applied = 1;
-		return;
+		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		err_set(err, ERR_CONFIG, "%s: %s: %s", op, host, why);
-		err->not_applied = 1;
-		return;
+		break;
 	case CURLE_OUT_OF_MEMORY:
 		err_set(err, ERR_SYSTEM, "%s: out of memory", op);
-		return;
+		break;
 	default:
-		/*
-		 * Timeouts, resets, a reply cut short: acted on or not, we
-		 * cannot tell, unless not one byte of the request left.
-		 */
+		/* no connection, a timeout, a reset, a reply cut short */
 		err_set(err, ERR_NETWORK, "%s: %s: %s", op, host, why);
-		if (curl_easy_getinfo(t->curl, CURLINFO_REQUEST_SIZE, &sent) ==
-		    CURLE_OK && sent == 0)
-			err->not_applied = 1;
-		return;
+		break;
 	}
+	err->not_applied = !x->body_left;
 }
 
 /* One perform; credentials only when asked. */
@@ -517,6 +524,7 @@ perform(struct curl_transport *t, struct xfer *x, struct curl_slist *hdrs,
 	x->toolarge = 0;
 	x->sink_failed = 0;
 	x->body_off = 0;
+	x->body_left = 0;	/* a reply came back to the one before */
 	x->refused_resend = 0;
 	x->resp->snippet[0] = '\0';
 	t->errbuf[0] = '\0';
@@ -625,7 +633,7 @@ curl_post(struct http_transport *pub, const struct http_request *req,
 		goto out;
 	}
 	if (rc != CURLE_OK) {
-		map_error(t, req, rc, err);
+		map_error(t, &x, rc, err);
 		goto out;
 	}
 	ret = 0;

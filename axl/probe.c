@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "axl/buf.h"
 #include "axl/probe.h"
 
 struct probe {
@@ -94,27 +96,28 @@ ssl_reason(const char *fallback)
 }
 
 /*
- * Copies text a certificate holds: control characters become '?', and a
- * cut never splits a UTF-8 sequence.
+ * Copies text a certificate holds, cleaned as for a terminal (controls, C1
+ * and bidirectional controls as '?', bytes that are not UTF-8 as U+FFFD);
+ * a cut never splits a UTF-8 sequence.
  */
 static void
 copy_text(char *dst, size_t len, const unsigned char *src, size_t n)
 {
-	size_t i, k = 0;
+	struct buf b = BUF_INIT;
+	size_t k = 0;
 
 	if (len == 0)
 		return;
-	for (i = 0; i < n && k + 1 < len; i++) {
-		unsigned char ch = src[i];
-
-		dst[k++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
-	}
-	if (i < n)
-		while (k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0x80)
+	if (buf_put_text(&b, (const char *)src, n) == 0 && (k = b.len) >=
+	    len) {
+		k = len - 1;
+		while (k > 0 && ((unsigned char)b.data[k] & 0xc0) == 0x80)
 			k--;
-	if (i < n && k > 0 && ((unsigned char)dst[k - 1] & 0xc0) == 0xc0)
-		k--;
+	}
+	if (k > 0)
+		memcpy(dst, b.data, k);
 	dst[k] = '\0';
+	buf_free(&b, 0);
 }
 
 /* "CN=x, OU=y, O=z", in the certificate's order, UTF-8 kept. */
@@ -583,22 +586,142 @@ fail:
 	return -1;
 }
 
-static int
-dial(const char *host, unsigned port, const char *where, long timeout_ms,
-    int *fdp, struct lsc_err *e)
+/*
+ * A host name resolved in a thread of its own, so that a resolver that
+ * does not answer cannot hold a probe longer than its timeout: the caller
+ * stops waiting and the thread, left to finish, frees what they share.
+ */
+struct lookup {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	int		 refs;		/* the caller and the thread */
+	int		 done;
+	int		 rc;		/* getaddrinfo's */
+	int		 err;		/* its errno, for EAI_SYSTEM */
+	struct addrinfo	*res;
+	char		 service[16];
+	char		 host[];
+};
+
+static void
+lookup_unref(struct lookup *l)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	char service[16], t[32];
-	int rc, saved = 0;
+	int left;
+
+	pthread_mutex_lock(&l->mu);
+	left = --l->refs;
+	pthread_mutex_unlock(&l->mu);
+	if (left > 0)
+		return;
+	if (l->res != NULL)
+		freeaddrinfo(l->res);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+static void *
+lookup_run(void *arg)
+{
+	struct lookup *l = arg;
+	struct addrinfo hints, *res = NULL;
+	int rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(l->host, l->service, &hints, &res);
+	pthread_mutex_lock(&l->mu);
+	l->rc = rc;
+	l->err = errno;
+	l->res = res;
+	l->done = 1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	lookup_unref(l);
+	return NULL;
+}
+
+/* getaddrinfo() within timeout_ms: its result, or EAI_AGAIN with *late. */
+static int
+resolve(const char *host, const char *service, long timeout_ms,
+    struct addrinfo **res, int *late)
+{
+	struct addrinfo hints;
+	struct lookup *l;
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t th;
+	struct timespec until;
+	int rc, err, started;
+
+	*late = 0;
+	/* RisPort70's addresses are numeric: no resolver at all */
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, service, &hints, res)) != EAI_NONAME)
+		return rc;
+	if ((l = calloc(1, sizeof(*l) + strlen(host) + 1)) == NULL)
+		return EAI_MEMORY;
+	memcpy(l->host, host, strlen(host) + 1);
+	snprintf(l->service, sizeof(l->service), "%s", service);
+	l->refs = 2;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&l->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	started = pthread_create(&th, &ta, lookup_run, l) == 0;
+	pthread_attr_destroy(&ta);
+	if (!started) {
+		l->refs = 1;
+		lookup_unref(l);
+		return EAI_MEMORY;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&l->mu);
+	while (!l->done && pthread_cond_timedwait(&l->cv, &l->mu,
+	    &until) != ETIMEDOUT)
+		;
+	rc = l->done ? l->rc : EAI_AGAIN;
+	err = l->err;
+	*late = !l->done;
+	*res = l->res;
+	l->res = NULL;
+	pthread_mutex_unlock(&l->mu);
+	lookup_unref(l);
+	errno = err;
+	return rc;
+}
+
+static int
+dial(const char *host, unsigned port, const char *where, long timeout_ms,
+    int *fdp, struct lsc_err *e)
+{
+	struct addrinfo *res = NULL, *ai;
+	char service[16], t[32];
+	int rc, saved = 0, late;
+
 	snprintf(service, sizeof(service), "%u", port);
-	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0)
+	if ((rc = resolve(host, service, timeout_ms, &res, &late)) != 0) {
+		fmt_timeout(timeout_ms, t, sizeof(t));
+		if (late)
+			return err_set(e, ERR_NETWORK, "%s: resolving: timed "
+			    "out after %s", where, t);
 		return err_set(e, ERR_NETWORK, "%s: resolving: %s", where,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (connect_one(ai, timeout_ms, fdp) == 0) {
 			freeaddrinfo(res);

@@ -24,7 +24,7 @@
 
 #include "axl/err.h"
 
-#define PROBE_TIMEOUT_MS	10000	/* connect, then handshake, each */
+#define PROBE_TIMEOUT_MS	10000	/* resolve, connect, handshake, each */
 #define PROBE_NAMELEN		512	/* a distinguished name, as text */
 #define PROBE_CHAIN_MAX		8	/* chain entries described */
 
@@ -100,18 +100,18 @@ struct probe;
  * A prober.  ca_file (PEM, may be NULL) holds the CAs certificates are
  * verified against; any certificate in it is a trust anchor (a browser's
  * imported intermediate or phone certificate counts).  timeout_ms bounds
- * the connect and the handshake, each (0: PROBE_TIMEOUT_MS).  Returns NULL
- * with ERR_USAGE when the CA file cannot be read or holds no certificate,
- * ERR_SYSTEM when out of memory.  Free with probe_free() (NULL accepted).
+ * the resolution of a host name, the connect and the handshake, each (0:
+ * PROBE_TIMEOUT_MS).  Returns NULL with ERR_USAGE when the CA file cannot
+ * be read or holds no certificate, ERR_SYSTEM when out of memory.  Free with probe_free() (NULL accepted).
  */
 struct probe *probe_new(const char *ca_file, long timeout_ms,
 	    struct lsc_err *);
 void	 probe_free(struct probe *);
 
 /*
- * Connects to host (an IPv4 or IPv6 literal, or a host name, resolved
- * without a time limit) on port, completes a TLS handshake, closes, and
- * fills *c.  Validity, days left and verification are judged at `now`.
+ * Connects to host (an IPv4 or IPv6 literal, taken as it is, or a host
+ * name, whose resolution is given up after the timeout) on port,
+ * completes a TLS handshake, closes, and fills *c.  Validity, days left and verification are judged at `now`.
  * Returns 0, or -1 with a one-line message starting with "host:port: "
  * ("127.1.1.14:8443: connect: Connection refused") and kind ERR_NETWORK
  * (resolve, connect, reset, timeout), ERR_TLS (the handshake failed) or

@@ -84,11 +84,24 @@ int	 cli_getopt(struct cli *, const struct cmd *, int, char **,
 	    const struct option *extra, const char *extra_short, opt_fn,
 	    void *);
 
-/* Loads the configuration, printing every problem; EXIT_* or 0. */
-int	 cli_load_config(struct cli *, struct config *);
+/*
+ * Loads the configuration with the checks flags asks for (config_load()),
+ * printing every problem; EXIT_* or 0.
+ */
+int	 cli_load_config(struct cli *, unsigned flags, struct config *);
 
 /* The state store's path under the configured state directory. */
 int	 cli_store_path(const struct config *, char *, size_t);
+
+struct store;
+/*
+ * Opens the state store to read it (status, report, phone, probe):
+ * read-only, without the lock, never migrated, so that it works while a
+ * run holds the lock and leaves nothing behind that its owner could not
+ * use.  NULL with *ret 0 when no run made it yet; NULL with *ret an
+ * EXIT_* status after printing what is wrong.
+ */
+struct store *cli_store_read(const struct config *, int *ret);
 
 /* ---- logging ------------------------------------------------------------ */
 
@@ -109,6 +122,13 @@ void	 log_msg(enum log_level, const char *, ...)
 #define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 int	 log_level(void);
+/*
+ * fprintf for text that holds what CUCM, a phone or the store said: each
+ * line is cleaned once formatted (buf_put_text(): controls, C1 and
+ * bidirectional controls as '?'); the newlines stay.  0, or -1.
+ */
+int	 cli_printf(FILE *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* An http_trace_fn: SOAP bodies at trace level, secrets redacted. */
 void	 log_trace(void *, const char *what, const char *data, size_t len);
 

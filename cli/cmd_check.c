@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "axl/buf.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
 
@@ -37,9 +38,26 @@ check_opt(struct cli *cli, int c, const char *arg, void *p)
 	return 0;
 }
 
+static void say(const char *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+static void ok(struct check *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void warn(struct check *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+static void fail(struct check *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One finding; CUCM's words in it (its release, a fault) are cleaned. */
 static void
-ok(struct check *k, const char *fmt, ...) __attribute__((format(printf, 2,
-    3)));
+say(const char *tag, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_vprintf(&b, fmt, ap) == 0)
+		cli_printf(stdout, "%-6s%s\n", tag, b.data);
+	buf_free(&b, 0);
+}
+
 static void
 ok(struct check *k, const char *fmt, ...)
 {
@@ -48,24 +66,29 @@ ok(struct check *k, const char *fmt, ...)
 	if (k->cli->quiet)
 		return;
 	va_start(ap, fmt);
-	printf("ok    ");
-	vprintf(fmt, ap);
-	putchar('\n');
+	say("ok", fmt, ap);
 	va_end(ap);
 }
 
+/* Something to fix that does not stop a run; shown even with -q. */
 static void
-fail(struct check *k, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+warn(struct check *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)k;
+	va_start(ap, fmt);
+	say("WARN", fmt, ap);
+	va_end(ap);
+}
+
 static void
 fail(struct check *k, int status, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	printf("FAIL  ");
-	vprintf(fmt, ap);
-	putchar('\n');
+	say("FAIL", fmt, ap);
 	va_end(ap);
 	k->problems++;
 	/* the most specific cause wins: config, then unreachable */
@@ -187,11 +210,23 @@ cmd_check(struct cli *cli, int argc, char **argv)
 		    argv[i]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, CONFIG_CLUSTER, &cf)) != 0)
 		return rc;
 	ok(&k, "configuration %s: %zu cluster%s, %zu campaign%s",
 	    cli->config_path, cf.nclusters, cf.nclusters == 1 ? "" : "s",
 	    cf.ncampaigns, cf.ncampaigns == 1 ? "" : "s");
+	for (size_t c = 0; c < cf.nclusters; c++) {
+		const struct cluster_conf *cl = &cf.clusters[c];
+
+		if (cl->proxy != NULL)
+			ok(&k, "cluster %s: connects through the proxy %s",
+			    cl->name, cl->proxy);
+		if (cl->ca_file == NULL && cl->ca_path == NULL)
+			warn(&k, "cluster %s: no ca_file or ca_path: any CA "
+			    "of the system store can vouch for %s; set ca_file "
+			    "to the CA of its Tomcat certificate", cl->name,
+			    cl->host);
+	}
 	fflush(stdout);
 	if (cli_check_state_dir(cf.global.state_dir, 1) != 0)
 		fail(&k, EXIT_CONFIG, "state directory %s: see above",

@@ -177,9 +177,10 @@ kind_words(enum probe_kind k)
 	}
 }
 
+/* the probe's strings are clean (probe.h); the store's are cleaned here */
 #define ROW(label, ...)	do {						\
 	printf("  %-24s ", label);					\
-	printf(__VA_ARGS__);						\
+	cli_printf(stdout, __VA_ARGS__);				\
 	putchar('\n');							\
 } while (0)
 
@@ -193,9 +194,9 @@ print_text(const char *name, const char *where, const struct probe_cert *c,
 	if (!first)
 		putchar('\n');
 	if (name != NULL)
-		printf("%s at %s\n", name, where);
+		cli_printf(stdout, "%s at %s\n", name, where);
 	else
-		printf("%s\n", where);
+		cli_printf(stdout, "%s\n", where);
 	ROW("certificate", "%s", kind_words(c->kind));
 	ROW("subject", "%s", c->subject);
 	ROW("issuer", "%s", c->issuer);
@@ -242,7 +243,7 @@ print_text(const char *name, const char *where, const struct probe_cert *c,
 	ROW("chain sent", "%zu certificate%s", c->chain_len,
 	    c->chain_len == 1 ? "" : "s");
 	for (size_t i = 0; i < c->chain_len && i < PROBE_CHAIN_MAX; i++)
-		printf("    %zu %s\n      issued by %s\n", i + 1,
+		cli_printf(stdout, "    %zu %s\n      issued by %s\n", i + 1,
 		    c->chain[i].subject, c->chain[i].issuer);
 	if (c->chain_len > PROBE_CHAIN_MAX)
 		printf("    ... %zu more\n", c->chain_len - PROBE_CHAIN_MAX);
@@ -361,7 +362,7 @@ fail(const struct cli *cli, int status, const char *arg, const char *name,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "lscrenew probe: %s\n", msg);
+	cli_printf(stderr, "lscrenew probe: %s\n", msg);
 	if (cli->json) {
 		json_head(&b, arg, name, host, port);
 		json_str(&b, "error", msg);
@@ -430,32 +431,6 @@ probe_one(const struct cli *cli, struct probe *pr, struct store *store,
 	return 0;
 }
 
-/* The store, when a phone is named: NULL with *ret 0 when no run yet. */
-static struct store *
-open_store(struct cli *cli, struct config *cf, int *ret)
-{
-	struct store *s;
-	struct lsc_err e;
-	char path[4096];
-
-	if ((*ret = cli_load_config(cli, cf)) != 0)
-		return NULL;
-	if ((*ret = cli_check_state_dir(cf->global.state_dir, 0)) != 0)
-		return NULL;
-	if (cli_store_path(cf, path, sizeof(path)) == -1) {
-		*ret = EXIT_CONFIG;
-		return NULL;
-	}
-	if (access(path, F_OK) == -1)
-		return NULL;
-	err_clear(&e);
-	if ((s = store_open(path, STORE_RO, &e)) == NULL) {
-		fprintf(stderr, "lscrenew: %s\n", e.msg);
-		*ret = EXIT_FAILED;
-	}
-	return s;
-}
-
 int
 cmd_probe(struct cli *cli, int argc, char **argv)
 {
@@ -490,12 +465,11 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "lscrenew probe: --ca-file %s\n", e.msg);
 		return e.kind == ERR_USAGE ? EXIT_USAGE : EXIT_FAILED;
 	}
-	if (names > 0) {
-		store = open_store(cli, &cf, &rc);
-		if (rc != 0) {
-			ret = rc;
-			goto out;
-		}
+	/* the store, when a phone is named (none yet: no run) */
+	if (names > 0 && ((rc = cli_load_config(cli, 0, &cf)) != 0 ||
+	    ((store = cli_store_read(&cf, &rc)) == NULL && rc != 0))) {
+		ret = rc;
+		goto out;
 	}
 	/* every operand is probed; the first failure sets the status */
 	ret = 0;

@@ -54,53 +54,49 @@ report_opt(struct cli *cli, int c, const char *arg, void *p)
 }
 
 /*
- * Opens the store for reading, or for saving a report mark: that is a
- * write, so it takes the state directory's lock as a run does, and says
- * who holds it rather than wait on a run that may last hours.
+ * Opens the store for reading (cli_store_read()), or for saving a report
+ * mark: that is a write, so it takes the state directory's lock as a run
+ * does, and says who holds it rather than wait on a run that may last
+ * hours.  With no store yet, an empty one reports "nothing" truthfully.
  */
 static struct store *
-open_store(struct cli *cli, const struct config *cf, int write,
-    struct lsc_lock **lock, int *ret)
+open_store(const struct config *cf, int write, struct lsc_lock **lock,
+    int *ret)
 {
-	struct store *s;
+	struct store *s = NULL;
 	struct lsc_err e;
 	char path[4096];
-	int rc;
 
-	if ((rc = cli_check_state_dir(cf->global.state_dir, write)) != 0) {
-		*ret = rc;
-		return NULL;
-	}
-	if (cli_store_path(cf, path, sizeof(path)) == -1) {
-		*ret = EXIT_CONFIG;
-		return NULL;
-	}
 	err_clear(&e);
-	if (access(path, F_OK) == -1) {
-		/* no run yet: an empty store reports "nothing" truthfully */
-		if ((s = store_open_memory(&e)) == NULL)
+	if (!write)
+		s = cli_store_read(cf, ret);
+	else if ((*ret = cli_check_state_dir(cf->global.state_dir, 1)) == 0 &&
+	    cli_store_path(cf, path, sizeof(path)) == 0 &&
+	    access(path, F_OK) == 0) {
+		if ((*lock = lock_acquire(cf->global.state_dir,
+		    (int64_t)time(NULL), &e)) == NULL) {
+			fprintf(stderr, "lscrenew: %s%s\n", e.msg, e.kind ==
+			    ERR_LOCKED ? "; a left-behind report saves its mark "
+			    "for --since LAST under the same lock: try again "
+			    "when that process ends" : "");
+			*ret = exit_for_error(&e);
+		} else if ((s = store_open(path, STORE_RW, &e)) == NULL) {
 			fprintf(stderr, "lscrenew: %s\n", e.msg);
+			*ret = EXIT_FAILED;
+		}
 		return s;
 	}
-	if (write && (*lock = lock_acquire(cf->global.state_dir,
-	    (int64_t)time(NULL), &e)) == NULL) {
-		fprintf(stderr, "lscrenew: %s%s\n", e.msg, e.kind ==
-		    ERR_LOCKED ? "; a left-behind report saves its mark for "
-		    "--since LAST under the same lock: try again when that "
-		    "process ends" : "");
-		*ret = exit_for_error(&e);
-		return NULL;
-	}
-	if ((s = store_open(path, write ? STORE_RW : STORE_RO, &e)) == NULL) {
+	if (s != NULL || *ret != 0)
+		return s;
+	if ((s = store_open_memory(&e)) == NULL) {
 		fprintf(stderr, "lscrenew: %s\n", e.msg);
 		*ret = EXIT_FAILED;
 	}
-	(void)cli;
 	return s;
 }
 
 static int
-render(struct cli *cli, struct report_opts *ro, const char *output,
+render(struct report_opts *ro, const char *output,
     const struct config *cf)
 {
 	struct lsc_lock *lock = NULL;
@@ -112,7 +108,7 @@ render(struct cli *cli, struct report_opts *ro, const char *output,
 	write = ro->kind == REPORT_LEFT_BEHIND && ro->save_mark &&
 	    (ro->format == REPORT_FORMAT_TEXT || ro->format ==
 	    REPORT_FORMAT_CSV || ro->format == REPORT_FORMAT_JSON);
-	if ((store = open_store(cli, cf, write, &lock, &ret)) == NULL) {
+	if ((store = open_store(cf, write, &lock, &ret)) == NULL) {
 		lock_release(lock);
 		return ret;
 	}
@@ -208,9 +204,9 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	ro.campaign = cli->campaign;
 	ro.pool = cli->pool;
 	ro.is_tty = cli->tty && a.output == NULL;
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
-	rc = render(cli, &ro, a.output, &cf);
+	rc = render(&ro, a.output, &cf);
 	config_free(&cf);
 	return rc;
 }
@@ -237,9 +233,9 @@ cmd_phone(struct cli *cli, int argc, char **argv)
 	ro.now = cli->now;
 	ro.phone = argv[i];
 	ro.is_tty = cli->tty;
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
-	rc = render(cli, &ro, NULL, &cf);
+	rc = render(&ro, NULL, &cf);
 	config_free(&cf);
 	return rc;
 }

@@ -79,7 +79,7 @@ cmd_reset(struct cli *cli, int argc, char **argv)
 		cmd_usage(cmd_find("reset"), stderr);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
 	if (cluster != NULL && config_cluster(&cf, cluster) == NULL) {
 		fprintf(stderr, "lscrenew reset: no cluster named \"%s\" in "

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,18 +50,6 @@ run_opt(struct cli *cli, int c, const char *arg, void *p)
 	return 0;
 }
 
-/* A user's name, or "uid N". */
-static void
-user_name(uid_t uid, char *buf, size_t len)
-{
-	struct passwd *pw;
-
-	if ((pw = getpwuid(uid)) != NULL)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "uid %lu", (unsigned long)uid);
-}
-
 /*
  * The state directory must exist, be writable by no one else (a file
  * planted there, such as a symbolic link named lscrenew.db, would be
@@ -94,8 +81,8 @@ cli_check_state_dir(const char *dir, int need_write)
 	bad_mode = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
 	if (!bad_owner && !bad_mode)
 		return 0;
-	user_name(geteuid(), user, sizeof(user));
-	user_name(st.st_uid, owner, sizeof(owner));
+	config_user_name(geteuid(), user, sizeof(user));
+	config_user_name(st.st_uid, owner, sizeof(owner));
 	if (bad_owner && bad_mode)
 		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
 		    "not %s, and writable by group or others (mode %04o); run "
@@ -262,7 +249,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		cmd_usage(cmd, stderr);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, CONFIG_CLUSTER, &cf)) != 0)
 		return rc;
 
 	/* which campaigns take part */

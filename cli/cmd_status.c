@@ -80,7 +80,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct store_run r;
 	struct tally t;
 	struct lsc_err e;
-	char path[4096], when[40];
+	char when[40];
 	int i, rc, found = 0, ret = EXIT_FAILED;
 
 	memset(&cf, 0, sizeof(cf));
@@ -93,26 +93,20 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		    argv[i]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
-	if ((rc = cli_check_state_dir(cf.global.state_dir, 0)) != 0) {
-		ret = rc;
-		goto out;
-	}
-	if (cli_store_path(&cf, path, sizeof(path)) == -1)
-		goto out;
-	if (access(path, F_OK) == -1) {
+	if ((store = cli_store_read(&cf, &ret)) == NULL) {
+		if (ret != 0)
+			goto out;
 		if (cli->json)
 			print_json(NULL, 0, &t);
 		else
-			printf("no run yet (state store %s does not exist)\n",
-			    path);
-		ret = 0;
+			printf("no run yet (no state store in %s)\n",
+			    cf.global.state_dir);
 		goto out;
 	}
 	err_clear(&e);
-	if ((store = store_open(path, STORE_RW, &e)) == NULL ||
-	    store_last_run(store, &r, &found, &e) == -1 ||
+	if (store_last_run(store, &r, &found, &e) == -1 ||
 	    store_count_states(store, on_count, &t, &e) == -1) {
 		fprintf(stderr, "lscrenew: %s\n", e.msg);
 		goto out;
@@ -124,14 +118,15 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	if (found) {
 		fmt_utc(r.started, when, sizeof(when));
-		printf("last run %lld: %s, campaigns %s, exit status %d\n"
+		cli_printf(stdout, "last run %lld: %s, campaigns %s, exit "
+		    "status %d\n"
 		    "  %lu phones, %lu queued, %lu renewed, %lu newly left "
 		    "behind\n", (long long)r.id, when,
 		    r.campaigns != NULL ? r.campaigns : "-", r.exit_status,
 		    r.counts.phones, r.counts.queued, r.counts.renewed,
 		    r.counts.newly_left_behind);
 		if (r.error != NULL)
-			printf("  failed: %s\n", r.error);
+			cli_printf(stdout, "  failed: %s\n", r.error);
 	} else
 		printf("no finished run yet\n");
 	printf("%lu phones in the store\n", t.total);

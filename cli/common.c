@@ -2,6 +2,8 @@
  * common.c — the command table, option parsing and exit statuses shared
  * by every subcommand.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_out.h"
 #include "jobs/store.h"
 
 #define COMMON_HELP \
@@ -219,14 +222,14 @@ cli_getopt(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
 }
 
 int
-cli_load_config(struct cli *cli, struct config *cf)
+cli_load_config(struct cli *cli, unsigned flags, struct config *cf)
 {
 	struct config_problems probs = { NULL, 0 };
 	struct lsc_err e;
 	int level;
 
 	err_clear(&e);
-	if (config_load(cli->config_path, cf, &probs, &e) == -1) {
+	if (config_load(cli->config_path, flags, cf, &probs, &e) == -1) {
 		if (probs.n == 0)
 			fprintf(stderr, "lscrenew: %s\n", e.msg);
 		for (size_t i = 0; i < probs.n; i++)
@@ -259,6 +262,60 @@ cli_store_path(const struct config *cf, char *buf, size_t len)
 	int n = snprintf(buf, len, "%s/%s", cf->global.state_dir, STORE_FILE);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * SQLite reads a store in WAL mode through its index, PATH-shm, and makes
+ * one when there is none (chowned to the store's owner when run as root).
+ * Without write access to the directory it cannot: say so, rather than
+ * "attempt to write a readonly database".
+ */
+static int
+readable(const struct config *cf, const char *path)
+{
+	struct stat st;
+	char shm[4096 + 8], owner[64];
+
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	if (access(shm, F_OK) == 0 ||
+	    access(cf->global.state_dir, W_OK | X_OK) == 0)
+		return 0;
+	if (stat(path, &st) == -1)
+		snprintf(owner, sizeof(owner), "its owner");
+	else
+		config_user_name(st.st_uid, owner, sizeof(owner));
+	fprintf(stderr, "lscrenew: state store %s: cannot be read without "
+	    "write access to %s (SQLite makes its index %s there); run "
+	    "lscrenew as %s\n", path, cf->global.state_dir, shm, owner);
+	return -1;
+}
+
+struct store *
+cli_store_read(const struct config *cf, int *ret)
+{
+	struct store *s;
+	struct lsc_err e;
+	char path[4096];
+
+	if ((*ret = cli_check_state_dir(cf->global.state_dir, 0)) != 0)
+		return NULL;
+	if (cli_store_path(cf, path, sizeof(path)) == -1) {
+		fprintf(stderr, "lscrenew: state directory path too long\n");
+		*ret = EXIT_CONFIG;
+		return NULL;
+	}
+	if (access(path, F_OK) == -1)
+		return NULL;
+	if (readable(cf, path) == -1) {
+		*ret = EXIT_CONFIG;
+		return NULL;
+	}
+	err_clear(&e);
+	if ((s = store_open(path, STORE_RO, &e)) == NULL) {
+		fprintf(stderr, "lscrenew: %s\n", e.msg);
+		*ret = EXIT_FAILED;
+	}
+	return s;
 }
 
 void
@@ -356,7 +413,7 @@ cmd_config(struct cli *cli, int argc, char **argv)
 		    argv[i]);
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_load_config(cli, &cf)) != 0)
+	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
 	config_print(&cf, stdout);
 	config_free(&cf);

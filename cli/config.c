@@ -230,7 +230,7 @@ wipe_dictionary(dictionary *d)
 }
 
 int
-config_load(const char *path, struct config *cfg,
+config_load(const char *path, unsigned flags, struct config *cfg,
     struct config_problems *probs, struct lsc_err *err)
 {
 	struct config_ctx c;
@@ -244,6 +244,7 @@ config_load(const char *path, struct config *cfg,
 		path = CONFIG_DEFAULT_PATH;
 	memset(&c, 0, sizeof(c));
 	c.path = path;
+	c.flags = flags;
 	c.fd = -1;
 	memset(cfg, 0, sizeof(*cfg));
 	memset(probs, 0, sizeof(*probs));

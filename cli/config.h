@@ -13,6 +13,8 @@
 #ifndef LSC_CONFIG_H
 #define LSC_CONFIG_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +61,8 @@ struct cluster_conf {
 	char		*axl_version;	/* "auto" | "12.5" | "14.0" | "15.0" */
 	char		*ca_file;	/* NULL: ca_path or the system store */
 	char		*ca_path;
+	char		*proxy;		/* "http://host:port"; NULL: none,
+					   whatever the environment says */
 	char		*username;
 	enum secret_source secret;
 	char		*password_file;
@@ -106,21 +110,33 @@ struct config_problems {
 };
 
 /*
- * Loads and validates the file (NULL: CONFIG_DEFAULT_PATH).  The config
- * and problems structs are overwritten: pass them zeroed or freed.  Returns
- * 0 when it is valid; -1 when it is not, with every problem in probs (one
- * line each, in file order, to print in order) and err set to ERR_CONFIG
- * with the first; -1 with ERR_SYSTEM/ERR_CONFIG when the file cannot be
- * read (that message is also the one problem in probs).  On -1 the config
- * is left zeroed.  Checks the file's ownership and mode when it holds an
- * inline password, and that ca_file/ca_path are readable.  Reads each
- * campaign's device_pools_file (its problems name that file and line).
- * Does not read password files or run password commands (see
+ * What config_load() checks beyond the file's own text: CONFIG_CLUSTER for
+ * a command that talks to a cluster or runs the configured commands (run,
+ * plan, check).  Then ca_file and ca_path must be readable, a file holding
+ * an inline password private (config_check_private()), and the files that
+ * decide what lscrenew does or runs safe from other users
+ * (config_check_trusted()): the configuration file, each
+ * device_pools_file, and the programs password_command and hook name.
+ * Without it, a command that only reads the state store works on a host
+ * that has none of the cluster's files.
+ */
+#define CONFIG_CLUSTER	0x01
+
+/*
+ * Loads and validates the file (NULL: CONFIG_DEFAULT_PATH), with the
+ * checks flags asks for.  The config and problems structs are
+ * overwritten: pass them zeroed or freed.  Returns 0 when it is valid; -1
+ * when it is not, with every problem in probs (one line each, in file
+ * order, to print in order) and err set to ERR_CONFIG with the first; -1
+ * with ERR_SYSTEM/ERR_CONFIG when the file cannot be read (that message is
+ * also the one problem in probs).  On -1 the config is left zeroed.  Reads
+ * each campaign's device_pools_file (its problems name that file and
+ * line).  Does not read password files or run password commands (see
  * config_password()).
  * Section names are folded to lower case, as iniparser does.
  */
-int	 config_load(const char *path, struct config *, struct config_problems *,
-	    struct lsc_err *);
+int	 config_load(const char *path, unsigned flags, struct config *,
+	    struct config_problems *, struct lsc_err *);
 
 /* Frees everything (wiping secrets); accepts a zeroed struct. */
 void	 config_free(struct config *);
@@ -162,6 +178,23 @@ void	 config_password_free(char *);
  */
 int	 config_check_private(int fd, const char *path, char *what,
 	    size_t whatlen, char *fix, size_t fixlen);
+
+/* A user's name, or "uid N". */
+void	 config_user_name(uid_t, char *, size_t);
+
+/*
+ * Whether a file that decides what lscrenew does or runs (the
+ * configuration, a device_pools_file, the program of password_command or
+ * hook) is safe from other users: it and the directory holding it (after
+ * symbolic links) are owned by root or the running (effective) user, and
+ * writable by no one else; a directory with the sticky bit may be writable
+ * by others (/tmp), as they cannot replace a file they do not own.
+ * Returns 0; or -1 with what is wrong and the command that fixes it in
+ * why ("writable by group or others (mode 0664); run: chmod go-w PATH",
+ * "its directory DIR: owned by alice, not root or lscrenew; run lscrenew
+ * as alice, or run: chown root DIR").
+ */
+int	 config_check_trusted(const char *path, char *why, size_t whylen);
 
 /* Prints the effective configuration, every key with its value, secrets
  * shown as "*". */

@@ -8,6 +8,8 @@
  *   config_value.c    the strict value parsers, and values in words
  *   config_section.c  the sections: their keys, defaults and cross-checks
  *   config_pools.c    a campaign's device_pools_file, and its pools in all
+ *   config_access.c   the checks of CONFIG_CLUSTER: CA files, private and
+ *                     trusted files
  *   config_print.c    config_print()
  */
 #ifndef LSC_CONFIG_INT_H
@@ -148,6 +150,7 @@ struct config_found {
 /* One config_load(): the file, the lines the scan saw, the problems. */
 struct config_ctx {
 	const char	*path;
+	unsigned	 flags;		/* CONFIG_CLUSTER */
 	int		 fd;		/* the file, for the mode check */
 	struct config_scanned *sv;
 	size_t		 sn;
@@ -209,5 +212,10 @@ void	 config_sections(struct config_ctx *c, dictionary *d,
  */
 void	 config_campaign_pools(struct config_ctx *c, const char *sec,
 	    struct policy *p, struct campaign_conf *cc, int listed, int filed);
+
+/* ---- a command's access (config_access.c) -------------------------------- */
+
+/* The checks of CONFIG_CLUSTER, once every section is read. */
+void	 config_access(struct config_ctx *c, struct config *cfg);
 
 #endif

@@ -25,8 +25,7 @@ _Static_assert(sizeof(enum key_order) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum axl_notify) == sizeof(int), "enum size");
 
 static int	 check_path(const char *, char *, size_t);
-static int	 check_ca_file(const char *, char *, size_t);
-static int	 check_ca_path(const char *, char *, size_t);
+static int	 check_proxy(const char *, char *, size_t);
 static int	 check_host(const char *, char *, size_t);
 static int	 check_username(const char *, char *, size_t);
 static int	 check_name(const char *, char *, size_t);
@@ -99,14 +98,19 @@ static const struct config_keydef cluster_keys[] = {
 	  .max = 65535 },
 	{ .name = "axl_version", .type = V_CHOICE, .off = C(axl_version),
 	  .names = axl_names },
+	/* readable: checked with CONFIG_CLUSTER (config_access.c) */
 	{ .name = "ca_file", .type = V_STRING, .off = C(ca_file),
-	  .check = check_ca_file,
+	  .check = check_path,
 	  .form = "the absolute path of a readable PEM file of CA "
 	  "certificates" },
 	{ .name = "ca_path", .type = V_STRING, .off = C(ca_path),
-	  .check = check_ca_path,
+	  .check = check_path,
 	  .form = "the absolute path of a readable directory of hashed CA "
 	  "certificates" },
+	{ .name = "proxy", .type = V_STRING, .off = C(proxy),
+	  .check = check_proxy,
+	  .form = "a proxy URL without credentials: http://, https://, "
+	  "socks5h:// or socks5://, a host and a port" },
 	{ .name = "username", .type = V_STRING, .flags = F_REQUIRED,
 	  .off = C(username), .check = check_username,
 	  .form = "the AXL application user's name" },
@@ -315,48 +319,6 @@ check_path(const char *v, char *why, size_t len)
 }
 
 static int
-check_ca_file(const char *v, char *why, size_t len)
-{
-	struct stat	 st;
-	int		 fd, rc = -1;
-
-	if (check_path(v, why, len) == -1)
-		return -1;
-	if ((fd = open(v, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
-		snprintf(why, len, "cannot read it: %s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1)
-		snprintf(why, len, "cannot read it: %s", strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		snprintf(why, len, "not a regular file");
-	else
-		rc = 0;
-	close(fd);
-	return rc;
-}
-
-static int
-check_ca_path(const char *v, char *why, size_t len)
-{
-	int fd;
-
-	if (check_path(v, why, len) == -1)
-		return -1;
-	if ((fd = open(v, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		if (errno == ENOTDIR)
-			snprintf(why, len, "not a directory");
-		else
-			snprintf(why, len, "cannot read it: %s",
-			    strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-static int
 check_host(const char *v, char *why, size_t len)
 {
 	const char	*c;
@@ -383,6 +345,64 @@ check_host(const char *v, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* scheme://host:port[/]: a host check_host() accepts, IPv6 in brackets. */
+static int
+check_proxy(const char *v, char *why, size_t len)
+{
+	static const char *const schemes[] = {
+		"http://", "https://", "socks5://", "socks5h://", NULL
+	};
+	const char	*h = NULL, *end, *colon;
+	char		 host[256], *e;
+	long		 port;
+	size_t		 n;
+
+	for (size_t i = 0; schemes[i] != NULL && h == NULL; i++)
+		if (strncmp(v, schemes[i], strlen(schemes[i])) == 0)
+			h = v + strlen(schemes[i]);
+	if (h == NULL) {
+		snprintf(why, len, "not an http, https, socks5 or socks5h URL");
+		return -1;
+	}
+	end = h + strcspn(h, "/");
+	if (*end == '/' && end[1] != '\0') {
+		snprintf(why, len, "a path after the port");
+		return -1;
+	}
+	if (memchr(h, '@', (size_t)(end - h)) != NULL) {
+		snprintf(why, len, "credentials in the URL");
+		return -1;
+	}
+	for (colon = end; colon > h && colon[-1] != ':' && colon[-1] != ']';
+	    colon--)
+		;
+	if (colon == h || colon[-1] != ':') {
+		snprintf(why, len, "no port");
+		return -1;
+	}
+	errno = 0;
+	port = strtol(colon, &e, 10);
+	if (errno != 0 || e != end || port < 1 || port > 65535) {
+		snprintf(why, len, "not a port from 1 to 65535");
+		return -1;
+	}
+	n = (size_t)(colon - 1 - h);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	} else if (memchr(h, ':', n) != NULL) {
+		snprintf(why, len, "an IPv6 address not in brackets");
+		return -1;
+	}
+	if (n == 0 || n >= sizeof(host)) {
+		snprintf(why, len, "no host");
+		return -1;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return check_host(host, why, len);
 }
 
 static int

@@ -155,7 +155,7 @@ key_index(const struct config_kind *k, const char *name)
 
 /* ---- rules across keys --------------------------------------------------- */
 
-/* Password source, inline password protection, RisPort70 defaults. */
+/* Password source and RisPort70 defaults. */
 static void
 cluster_finish(struct config_ctx *c, const char *sec, struct cluster_conf *cl,
     const unsigned char *seen)
@@ -168,7 +168,6 @@ cluster_finish(struct config_ctx *c, const char *sec, struct cluster_conf *cl,
 	};
 	const struct config_kind *k = &config_kinds[KIND_CLUSTER];
 	const char	*val;
-	char		 what[PATH_MAX + 128], fix[2 * PATH_MAX + 64];
 	size_t		 given[3], first = 0;
 	int		 n = 0;
 
@@ -198,12 +197,6 @@ cluster_finish(struct config_ctx *c, const char *sec, struct cluster_conf *cl,
 		config_problem(c, config_line_of(c, sec, NULL), sec, NULL, NULL,
 		    "no password source; expected one of password_file, "
 		    "password_command or password");
-	if (n == 1 && cl->secret == SECRET_INLINE &&
-	    config_check_private(c->fd, c->path, what, sizeof(what), fix,
-	    sizeof(fix)) == -1)
-		config_problem(c, config_line_of(c, sec, "password"), sec,
-		    "password", "*", "%s; expected a file only its owner can "
-		    "read to hold a password: run %s", what, fix);
 	if (cl->ris_host == NULL && cl->host != NULL &&
 	    (cl->ris_host = strdup(cl->host)) == NULL)
 		c->oom = 1;
@@ -423,6 +416,8 @@ config_sections(struct config_ctx *c, dictionary *d, struct config *cfg)
 	for (int i = 0; i < iniparser_getnsec(d); i++)
 		walk_section(c, d, iniparser_getsecname(d, i), cfg);
 	check_references(c, cfg);
+	if (c->flags & CONFIG_CLUSTER)
+		config_access(c, cfg);
 	if (c->nkind[KIND_CLUSTER] == 0)
 		config_problem(c, LINE_END, NULL, NULL, NULL, "no [cluster "
 		    "NAME] section; expected at least one");

@@ -41,6 +41,7 @@ conn_open(struct conn *c, const struct cluster_conf *cc,
 	memset(&ho, 0, sizeof(ho));
 	ho.ca_file = cc->ca_file;
 	ho.ca_path = cc->ca_path;
+	ho.proxy = cc->proxy;
 	ho.username = cc->username;
 	ho.password = password;
 	ho.connect_timeout_ms = (long)cc->connect_timeout * 1000;

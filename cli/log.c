@@ -1,9 +1,13 @@
 /*
- * log.c — messages to stderr or syslog, with levels.
+ * log.c — messages to stderr or syslog, with levels, and lines for the
+ * terminal.
  *
  * SOAP bodies are traced only at trace level (-vvv), and the one secret a body
  * can hold (the CAPF authenticationString) is redacted first.  HTTP
- * headers, where credentials travel, are never traced.
+ * headers, where credentials travel, are never traced.  Every message and
+ * every cli_printf() line is cleaned (buf_put_text()) once formatted: the
+ * names, reasons and statuses they hold come from CUCM, a phone or the
+ * store, and none of their control characters reaches a terminal or a log.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +65,46 @@ log_level(void)
 	return log_lvl;
 }
 
+static int clean_vprintf(struct buf *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
+/* Formats, then cleans each line of the result; newlines stay. */
+static int
+clean_vprintf(struct buf *out, const char *fmt, va_list ap)
+{
+	struct buf raw = BUF_INIT;
+	const char *p, *nl;
+	int rc = -1;
+
+	if (buf_vprintf(&raw, fmt, ap) == -1)
+		goto out;
+	for (p = raw.data != NULL ? raw.data : ""; (nl = strchr(p, '\n')) !=
+	    NULL; p = nl + 1)
+		if (buf_put_text(out, p, (size_t)(nl - p)) == -1 ||
+		    buf_append(out, "\n", 1) == -1)
+			goto out;
+	rc = buf_put_text(out, p, strlen(p));
+out:
+	buf_free(&raw, 0);
+	return rc;
+}
+
+int
+cli_printf(FILE *f, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = clean_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc == 0 && fputs(b.data, f) == EOF)
+		rc = -1;
+	buf_free(&b, 0);
+	return rc;
+}
+
 void
 log_msg(enum log_level level, const char *fmt, ...)
 {
@@ -68,27 +112,26 @@ log_msg(enum log_level level, const char *fmt, ...)
 	    LOG_DEBUG, LOG_DEBUG };
 	static const char *const word[] = { "error: ", "warning: ", "", "",
 	    "" };
+	struct buf b = BUF_INIT;
 	va_list ap;
+	int rc;
 
 	if ((int)level > log_lvl)
 		return;
 	va_start(ap, fmt);
-	if (log_to == LOG_TO_SYSLOG) {
-		vsyslog(prio[level], fmt, ap);
-		/* errors also reach cron's mail */
-		if (level == LOG_LEVEL_ERROR) {
-			va_end(ap);
-			va_start(ap, fmt);
-			fprintf(stderr, "%s: ", log_prog);
-			vfprintf(stderr, fmt, ap);
-			fputc('\n', stderr);
-		}
-	} else {
-		fprintf(stderr, "%s: %s", log_prog, word[level]);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	}
+	rc = clean_vprintf(&b, fmt, ap);
 	va_end(ap);
+	if (rc == -1) {
+		buf_free(&b, 0);
+		return;
+	}
+	if (log_to == LOG_TO_SYSLOG)
+		syslog(prio[level], "%s", b.data);
+	/* with syslog, errors also reach cron's mail */
+	if (log_to != LOG_TO_SYSLOG || level == LOG_LEVEL_ERROR)
+		fprintf(stderr, "%s: %s%s\n", log_prog, log_to ==
+		    LOG_TO_SYSLOG ? "" : word[level], b.data);
+	buf_free(&b, 0);
 }
 
 /* The first occurrence of needle in [p, end), or NULL. */

@@ -1,9 +1,13 @@
 /*
  * main.c — set-up, dispatch and tear-down; each subcommand has its own file.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,24 @@ usage(FILE *f)
 	    "see lscrenew(1).\n");
 }
 
+/*
+ * What the process holds (the AXL password, the CAPF authentication
+ * string) never reaches a core file, and no other process of the same
+ * user can read its memory (ptrace, /proc/PID/mem).  A peer that hangs up
+ * is an error to report, not a signal that ends a run: libcurl is told
+ * not to touch signals, and OpenSSL writes to sockets without
+ * MSG_NOSIGNAL.  The commands lscrenew starts get SIGPIPE back.
+ */
+static void
+harden(void)
+{
+	struct rlimit rl = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -32,6 +54,7 @@ main(int argc, char *argv[])
 	int ret = EXIT_FAILED, first = 1;
 
 	umask(077);
+	harden();
 	setlocale(LC_CTYPE, "");
 	memset(&cli, 0, sizeof(cli));
 	cli.prog = "lscrenew";
@@ -85,7 +108,10 @@ main(int argc, char *argv[])
 	ret = cmd->run(&cli, argc - first, argv + first);
 	http_global_cleanup();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "lscrenew: writing the output failed\n");
+		/* "lscrenew report ... | head" is no reason to complain */
+		if (errno != EPIPE)
+			fprintf(stderr, "lscrenew: writing the output "
+			    "failed\n");
 		if (ret < EXIT_FAILED)
 			ret = EXIT_FAILED;
 	}

@@ -132,8 +132,8 @@ on_phone(void *arg, const struct engine_phone_event *ev)
 			    "STATE", "ACTION", "REASON");
 			o->header_done = 1;
 		}
-		printf("%-18s %-20.20s %-16s %-6s %s\n", ev->name,
-		    ev->pool != NULL ? ev->pool : "",
+		cli_printf(stdout, "%-18s %-20.20s %-16s %-6s %s\n",
+		    ev->name, ev->pool != NULL ? ev->pool : "",
 		    phone_state_name(ev->new_state),
 		    action_words[ev->action], ev->reason);
 		return;
@@ -191,7 +191,7 @@ list_phone(void *arg, const struct store_phone *p, struct lsc_err *e)
 		l->more++;
 		return 0;
 	}
-	printf("  %-18s %-20.20s %-16s %s\n", p->name,
+	cli_printf(stdout, "  %-18s %-20.20s %-16s %s\n", p->name,
 	    p->pool != NULL ? p->pool : "", phone_state_name(p->mem.state),
 	    p->mem.reason);
 	l->shown++;
@@ -251,7 +251,7 @@ run_out_summary(struct run_out *o, const struct store_counts *c, int64_t run,
 	    o->state[PS_FAILED_RETRYABLE], o->state[PS_NEEDS_ATTENTION],
 	    o->state[PS_ABANDONED]);
 	if (failure != NULL)
-		printf("run failed: %s\n", failure->msg);
+		cli_printf(stdout, "run failed: %s\n", failure->msg);
 	if (person == 0 || store == NULL)
 		return;
 	memset(&f, 0, sizeof(f));
@@ -338,6 +338,7 @@ run_hook(const struct config *cf, int64_t run, const struct store_counts *c,
 			setenv("LSCRENEW_METRICS", cf->global.metrics_file, 1);
 		/* none of our descriptors: the store, the lock, sockets */
 		closefrom(STDERR_FILENO + 1);
+		signal(SIGPIPE, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", cf->global.hook, (char *)NULL);
 		_exit(127);
 	}

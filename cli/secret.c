@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -61,12 +62,22 @@ shell_word(const char *s, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
+void
+config_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwuid(uid)) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+}
+
 int
 config_check_private(int fd, const char *path, char *what, size_t whatlen,
     char *fix, size_t fixlen)
 {
 	struct stat	 st;
-	struct passwd	*pw;
 	char		 word[2 * 4096 + 8], user[64], owner[64];
 	int		 bad_owner, bad_mode;
 
@@ -88,15 +99,8 @@ config_check_private(int fd, const char *path, char *what, size_t whatlen,
 	if (!bad_owner && !bad_mode)
 		return 0;
 
-	if ((pw = getpwuid(geteuid())) != NULL)
-		snprintf(user, sizeof(user), "%s", pw->pw_name);
-	else
-		snprintf(user, sizeof(user), "%lu", (unsigned long)geteuid());
-	if ((pw = getpwuid(st.st_uid)) != NULL)
-		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
-	else
-		snprintf(owner, sizeof(owner), "uid %lu",
-		    (unsigned long)st.st_uid);
+	config_user_name(geteuid(), user, sizeof(user));
+	config_user_name(st.st_uid, owner, sizeof(owner));
 
 	/*
 	 * A file owned by another user is often right and the wrong user is
@@ -120,6 +124,60 @@ config_check_private(int fd, const char *path, char *what, size_t whatlen,
 		snprintf(fix, fixlen, "chmod 600 %s", word);
 	}
 	return -1;
+}
+
+/*
+ * One node of a trusted file's path: owned by root or us, writable by no
+ * one else (a directory with the sticky bit may be).  label starts the
+ * message ("" for the file, "its directory DIR " for its directory).
+ */
+static int
+untrusted(const char *path, int is_dir, const char *label, char *why,
+    size_t len)
+{
+	struct stat	 st;
+	char		 word[2 * PATH_MAX + 8], user[64], owner[64];
+
+	if (stat(path, &st) == -1) {
+		snprintf(why, len, "%scannot stat: %s", label, strerror(errno));
+		return -1;
+	}
+	shell_word(path, word, sizeof(word));
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		config_user_name(geteuid(), user, sizeof(user));
+		config_user_name(st.st_uid, owner, sizeof(owner));
+		snprintf(why, len, "%sowned by %s, not root%s%s; run lscrenew "
+		    "as %s, or run: chown root %s", label, owner, geteuid() !=
+		    0 ? " or " : "", geteuid() != 0 ? user : "", owner, word);
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    !(is_dir && (st.st_mode & S_ISVTX))) {
+		snprintf(why, len, "%swritable by group or others (mode %04o); "
+		    "run: chmod go-w %s", label,
+		    (unsigned)(st.st_mode & 07777), word);
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_check_trusted(const char *path, char *why, size_t len)
+{
+	char	 real[PATH_MAX], dir[PATH_MAX], label[PATH_MAX + 32];
+	char	*slash;
+
+	if (realpath(path, real) == NULL) {
+		snprintf(why, len, "cannot resolve: %s", strerror(errno));
+		return -1;
+	}
+	if (untrusted(path, 0, "", why, len) == -1)
+		return -1;
+	memcpy(dir, real, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';	/* "/x" -> "/" */
+	snprintf(label, sizeof(label), "its directory %s: ", dir);
+	return untrusted(dir, 1, label, why, len);
 }
 
 /*
@@ -248,6 +306,7 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		if (pfd[1] != STDOUT_FILENO)
 			close(pfd[1]);
 		closefrom(STDERR_FILENO + 1);
+		signal(SIGPIPE, SIG_DFL);
 		execl("/bin/sh", "sh", "-c", cl->password_command,
 		    (char *)NULL);
 		_exit(127);

@@ -747,6 +747,10 @@ out:
 			ret = -1;
 		}
 	}
+	/* what follows the run (its record, a reset) is on disk at once */
+	if (eng->mode == ENGINE_RUN && store_durable(eng->store, 1,
+	    ret == 0 ? e : NULL) == -1)
+		ret = -1;
 	crun_free(&r);
 	free(sel);
 	return ret;

@@ -73,6 +73,7 @@ struct crun {
 	unsigned long		 expected;
 	unsigned long		 left;
 	int			 in_txn;
+	int			 durable;	/* the open transaction's kind */
 	unsigned		 batch;
 	int			 fatal;		/* a write error that ends it */
 	struct lsc_err		 fatal_err;
@@ -102,9 +103,13 @@ int	 cand_phone(struct crun *, struct cand *, const struct store_phone *old,
 void	 run_ctx(struct crun *, const struct policy *, struct policy_ctx *);
 
 /* The batch transaction: open while phones are decided (a plan's only
- * reads), closed (committed to disk) before requests that need it and at
- * every pause. */
+ * reads), closed (committed) before requests that need it and at every
+ * pause.  rec_open() opens one if none is; rec_open_as() closes one of
+ * the other kind first: durable (on disk at its commit: the intents of
+ * writes) or not (handed to the system: it survives a crash of the
+ * process; the rest). */
 int	 rec_open(struct crun *, struct lsc_err *);
+int	 rec_open_as(struct crun *, int durable, struct lsc_err *);
 int	 rec_close(struct crun *, struct lsc_err *);
 /* Writes p when it differs from old (NULL: a new phone), in the batch. */
 int	 rec_put(struct crun *, const struct store_phone *,

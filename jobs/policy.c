@@ -489,8 +489,10 @@ decide_due(const struct observation *o, const struct policy *p,
 }
 
 /*
- * A CAPF failure that may pass: back off (longer with each failure), or
- * give up by the campaign's rule.  Returns 1 (decided).
+ * An attempt that failed and may pass (a CAPF failure, or a write whose
+ * outcome is unknown): back off (longer with each failure), or give up by
+ * the campaign's rule.  what says what failed, in words.  Returns 1
+ * (decided).
  */
 static int
 capf_failed(const struct policy *p, const struct policy_ctx *c,
@@ -503,14 +505,14 @@ capf_failed(const struct policy *p, const struct policy_ctx *c,
 	if (p->give_up_attempts > 0 && m->failures >= p->give_up_attempts) {
 		set_state(m, PS_ABANDONED, c->now);
 		snprintf(m->reason, sizeof(m->reason), "abandoned after %u "
-		    "CAPF failure%s; last: %.120s", m->failures,
+		    "failed attempt%s; last: %.140s", m->failures,
 		    m->failures == 1 ? "" : "s", what);
 		return 1;
 	}
 	m->next_retry = c->now + policy_backoff(p, m->failures, name);
 	set_state(m, PS_FAILED_RETRYABLE, c->now);
 	fmt_time(m->next_retry, when, sizeof(when));
-	snprintf(m->reason, sizeof(m->reason), "CAPF: %.120s; retry after %s",
+	snprintf(m->reason, sizeof(m->reason), "%.140s; retry after %s",
 	    what, when);
 	return 1;
 }
@@ -534,7 +536,7 @@ timed_out(const struct observation *o, const struct policy *p,
 		return 1;
 	}
 	if (o->registered == REG_YES) {
-		snprintf(buf, sizeof(buf), "%s although the phone is "
+		snprintf(buf, sizeof(buf), "CAPF: %s although the phone is "
 		    "registered", what);
 		return capf_failed(p, c, name, m, buf);
 	}
@@ -554,20 +556,33 @@ verify_op(const struct observation *o, const struct policy *p,
     const struct policy_ctx *c, const char *name, struct phone_memory *m,
     enum action *act)
 {
-	char when[40], buf[120];
+	char when[40], buf[160];
 	const char *status = o->cert_status != NULL ? o->cert_status : "";
 	const char *due;
 
 	*act = ACT_NONE;
 
 	/*
-	 * An update never confirmed, and CUCM holds no operation: it never
-	 * landed, and the status CUCM shows is the one from before (an old
-	 * success or failure, not ours).  Unless the LSC was renewed anyway.
+	 * An update never confirmed, and CUCM holds no operation.  With no
+	 * finished status it never landed: due again.  With one, it may have
+	 * landed and run (and failed, or succeeded before the database shows
+	 * the new LSC), or the status is one from before: either way an
+	 * attempt, counted and backed off like a CAPF failure, so that a
+	 * write whose outcome keeps being unknown is not sent on every run.
+	 * Unless the LSC was renewed anyway.
 	 */
-	if (m->phase == OP_SENDING && !is_pending_op(o) &&
-	    !(strcmp(status, "Upgrade Success") == 0 &&
+	if ((m->phase == OP_SENDING || m->phase == OP_GROUPED) &&
+	    !is_pending_op(o) && !(strcmp(status, "Upgrade Success") == 0 &&
 	    o->lsc_valid_until > m->prev_valid_until)) {
+		/* (OP_GROUPED: intended, never sent: the run stopped
+		 * before its turn) */
+		if (m->phase != OP_GROUPED && (strcmp(status,
+		    "Upgrade Success") == 0 ||
+		    strncmp(status, "Upgrade Failed", 14) == 0)) {
+			snprintf(buf, sizeof(buf), "updatePhone outcome "
+			    "unknown; CUCM shows %.80s", status);
+			return capf_failed(p, c, name, m, buf);
+		}
 		clear_op(m);
 		set_state(m, PS_DUE, c->now);
 		return 0;
@@ -618,7 +633,8 @@ verify_op(const struct observation *o, const struct policy *p,
 
 	switch (policy_classify_status(status)) {
 	case CAPF_FAIL_RETRYABLE:
-		return capf_failed(p, c, name, m, status);
+		snprintf(buf, sizeof(buf), "CAPF: %s", status);
+		return capf_failed(p, c, name, m, buf);
 	case CAPF_FAIL_ATTENTION:
 		clear_op(m);
 		set_state(m, PS_NEEDS_ATTENTION, c->now);
@@ -645,7 +661,7 @@ verify_op(const struct observation *o, const struct policy *p,
 			m->phase = OP_NOTIFIED;
 		}
 		if (m->phase == OP_SENDING || m->phase == OP_UPDATED ||
-		    m->phase == OP_NOTIFYING) {
+		    m->phase == OP_NOTIFYING || m->phase == OP_GROUPED) {
 			/* The update landed (CUCM shows it) but the phone
 			 * was never told: a run was interrupted. */
 			set_state(m, PS_QUEUED, c->now);

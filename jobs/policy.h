@@ -121,7 +121,10 @@ enum op_phase {
 	OP_SENDING,		/* updatePhone about to be sent / unknown */
 	OP_UPDATED,		/* updatePhone accepted, phone not told */
 	OP_NOTIFIED,		/* apply/restart/reset accepted */
-	OP_NOTIFYING		/* apply/restart/reset sent, outcome unknown */
+	OP_NOTIFYING,		/* apply/restart/reset sent, outcome unknown */
+	OP_GROUPED		/* updatePhone intended with a group of others,
+				   not sent yet (the engine marks it
+				   OP_SENDING just before it leaves) */
 };
 
 /* What the store remembers of a phone (the policy's part of it). */

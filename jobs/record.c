@@ -194,20 +194,32 @@ run_ctx(struct crun *r, const struct policy *pol, struct policy_ctx *c)
 }
 
 int
-rec_open(struct crun *r, struct lsc_err *e)
+rec_open_as(struct crun *r, int durable, struct lsc_err *e)
 {
 	struct engine *eng = r->eng;
 
-	if (r->in_txn)
+	if (r->in_txn && r->durable == durable)
 		return 0;
+	if (rec_close(r, e) == -1)
+		return -1;
 	/* a plan only reads, but in one transaction too: each lookup in a
 	 * transaction of its own would check the file and drop the cache */
-	if ((eng->mode == ENGINE_PLAN ? store_begin_read(eng->store, e) :
-	    store_begin(eng->store, e)) == -1)
+	if (eng->mode == ENGINE_PLAN) {
+		if (store_begin_read(eng->store, e) == -1)
+			return -1;
+	} else if (store_durable(eng->store, durable, e) == -1 ||
+	    store_begin(eng->store, e) == -1)
 		return -1;
 	r->in_txn = 1;
+	r->durable = durable;
 	r->batch = 0;
 	return 0;
+}
+
+int
+rec_open(struct crun *r, struct lsc_err *e)
+{
+	return r->in_txn ? 0 : rec_open_as(r, 0, e);
 }
 
 int

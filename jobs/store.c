@@ -286,9 +286,8 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 			goto fail;
 		if (v != STORE_SCHEMA_VERSION) {
 			err_set(e, ERR_STORE, "%s: schema version %d, this "
-			    "lscrenew needs %d: run 'lscrenew run' (or "
-			    "'status') once to migrate it", path, v,
-			    STORE_SCHEMA_VERSION);
+			    "lscrenew needs %d: run 'lscrenew run' once to "
+			    "migrate it", path, v, STORE_SCHEMA_VERSION);
 			goto fail;
 		}
 		if (setup_session(s, e) == -1)
@@ -403,6 +402,18 @@ int
 store_begin_read(struct store *s, struct lsc_err *e)
 {
 	return store_exec(s, "BEGIN", e);
+}
+
+int
+store_durable(struct store *s, int on, struct lsc_err *e)
+{
+	if (s->lazy == !on)
+		return 0;
+	if (store_exec(s, on ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", e) == -1)
+		return -1;
+	s->lazy = !on;
+	return 0;
 }
 
 int

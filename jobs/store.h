@@ -45,6 +45,13 @@ int	 store_check(struct store *, struct lsc_err *);
 int	 store_begin(struct store *, struct lsc_err *);
 /* A transaction that only reads (a read-only store takes no other). */
 int	 store_begin_read(struct store *, struct lsc_err *);
+/*
+ * Whether the next transactions are on disk when their commit returns
+ * (the default: fsync, so they survive a power cut) or only handed to the
+ * system (they survive a crash of the process, not a power cut).  Call
+ * outside a transaction.
+ */
+int	 store_durable(struct store *, int on, struct lsc_err *);
 int	 store_commit(struct store *, struct lsc_err *);
 void	 store_rollback(struct store *);
 
@@ -90,6 +97,11 @@ int	 store_phone_get(struct store *, const char *cluster, const char *name,
 int	 store_phone_put(struct store *, int64_t run, int64_t now,
 	    const struct store_phone *, const struct phone_memory *old,
 	    struct lsc_err *);
+
+/* Sets a stored phone's operation phase alone (a cheap mark between two
+ * requests).  Call inside a transaction. */
+int	 store_phone_phase(struct store *, const char *cluster, const char *name,
+	    enum op_phase, struct lsc_err *);
 
 /* Whether writing b over a would change anything a person or a later run
  * reads (every field but id, last_run and updated). */

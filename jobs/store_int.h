@@ -16,6 +16,7 @@ enum store_stmt {
 	STMT_AUDIT_INS,
 	STMT_AUDIT_UPD,
 	STMT_MARK_ADD,
+	STMT_PHASE,
 	STMT__MAX
 };
 
@@ -25,6 +26,7 @@ struct store {
 	int		 readonly;
 	sqlite3_stmt	*stmt[STMT__MAX];
 	char		*scratch;	/* strings handed out by the reads */
+	int		 lazy;		/* synchronous = NORMAL now */
 };
 
 int	 store_fail(struct store *, struct lsc_err *, const char *);

@@ -87,6 +87,24 @@ store_phone_get(struct store *s, const char *cluster, const char *name,
 	return 0;
 }
 
+int
+store_phone_phase(struct store *s, const char *cluster, const char *name,
+    enum op_phase phase, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+
+	st = store_cached(s, STMT_PHASE, "UPDATE phone SET op_phase = ? WHERE"
+	    " cluster = ? AND name = ?", e);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)phase);
+	store_bind_text(st, 2, cluster);
+	store_bind_text(st, 3, name);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_fail(s, e, "marking a write about to leave");
+	return 0;
+}
+
 static int
 str_differs(const char *a, const char *b)
 {

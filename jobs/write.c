@@ -338,9 +338,13 @@ held(struct crun *r, struct wentry *g, size_t n, struct lsc_err *e)
 }
 
 
-/* The intents of a group, committed to disk together.  An applyPhone is
- * intended with its update: sent twice it does no harm, so the phone is
- * not recorded again between the two. */
+/*
+ * The intents of a group, on disk together before any of its requests
+ * leaves: each update as intended but not sent yet (OP_GROUPED), and the
+ * applyPhone that follows it (sent twice it does no harm, so the phone is
+ * not recorded again between the two).  A restart or reset is intended
+ * alone, just before it leaves (below).
+ */
 static int
 intents(struct crun *r, struct wentry *g, size_t n,
     struct phone_memory *before, struct lsc_err *e)
@@ -348,37 +352,62 @@ intents(struct crun *r, struct wentry *g, size_t n,
 	struct axl_capf capf;
 	char	 finish[32], rsa[16], ec[16], vals[400];
 
+	if (rec_open_as(r, 1, e) == -1)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct wentry *w = &g[i];
-		const char *op = "updatePhone";
+		int	 apply = w->pol->notify == AXL_NOTIFY_APPLY;
 
-		if (w->act == ACT_QUEUE) {
-			capf_of(w->pol, w->c, r->eng->now, &w->p.mem, &capf,
-			    finish, sizeof(finish), rsa, ec, sizeof(rsa));
-			capf_text(&capf, vals, sizeof(vals));
-		} else {
-			w->p.mem.phase = OP_NOTIFYING;
+		before[i] = w->p.mem;
+		if (w->act != ACT_QUEUE) {
 			w->notify = 1;
-			op = notify_op(w->pol->notify);
+			if (!apply)
+				continue;
+			w->p.mem.phase = OP_NOTIFYING;
+			if (intent(r, w, "applyPhone", NULL, w->known ?
+			    &w->old : NULL, e) == -1)
+				return -1;
+			before[i] = w->p.mem;
+			continue;
 		}
-		if (intent(r, w, op, w->act == ACT_QUEUE ? vals : NULL,
-		    w->known ? &w->old : NULL, e) == -1)
+		capf_of(w->pol, w->c, r->eng->now, &w->p.mem, &capf, finish,
+		    sizeof(finish), rsa, ec, sizeof(rsa));
+		capf_text(&capf, vals, sizeof(vals));
+		w->p.mem.phase = OP_GROUPED;
+		if (intent(r, w, "updatePhone", vals, w->known ? &w->old :
+		    NULL, e) == -1)
 			return -1;
-		if (w->act == ACT_QUEUE && w->pol->notify == AXL_NOTIFY_APPLY &&
-		    store_audit_begin(r->eng->store, r->eng->run, r->eng->now,
-		    w->p.cluster, w->p.name, "applyPhone", NULL,
+		if (apply && store_audit_begin(r->eng->store, r->eng->run,
+		    r->eng->now, w->p.cluster, w->p.name, "applyPhone", NULL,
 		    &w->audit_apply, e) == -1) {
 			r->in_txn = 0;
 			store_rollback(r->eng->store);
 			return -1;
 		}
 		before[i] = w->p.mem;
+		w->p.mem.phase = OP_SENDING;
 	}
 	return rec_close(r, e);
 }
 
-/* Sends w's update, and an apply at once; a restart or reset waits for
- * its own intent.  Returns 1 when w has a notify left to send. */
+/* Marks an update as leaving, in a commit of its own that survives a
+ * crash of the process (not synced: the group's intent is). */
+static int
+leaving(struct crun *r, struct wentry *w, struct lsc_err *e)
+{
+	if (rec_open_as(r, 0, e) == -1)
+		return -1;
+	if (store_phone_phase(r->eng->store, w->p.cluster, w->p.name,
+	    OP_SENDING, e) == -1) {
+		r->in_txn = 0;
+		store_rollback(r->eng->store);
+		return -1;
+	}
+	return rec_close(r, e);
+}
+
+/* Sends w's update, and an apply at once.  Returns 1 when a restart or
+ * reset is left to send. */
 static int
 update(struct crun *r, struct wentry *w, struct phone_memory *before,
     struct lsc_err *e)
@@ -386,6 +415,9 @@ update(struct crun *r, struct wentry *w, struct phone_memory *before,
 	struct axl_capf capf;
 	char	 finish[32], rsa[16], ec[16], result[LSC_ERR_MSGLEN];
 
+	if (!r->eng->writes_blocked && !past_deadline(r) &&
+	    leaving(r, w, e) == -1)
+		return -1;
 	capf_of(w->pol, w->c, r->eng->now, &w->p.mem, &capf, finish,
 	    sizeof(finish), rsa, ec, sizeof(rsa));
 	send_update(r, w, &capf, result, sizeof(result));
@@ -393,30 +425,43 @@ update(struct crun *r, struct wentry *w, struct phone_memory *before,
 		return record(r, w, before, result, e);
 	if (audit_end(r, &w->audit, result, e) == -1)
 		return -1;
-	if (w->pol->notify == AXL_NOTIFY_APPLY) {
-		w->audit = w->audit_apply;
-		w->audit_apply = 0;
-		send_notify(r, w, result, sizeof(result));
-		return record(r, w, before, result, e);
-	}
-	/* the intent first: a run killed while the phone is told knows not
-	 * to restart it a second time (policy.c, OP_NOTIFYING) */
-	w->p.mem.phase = OP_NOTIFYING;
-	if (intent(r, w, notify_op(w->pol->notify), NULL, before, e) == -1)
-		return -1;
-	*before = w->p.mem;
-	return 1;
+	if (w->pol->notify != AXL_NOTIFY_APPLY)
+		return 1;
+	w->audit = w->audit_apply;
+	w->audit_apply = 0;
+	send_notify(r, w, result, sizeof(result));
+	return record(r, w, before, result, e);
 }
 
-/* One group: intents, updates (and applies), outcomes with the intents
- * of restarts and resets, then those. */
+/* Tells the phone: a restart or reset after its intent is on disk (a run
+ * killed while it is sent knows not to send it twice: OP_NOTIFYING). */
+static int
+notify(struct crun *r, struct wentry *w, struct phone_memory *before,
+    struct lsc_err *e)
+{
+	char	 result[LSC_ERR_MSGLEN];
+
+	if (w->pol->notify != AXL_NOTIFY_APPLY && !r->eng->writes_blocked &&
+	    !past_deadline(r)) {
+		w->p.mem.phase = OP_NOTIFYING;
+		if (rec_open_as(r, 1, e) == -1 || intent(r, w,
+		    notify_op(w->pol->notify), NULL, before, e) == -1 ||
+		    rec_close(r, e) == -1)
+			return -1;
+		*before = w->p.mem;
+	}
+	send_notify(r, w, result, sizeof(result));
+	return record(r, w, before, result, e);
+}
+
+/* One group: intents, then each update (and apply), then the phones left
+ * to tell. */
 static int
 group(struct crun *r, struct wentry *g, size_t n, struct lsc_err *e)
 {
 	struct phone_memory before[GROUP_MAX];
-	char	 result[LSC_ERR_MSGLEN];
 	size_t	 i;
-	int	 rc, later = 0;
+	int	 rc;
 
 	if (r->eng->writes_blocked || past_deadline(r))
 		return held(r, g, n, e);
@@ -429,18 +474,11 @@ group(struct crun *r, struct wentry *g, size_t n, struct lsc_err *e)
 			return -1;
 		g[i].notify = rc == 1;
 	}
-	for (i = 0; i < n; i++)
-		later |= g[i].notify;
-	if (later && rec_close(r, e) == -1)
-		return -1;
 	for (i = 0; i < n; i++) {
 		struct wentry *w = &g[i];
 
-		if (w->notify) {
-			send_notify(r, w, result, sizeof(result));
-			if (record(r, w, &before[i], result, e) == -1)
-				return -1;
-		}
+		if (w->notify && notify(r, w, &before[i], e) == -1)
+			return -1;
 		rec_tell(r, &w->p, w->known ? w->old.state : PS__MAX, w->act,
 		    w->error[0] != '\0' ? w->error : NULL);
 	}

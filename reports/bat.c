@@ -101,12 +101,12 @@ report_bat(struct report_ctx *ctx)
 		if (sections++ > 0)
 			buf_puts(b, "\n");
 		buf_puts(b, "# ");
-		report_text_clean(b, p->key.cluster);
+		buf_put_text(b, p->key.cluster, strlen(p->key.cluster));
 		buf_puts(b, "/");
-		report_text_clean(b, p->key.pool);
+		buf_put_text(b, p->key.pool, strlen(p->key.pool));
 		buf_printf(b, " (%zu phone%s)\n", p->n, p->n == 1 ? "" : "s");
 		for (size_t k = 0; k < p->n; k++) {
-			report_text_clean(b, p->names[k]);
+			buf_put_text(b, p->names[k], strlen(p->names[k]));
 			buf_puts(b, "\n");
 		}
 		ctx->res.rows += p->n;

@@ -152,7 +152,7 @@ report_html_esc_cut(struct buf *b, const char *s, size_t max)
 			if ((rep = xml_ref(cp)) != NULL)
 				break;
 			/* a real U+FFFD passes as it is */
-			if (report_cp_unsafe(cp) || (cp == 0xfffd && !(n == 3 &&
+			if (utf8_unsafe(cp) || (cp == 0xfffd && !(n == 3 &&
 			    memcmp(p, "\xef\xbf\xbd", 3) == 0)))
 				rep = "\xef\xbf\xbd";
 			break;

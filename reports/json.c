@@ -105,65 +105,6 @@
 #include "reports/report_int.h"
 
 void
-report_json_quote(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run, *p;
-	char esc[8];
-	uint32_t cp;
-	size_t n;
-
-	buf_append(b, "\"", 1);
-	if (s == NULL)
-		s = "";
-	for (run = p = s; *p != '\0'; p += n) {
-		n = report_utf8_next(p, &cp);
-		if (cp == 0xfffd && n == 3 && memcmp(p, "\xef\xbf\xbd", 3) == 0)
-			continue;
-		if (cp >= 0x20 && cp != '"' && cp != '\\' && cp != 0x7f &&
-		    !(cp >= 0x80 && cp < 0xa0) && cp != 0x2028 &&
-		    cp != 0x2029 && cp != 0xfffd)
-			continue;
-		buf_append(b, run, (size_t)(p - run));
-		run = p + n;
-		switch (cp) {
-		case '"':
-			buf_puts(b, "\\\"");
-			continue;
-		case '\\':
-			buf_puts(b, "\\\\");
-			continue;
-		case '\b':
-			buf_puts(b, "\\b");
-			continue;
-		case '\f':
-			buf_puts(b, "\\f");
-			continue;
-		case '\n':
-			buf_puts(b, "\\n");
-			continue;
-		case '\r':
-			buf_puts(b, "\\r");
-			continue;
-		case '\t':
-			buf_puts(b, "\\t");
-			continue;
-		default:
-			break;
-		}
-		esc[0] = '\\';
-		esc[1] = 'u';
-		esc[2] = hex[cp >> 12 & 0xf];
-		esc[3] = hex[cp >> 8 & 0xf];
-		esc[4] = hex[cp >> 4 & 0xf];
-		esc[5] = hex[cp & 0xf];
-		buf_append(b, esc, 6);
-	}
-	buf_append(b, run, (size_t)(p - run));
-	buf_append(b, "\"", 1);
-}
-
-void
 report_json_init(struct report_json *j, struct buf *b)
 {
 	memset(j, 0, sizeof(*j));
@@ -195,7 +136,7 @@ member(struct report_json *j, const char *key)
 		j->count[d]++;
 	}
 	if (key != NULL) {
-		report_json_quote(j->b, key);
+		buf_put_json(j->b, key);
 		buf_append(j->b, ": ", 2);
 	}
 }
@@ -252,10 +193,7 @@ void
 report_json_str(struct report_json *j, const char *key, const char *v)
 {
 	member(j, key);
-	if (v == NULL)
-		buf_puts(j->b, "null");
-	else
-		report_json_quote(j->b, v);
+	buf_put_json(j->b, v);
 }
 
 void

@@ -521,7 +521,8 @@ report_write_bat_dir(struct store *s, const struct report_opts *o,
 		nused++;
 		buf_reset(&body);
 		for (size_t k = 0; k < p->n; k++) {
-			report_text_clean(&body, p->names[k]);
+			buf_put_text(&body, p->names[k],
+			    strlen(p->names[k]));
 			buf_puts(&body, "\n");
 		}
 		buf_reset(&path);

@@ -127,15 +127,8 @@ size_t	 report_utf8_next(const char *s, uint32_t *cp);
 int	 report_utf8_put(struct buf *, uint32_t cp);
 /* Terminal columns a character takes: 0, 1 or 2. */
 int	 report_cp_width(uint32_t cp);
-/* Columns of s once cleaned for a terminal. */
+/* Columns of s once cleaned for a terminal (buf_put_text()). */
 size_t	 report_text_width(const char *s);
-/*
- * Whether a character must not reach a terminal or a page as is: C0 and
- * C1 controls, DEL, and the bidirectional overrides that reorder text.
- */
-int	 report_cp_unsafe(uint32_t cp);
-/* Appends s with unsafe characters as '?' and invalid UTF-8 as U+FFFD. */
-int	 report_text_clean(struct buf *, const char *s);
 
 /* ---- the text table (text.c) ---------------------------------------------- */
 
@@ -221,8 +214,6 @@ void	 report_json_null(struct report_json *, const char *key);
 void	 report_json_time(struct report_json *, const char *key, int64_t);
 /* Closes everything and ends the document with a newline. */
 void	 report_json_finish(struct report_json *);
-/* Appends s as a JSON string, quotes included. */
-void	 report_json_quote(struct buf *, const char *);
 /* The envelope every report starts with: schema_version, report,
  * generated_at, filters. */
 void	 report_json_envelope(struct report_ctx *, struct report_json *);

@@ -41,7 +41,9 @@ clean_dup(const char *s)
 {
 	struct buf b = BUF_INIT;
 
-	if (report_text_clean(&b, s != NULL ? s : "") == -1) {
+	if (s == NULL)
+		s = "";
+	if (buf_put_text(&b, s, strlen(s)) == -1) {
 		buf_free(&b, 0);
 		return NULL;
 	}
@@ -487,7 +489,8 @@ vline(struct report_ctx *ctx, int bold, const char *fmt, va_list ap)
 	int rc = -1;
 
 	if (buf_vprintf(&raw, fmt, ap) == -1 ||
-	    report_text_clean(&clean, raw.data != NULL ? raw.data : "") == -1)
+	    buf_put_text(&clean, raw.data != NULL ? raw.data : "",
+	    raw.len) == -1)
 		goto out;
 	if (bold)
 		buf_puts(b, BOLD);
@@ -541,7 +544,8 @@ report_text_para(struct report_ctx *ctx, int indent, const char *fmt, ...)
 	rc = buf_vprintf(&raw, fmt, ap);
 	va_end(ap);
 	if (rc == -1 ||
-	    report_text_clean(&clean, raw.data != NULL ? raw.data : "") == -1) {
+	    buf_put_text(&clean, raw.data != NULL ? raw.data : "",
+	    raw.len) == -1) {
 		rc = err_set(ctx->e, ERR_SYSTEM, "formatting text: out of "
 		    "memory");
 		goto out;

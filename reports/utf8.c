@@ -1,9 +1,10 @@
 /*
- * utf8.c — decoding, terminal width and cleaning of the text reports show.
+ * utf8.c — decoding and terminal width of the text reports show.
  *
  * Names and descriptions come from CUCM, that is from anyone who can edit
  * a phone: they may hold terminal escapes, bidirectional overrides or bytes
- * that are not UTF-8.  Reports never pass such characters on.
+ * that are not UTF-8.  Reports never pass such characters on: text goes
+ * through buf_put_text(), JSON through buf_put_json() (axl/buf.h).
  */
 #include <string.h>
 
@@ -49,14 +50,6 @@ report_utf8_put(struct buf *b, uint32_t cp)
 	return buf_append(b, u, n);
 }
 
-int
-report_cp_unsafe(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
-}
-
 /*
  * A small wcwidth: combining marks take no column, the East Asian wide
  * and fullwidth blocks and the emoji take two.  Good enough for the names
@@ -88,34 +81,7 @@ report_text_width(const char *s)
 
 	while (*s != '\0') {
 		s += report_utf8_next(s, &cp);
-		w += report_cp_unsafe(cp) ? 1 : (size_t)report_cp_width(cp);
+		w += utf8_unsafe(cp) ? 1 : (size_t)report_cp_width(cp);
 	}
 	return w;
-}
-
-int
-report_text_clean(struct buf *b, const char *s)
-{
-	const char *run = s;
-	uint32_t cp;
-	size_t n;
-
-	while (*s != '\0') {
-		n = report_utf8_next(s, &cp);
-		if (cp == 0xfffd || report_cp_unsafe(cp)) {
-			/* a real U+FFFD passes as it is */
-			if (cp == 0xfffd && n == 3 &&
-			    memcmp(s, "\xef\xbf\xbd", 3) == 0) {
-				s += n;
-				continue;
-			}
-			if (buf_append(b, run, (size_t)(s - run)) == -1 ||
-			    (cp == 0xfffd ? report_utf8_put(b, cp) :
-			    buf_append(b, "?", 1)) == -1)
-				return -1;
-			run = s + n;
-		}
-		s += n;
-	}
-	return buf_append(b, run, (size_t)(s - run));
 }

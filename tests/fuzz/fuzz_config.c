@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	close(fd);
 	memset(&cf, 0, sizeof(cf));
 	err_clear(&e);
-	if (config_load(path, &cf, &probs, &e) == 0)
+	if (config_load(path, CONFIG_CLUSTER, &cf, &probs, &e) == 0)
 		config_free(&cf);
 	config_problems_free(&probs);
 	unlink(path);

@@ -186,6 +186,111 @@ class WithoutCluster(unittest.TestCase):
         self.assertIn(f"chmod 600 {path}", p.stderr)
         self.assertNotIn("hunter2", p.stdout + p.stderr)
 
+    def test_files_others_could_change_are_refused(self):
+        # whoever can change these can make lscrenew run commands
+        pools = os.path.join(self.dir, "nightly.pools")
+        with open(pools, "w") as f:
+            f.write("HQ Phones\n")
+        os.chmod(pools, 0o666)
+        prog = os.path.join(self.dir, "getpw")
+        with open(prog, "w") as f:
+            f.write(f"#!/bin/sh\ncat {self.pw}\n")
+        os.chmod(prog, 0o777)
+        open_dir = os.path.join(self.dir, "open")
+        os.mkdir(open_dir)
+        os.chmod(open_dir, 0o777)
+        hook = os.path.join(open_dir, "notify")
+        with open(hook, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(hook, 0o755)
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\nhook = {hook} --run\n\n"
+            "[cluster pub]\nhost = 127.0.0.1\nport = 1\nusername = axl\n"
+            f"password_command = {prog} --cluster pub\n"
+            f"ca_file = {self.pw}\n\n"
+            "[campaign nightly]\ncluster = pub\n"
+            f"device_pools_file = {pools}\n", mode=0o664)
+        want = [
+            f"lscrenew: {path}: writable by group or others (mode 0664); "
+            f"run: chmod go-w {path}",
+            f"lscrenew: {path}: [global] hook = {hook} --run: {hook}: its "
+            f"directory {open_dir}: writable by group or others (mode "
+            f"0777); run: chmod go-w {open_dir}",
+            f"lscrenew: {path}: [cluster pub] password_command = {prog} "
+            f"--cluster pub: {prog}: writable by group or others (mode "
+            f"0777); run: chmod go-w {prog}",
+            f"lscrenew: {path}: [campaign nightly] device_pools_file = "
+            f"{pools}: writable by group or others (mode 0666); run: chmod "
+            f"go-w {pools}"]
+        for cmd in (("check", "--offline"), ("run",), ("plan",)):
+            p = run_bin(*cmd, "-c", path)
+            self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+            self.assertEqual(p.stderr.splitlines(), want, cmd)
+        # fixed as told, all is well; a directory with the sticky bit
+        # (as /tmp) may be open to all
+        for f in (path, pools, prog):
+            os.chmod(f, os.stat(f).st_mode & ~0o022)
+        os.chmod(open_dir, 0o1777)
+        p = run_bin("check", "--offline", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # a file of another user is refused as well
+        if os.geteuid() == 0:
+            os.chown(pools, 65534, -1)
+            p = run_bin("check", "--offline", "-c", path)
+            self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+            self.assertIn(f"device_pools_file = {pools}: owned by nobody, "
+                          "not root; run lscrenew as nobody, or run: chown "
+                          f"root {pools}", p.stderr)
+        # commands that only read the store run nothing, and check none
+        os.chmod(path, 0o666)
+        p = run_bin("status", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_system_ca_store_is_a_warning(self):
+        p = run_bin("check", "--offline", "-c", self.config())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("WARN  cluster pub: no ca_file or ca_path: any CA of "
+                      "the system store can vouch for 127.0.0.1; set "
+                      "ca_file to the CA of its Tomcat certificate\n",
+                      p.stdout)
+        p = run_bin("check", "-q", "--offline", "-c", self.config())
+        self.assertEqual(p.stdout.count("WARN"), 1, p.stdout)
+
+    def test_proxy_is_checked_and_shown(self):
+        for bad, why in (("127.0.0.1:3128", "not an http, https, socks5 or "
+                          "socks5h URL"),
+                         ("http://u:pw@proxy:3128", "credentials in the URL"),
+                         ("http://proxy", "no port"),
+                         ("http://::1:3128", "an IPv6 address not in "
+                          "brackets")):
+            path = self.config(extra_cluster=f"proxy = {bad}")
+            p = run_bin("check", "--offline", "-c", path)
+            self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+            self.assertIn(f"proxy = {bad}: {why}; expected a proxy URL",
+                          p.stderr)
+        path = self.config(extra_cluster="proxy = socks5h://[::1]:1080")
+        p = run_bin("check", "--offline", "-c", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ok    cluster pub: connects through the proxy "
+                      "socks5h://[::1]:1080\n", p.stdout)
+
+    def test_reading_commands_need_no_cluster_files(self):
+        # a reporting host: no CA file, no password file, a password in a
+        # file anyone may read
+        path = self.config(
+            f"[global]\nstate_dir = {self.state}\n\n[cluster pub]\n"
+            "host = h\nusername = u\nca_file = /nonexistent/ca.pem\n"
+            "password = hunter2\n\n"
+            "[campaign c]\ncluster = pub\ndevice_pools = P\n", mode=0o644)
+        for cmd in (("status",), ("report", "summary"), ("config",)):
+            p = run_bin(*cmd, "-c", path)
+            self.assertEqual(p.returncode, 0, (cmd, p.stderr))
+        p = run_bin("run", "-c", path)
+        self.assertEqual(p.returncode, EXIT_CONFIG, p.stderr)
+        self.assertIn("[cluster pub] ca_file = /nonexistent/ca.pem: cannot "
+                      "read it: No such file or directory", p.stderr)
+        self.assertIn(f"chmod 600 {path}", p.stderr)
+
     def test_config_prints_secrets_as_stars(self):
         path = self.config(
             f"[global]\nstate_dir = {self.state}\n\n[cluster pub]\n"
@@ -720,7 +825,9 @@ class OnlineCluster(SimTestCase):
     def lost_reply(self, rule, why):
         """A write whose reply was lost: CUCM was reached, the write's
         outcome is verified next run.  Exit 2, not 69."""
-        self.sim.capf(rates={})
+        # every renewal succeeds (no phone with a bad MIC)
+        self.sim.capf(rates={}, outcomes={d["name"]: "Upgrade Success"
+                                          for d in self.sim.devices()})
         env = self.env()
         self.sim.faults([rule])
         r = env.run("run")
@@ -731,8 +838,21 @@ class OnlineCluster(SimTestCase):
         (_, _, status, error), = runs(env.state)
         self.assertEqual((status, error), (EXIT_ATTENTION, None))
         self.sim.clear_faults()
+        if rule["op"] == "updatePhone":
+            # CUCM shows the phone's last, finished operation: the write
+            # may have been acted on, so it counts as a failed attempt,
+            # tried again after the campaign's backoff (retry_base 1h)
+            r = env.run("run")
+            self.assertEqual(r.rc, EXIT_ATTENTION, r)
+            doubt = env.phones_in("failed_retryable")
+            self.assertEqual(len(doubt), 1, r)
+            self.assertRegex(r.out, rf"{doubt.pop()} .* failed_retryable "
+                             "updatePhone outcome unknown; CUCM shows "
+                             "Upgrade Success; retry after ")
+            self.sim.advance(2 * HOUR)
         r = env.run("run")
         self.assertEqual(r.rc, EXIT_DONE, r)
+        self.assertFalse(env.phones_in("failed_retryable"))
         for name, writes in self.sim.writes().items():
             self.assertEqual([w["op"] for w in writes].count("updatePhone"),
                              1, name)
@@ -768,3 +888,192 @@ class SlowCluster(SimTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def closed_port():
+    """A loopback port nothing listens on."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# What must never reach a terminal as it is: C0 but the newline, DEL, C1,
+# bidirectional controls.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067" \
+    "\u2068\u2069"
+
+
+def unsafe(text):
+    return [c for c in text if (ord(c) < 0x20 and c != "\n") or
+            0x7f <= ord(c) < 0xa0 or c in BIDI]
+
+
+def as_nobody(*argv):
+    return ["setpriv", "--reuid=65534", "--regid=65534",
+            "--clear-groups"] + list(argv)
+
+
+HOSTILE = "SEP0000000BAD01"
+
+
+class Hardening(SimTestCase):
+    """What the environment, another user or a hostile cluster could do to
+    a run: proxy variables, core files, text with terminal controls, and
+    the store read by other commands."""
+    sim_options = {"scenario": {
+        "population": {"phones": 20, "pools": 1},
+        "phones": [{"name": HOSTILE, "lscvaliduntil": "+400d",
+                    "lscissuername": "Evil\u202eAC\x9b[2J\u2066"}]},
+        "ris_rate": 0}
+
+    def test_proxy_variables_are_ignored(self):
+        env = self.env()
+        dead = f"http://127.0.0.1:{closed_port()}"
+        r = env.run("run", env={v: dead for v in (
+            "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")})
+        self.assertIn(r.rc, (EXIT_NOTHING, EXIT_DONE, EXIT_ATTENTION), r)
+        self.assertNotIn("proxy", r.err)
+
+    def test_a_dead_proxy_is_named(self):
+        env = self.env()
+        dead = f"http://127.0.0.1:{closed_port()}"
+        env.write_config({"nightly": {"device_pools": ", ".join(
+            sim_pools(self.sim))}}, cluster_extra=f"proxy = {dead}")
+        r = env.run("run", env={"NO_PROXY": "*"})
+        self.assertEqual(r.rc, EXIT_UNREACHABLE, r)
+        lines = r.err.splitlines()
+        self.assertEqual(len(lines), 1, r)
+        self.assertIn(f"(through the proxy {dead})", lines[0])
+        r = env.run("check")
+        self.assertEqual(r.rc, EXIT_UNREACHABLE, r)
+        self.assertIn(f"ok    cluster sim: connects through the proxy "
+                      f"{dead}\n", r.out)
+
+    def test_cluster_text_reaches_the_terminal_harmless(self):
+        env = self.env(campaigns={"nightly": {
+            "device_pools": ", ".join(sim_pools(self.sim)),
+            "expected_issuer": "Good CA"}})
+        r = env.run("plan", "--all")
+        self.assertRegex(r.out, rf"{HOSTILE} .* LSC issued by "
+                         r"Evil\?AC\?\[2J\?, campaign expects Good CA")
+        for cmd in (("plan",), ("run", "-v"), ("status",),
+                    ("phone", HOSTILE), ("report", "left-behind")):
+            r = env.run(*cmd)
+            self.assertEqual(unsafe(r.out + r.err), [], (cmd, r))
+        self.assertIn(HOSTILE, env.phones_in("pending"))
+
+    def test_core_files_tracing_and_sigpipe(self):
+        # run as another user than root, so that /proc tells whether the
+        # process may be traced or dumped
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run lscrenew as nobody")
+        d = tempfile.mkdtemp(prefix="lscrenew-nobody-")
+        self.addCleanup(shutil.rmtree, d, True)
+        os.chmod(d, 0o755)
+        state = os.path.join(d, "state")
+        os.mkdir(state, 0o700)
+        os.chown(state, 65534, -1)
+        shutil.copy(self.sim.info["ca_file"], os.path.join(d, "ca.pem"))
+        facts = os.path.join(state, "facts")
+        script = os.path.join(d, "getpw")
+        with open(script, "w") as f:
+            f.write(f"""#!/bin/sh
+p=$PPID
+[ "$(cat /proc/$p/comm)" = lscrenew ] || \\
+    p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$p/status)
+{{ cat /proc/$p/comm; stat -c %u /proc/$p/status; ulimit -c
+  sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$p/status /proc/self/status
+}} > {facts}
+echo '{self.sim.info["password"]}'
+""")
+        os.chmod(script, 0o755)
+        binary = os.path.join(d, "lscrenew")
+        shutil.copy(BIN, binary)
+        os.chmod(binary, 0o755)
+        info = self.sim.info
+        conf = os.path.join(d, "lscrenew.conf")
+        with open(conf, "w") as f:
+            f.write(f"[global]\nstate_dir = {state}\n\n[cluster sim]\n"
+                    f"host = {info['host']}\nport = {info['port']}\n"
+                    f"ca_file = {d}/ca.pem\nusername = {info['username']}\n"
+                    f"password_command = {script}\n\n[campaign c]\n"
+                    f"cluster = sim\ndevice_pools = "
+                    f"{sim_pools(self.sim)[0]}\n")
+        os.chmod(conf, 0o644)
+        p = subprocess.run(as_nobody(binary, "-c", conf, "check"),
+                           capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+        self.assertIn("credentials accepted", p.stdout, p)
+        comm, owner, core, ign_parent, ign_child = \
+            open(facts).read().split()
+        self.assertEqual(comm, "lscrenew")
+        self.assertEqual(owner, "0", "/proc/PID of a process that may not "
+                         "be dumped or traced belongs to root")
+        self.assertEqual(core, "0")
+        sigpipe = 1 << 12
+        self.assertTrue(int(ign_parent, 16) & sigpipe, "SIGPIPE ignored")
+        self.assertFalse(int(ign_child, 16) & sigpipe,
+                         "the command gets SIGPIPE back")
+
+
+class ReadingTheStore(SimTestCase):
+    """status, report, phone and probe read the store: read-only, never
+    migrated, never leaving a file its owner could not use."""
+    sim_options = {"phones": 20, "pools": 1, "seed": 3, "ris_rate": 0}
+
+    def test_an_old_store_is_not_migrated(self):
+        env = self.env()
+        env.run("run")
+        db = os.path.join(env.state, "lscrenew.db")
+        with sqlite3.connect(db) as c:
+            current = c.execute("PRAGMA user_version").fetchone()[0]
+            c.execute("PRAGMA user_version = 3")
+        c.close()
+        before = open(db, "rb").read()
+        r = env.run("status")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertEqual(r.err, f"lscrenew: {db}: schema version 3, this "
+                         f"lscrenew needs {current}: run 'lscrenew run' "
+                         "once to migrate it\n")
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), before)
+
+    def test_root_leaves_the_store_to_its_owner(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root")
+        env = self.env()
+        env.run("run")
+        for f in os.listdir(env.state) + [""]:
+            os.chown(os.path.join(env.state, f), 65534, -1)
+        for cmd in (("status",), ("report", "summary"), ("phone",
+                    self.sim.devices()[0]["name"])):
+            r = env.run(*cmd)
+            self.assertEqual(r.rc, 0, r)
+        for f in os.listdir(env.state):
+            self.assertEqual(os.stat(os.path.join(env.state, f)).st_uid,
+                             65534, f)
+
+    def test_a_directory_it_cannot_write(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run lscrenew as nobody")
+        env = self.env()
+        env.run("run")
+        for path in (env.dir, env.state):
+            os.chmod(path, 0o755)
+        db = os.path.join(env.state, "lscrenew.db")
+        os.chmod(db, 0o644)
+        os.chmod(env.config, 0o644)
+        binary = os.path.join(env.dir, "lscrenew")
+        shutil.copy(BIN, binary)
+        os.chmod(binary, 0o755)
+        p = subprocess.run(as_nobody(binary, "-c", env.config, "status"),
+                           capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, EXIT_CONFIG, p)
+        self.assertEqual(p.stderr, f"lscrenew: state store {db}: cannot be "
+                         f"read without write access to {env.state} "
+                         f"(SQLite makes its index {db}-shm there); run "
+                         "lscrenew as root\n")

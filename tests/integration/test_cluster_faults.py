@@ -855,8 +855,9 @@ class WriteFailures(FaultCase):
 
     def test_reset_update_requeued_next_run(self):
         """An updatePhone reset before CUCM saw it is unconfirmed; the
-        next run sees no operation in CUCM (only the phone's old status)
-        and queues it, once."""
+        next run sees no operation in CUCM, only the phone's last,
+        finished status: a failed attempt, queued again, once, after the
+        campaign's backoff."""
         env = self.env(know=True)
         online = self.online
         target = sorted(online)[1]
@@ -873,6 +874,11 @@ class WriteFailures(FaultCase):
 
         self.sim.clear_faults()
         r = env.run("run")
+        self.assertRunSucceeded(r)
+        self.assertEqual(env.states()[target], "failed_retryable")
+        self.assertIn("outcome unknown", env.reason(target))
+        # past retry_base (1h)
+        r = env.run("run", now=self.sim.now() + 2 * 3600)
         self.assertRunSucceeded(r)
         self.assertQueuedOnce(online)
 

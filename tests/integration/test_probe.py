@@ -7,9 +7,13 @@ followed through a renewal; unreachable phones and unknown names.
 import json
 import os
 import re
+import shutil
 import socket
+import subprocess
+import tempfile
+import unittest
 
-from lsctest import (DAY, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE,
+from lsctest import (BIN, DAY, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE,
                      SimTestCase)
 
 CAPF_DUE = "SEP00000000C001"      # CAPF LSC due in 20 days: renewed by a run
@@ -254,3 +258,134 @@ class Probe(SimTestCase):
         self.assertIn(".Cm probe", man)
         for opt in set(re.findall(r"--([a-z][a-z-]+)", r.out)):
             self.assertIn(f"Fl Fl {opt}", man, opt)
+
+
+class SlowResolver(unittest.TestCase):
+    """A phone's host name whose name server never answers: the probe
+    gives up after its timeout, as it does for a connect or a handshake,
+    instead of waiting as long as the resolver would."""
+
+    def test_resolution_is_bounded(self):
+        if os.geteuid() != 0 or shutil.which("unshare") is None:
+            self.skipTest("needs root and unshare(1) for a private "
+                          "/etc/resolv.conf")
+        ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(ns.close)
+        ns.bind(("127.53.53.53", 53))       # reads, never answers
+        d = tempfile.mkdtemp(prefix="lscrenew-resolv-")
+        self.addCleanup(shutil.rmtree, d, True)
+        resolv = os.path.join(d, "resolv.conf")
+        with open(resolv, "w") as f:
+            # unbounded, the resolver alone would wait 60 s
+            f.write("nameserver 127.53.53.53\noptions timeout:30 "
+                    "attempts:2\n")
+        cmd = ["unshare", "-m", "sh", "-c",
+               'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv,
+               BIN, "probe", "--port", "443", "phone.blackhole.test"]
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=40,
+                           stdin=subprocess.DEVNULL)
+        if p.returncode != EXIT_UNREACHABLE and "mount" in p.stderr:
+            self.skipTest(f"no private mount namespace: {p.stderr}")
+        self.assertEqual(p.returncode, EXIT_UNREACHABLE, p)
+        self.assertEqual(p.stderr, "lscrenew probe: phone.blackhole.test:"
+                         "443: resolving: timed out after 10 s\n")
+        self.assertEqual(p.stdout, "")
+        # the resolver was asked, and got no answer
+        ns.setblocking(False)
+        self.assertIn(b"blackhole", ns.recv(512))
+
+
+# What must never reach a terminal as it is (lscrenew(1), SECURITY
+# CONSIDERATIONS): C0 but the newline, DEL, C1, bidirectional controls.
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067" \
+    "\u2068\u2069"
+
+
+def unsafe(text):
+    return [c for c in text if (ord(c) < 0x20 and c != "\n") or
+            0x7f <= ord(c) < 0xa0 or c in BIDI]
+
+
+class HostileCertificate(unittest.TestCase):
+    """A phone whose certificate names hold escapes, C1 controls and
+    bidirectional overrides: the probe shows them, harmless."""
+
+    def setUp(self):
+        import datetime
+        import ssl
+        import threading
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        d = tempfile.mkdtemp(prefix="lscrenew-cert-")
+        self.addCleanup(shutil.rmtree, d, True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([
+            x509.NameAttribute(NameOID.COMMON_NAME,
+                               "SEP\u202egpj.exe\x1b[31m\x9b2J"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME,
+                               "Acme\u2066\u200f\x85Corp")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name)
+                .issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=30))
+                .sign(key, hashes.SHA256()))
+        pem = os.path.join(d, "phone.pem")
+        with open(pem, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pem)
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.port = self.lsock.getsockname()[1]
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = self.lsock.accept()
+                except OSError:
+                    return
+                try:
+                    ctx.wrap_socket(conn, server_side=True).close()
+                except (OSError, ssl.SSLError):
+                    conn.close()
+
+        th = threading.Thread(target=serve, daemon=True)
+        th.start()
+
+        def stop():
+            self.lsock.shutdown(socket.SHUT_RDWR)
+            self.lsock.close()
+            th.join()
+        self.addCleanup(stop)
+
+    def probe(self, *args):
+        e = dict(os.environ)
+        e.pop("LSCRENEW_CONFIG", None)
+        return subprocess.run([BIN, "probe", "--port", str(self.port)] +
+                              list(args) + ["127.0.0.1"],
+                              capture_output=True, text=True, env=e,
+                              timeout=60, stdin=subprocess.DEVNULL)
+
+    def test_names_reach_the_terminal_harmless(self):
+        p = self.probe()
+        self.assertEqual(p.returncode, 0, p)
+        self.assertEqual(unsafe(p.stdout), [], p.stdout)
+        self.assertIn("subject                  CN=SEP?gpj.exe\\1B[31m?2J, "
+                      "O=Acme???Corp\n", p.stdout)
+        self.assertIn("self-signed", p.stdout)
+        p = self.probe("--json")
+        self.assertEqual(p.returncode, 0, p)
+        self.assertEqual(unsafe(p.stdout), [], p.stdout)
+        j = json.loads(p.stdout)
+        for key in ("subject", "issuer", "subject_cn", "browsers_must_trust"):
+            self.assertEqual(unsafe(j[key]), [], (key, j[key]))
+        self.assertEqual(j["subject_cn"], "SEP?gpj.exe?[31m?2J")

@@ -147,6 +147,45 @@ test_buf_sql_literal(void **state)
 	buf_free(&b, 0);
 }
 
+/* Text for a terminal: controls, C1 and bidirectional controls never pass. */
+static void
+test_buf_text(void **state)
+{
+	static const char in[] = "a\x1b[1mb\x7f\xc2\x9b\xe2\x80\xae" "c\xff"
+	    "\xd8\x9c\xe2\x80\x8e\xe2\x81\xa6\xe2\x81\xa9 nul\0end "
+	    "\xef\xbf\xbd \xc3\xa9";
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(buf_put_text(&b, in, sizeof(in) - 1), 0);
+	assert_string_equal(b.data, "a?[1mb???c\xef\xbf\xbd???? nul?end "
+	    "\xef\xbf\xbd \xc3\xa9");
+	buf_free(&b, 0);
+	assert_true(utf8_unsafe(0x85));
+	assert_true(utf8_unsafe(0x202e));
+	assert_false(utf8_unsafe(0xa0));
+	assert_false(utf8_unsafe(0x2028));
+}
+
+/* JSON strings: the same characters escaped, so a terminal sees none. */
+static void
+test_buf_json(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_put_json(&b, "ctl\x01\x1f\x7f tab\t nl\n cr\r q\" bs\\ /"
+	    " \xc3\xa9 \xe2\x80\xa8 \xc2\x85 bad\xff end \xef\xbf\xbd "
+	    "bidi\xe2\x80\xae\xe2\x81\xa7");
+	assert_string_equal(b.data, "\"ctl\\u0001\\u001f\\u007f tab\\t nl\\n"
+	    " cr\\r q\\\" bs\\\\ / \xc3\xa9 \\u2028 \\u0085 bad\\ufffd end "
+	    "\xef\xbf\xbd bidi\\u202e\\u2067\"");
+	buf_reset(&b);
+	buf_put_json(&b, NULL);
+	assert_string_equal(b.data, "null");
+	buf_free(&b, 0);
+}
+
 static void
 test_err_record(void **state)
 {
@@ -166,6 +205,10 @@ test_err_record(void **state)
 	assert_int_equal(err_prefix(&e, "%s", "SEP001122334455"), -1);
 	assert_string_equal(e.msg, "SEP001122334455: updatePhone: line one "
 	    "line two ");
+	/* C1 and bidirectional controls from a faultstring, bytes that
+	 * are not UTF-8: nothing a terminal would act on */
+	err_set(&e, ERR_FAULT, "a\xc2\x9b" "2Jb\xe2\x80\xae" "c\x9b" "d\xc3\xa9");
+	assert_string_equal(e.msg, "a 2Jb c?d\xc3\xa9");
 	assert_int_equal(err_set(NULL, ERR_FAULT, "x"), -1);
 	assert_int_equal(err_prefix(NULL, "x"), -1);
 	err_clear(NULL);
@@ -266,6 +309,8 @@ main(void)
 		cmocka_unit_test(test_buf_xml),
 		cmocka_unit_test(test_utf8_xml_valid),
 		cmocka_unit_test(test_buf_sql_literal),
+		cmocka_unit_test(test_buf_text),
+		cmocka_unit_test(test_buf_json),
 		cmocka_unit_test(test_err_record),
 		cmocka_unit_test(test_err_kinds),
 		cmocka_unit_test(test_backoff),

@@ -145,7 +145,7 @@ load_text(const char *name, const char *text, mode_t mode, char *path,
 	path_in_dir(path, pathlen, name);
 	spit(path, t, mode);
 	free(t);
-	return config_load(path, cf, pr, e);
+	return config_load(path, CONFIG_CLUSTER, cf, pr, e);
 }
 
 /* Not inlined: GCC 12 then takes the result for a pointer to buf. */
@@ -826,7 +826,7 @@ assert_no_secret(const struct config_problems *pr, const struct lsc_err *e)
 static void
 test_inline_password_mode(void **state)
 {
-	char	 path[PATH_MAX], want[3 * PATH_MAX], *pw;
+	char	 path[PATH_MAX], want[3 * PATH_MAX], want2[3 * PATH_MAX], *pw;
 	struct config cf;
 	struct config_problems pr;
 	struct lsc_err e;
@@ -874,20 +874,97 @@ test_inline_password_mode(void **state)
 		return;
 	}
 	assert_int_equal(chown(path, nobody->pw_uid, (gid_t)-1), 0);
-	assert_int_equal(config_load(path, &cf, &pr, &e), -1);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
 	me = getpwuid(geteuid());
 	assert_non_null(me);
-	xsnprintf(want, sizeof(want), "%s: [cluster c1] password = *: %s is "
+	/* another user could make lscrenew run commands, and the password
+	 * is not ours to read */
+	xsnprintf(want, sizeof(want), "%s: owned by nobody, not root; run "
+	    "lscrenew as nobody, or run: chown root %s", path, path);
+	xsnprintf(want2, sizeof(want2), "%s: [cluster c1] password = *: %s is "
 	    "owned by nobody, not %s; expected a file only its owner can "
 	    "read to hold a password: run chown %s %s (or run lscrenew as "
 	    "nobody)", path, path, me->pw_name, me->pw_name, path);
 	{
-		char *w = want;
+		char *w[] = { want, want2 };
 
-		check_problems("inline chown", &pr, &w, 1);
+		check_problems("inline chown", &pr, w, 2);
 	}
 	config_problems_free(&pr);
 	config_free(&cf);
+
+	/* a command that reads only the store needs no password */
+	assert_int_equal(config_load(path, 0, &cf, &pr, &e), 0);
+	config_free(&cf);
+}
+
+/*
+ * What only a command that talks to a cluster checks (CONFIG_CLUSTER):
+ * another command loads the same file without the cluster's files.
+ */
+static void
+test_cluster_access_checks(void **state)
+{
+	static const char text[] =
+	    "[cluster c1]\nhost = cucm.example.com\nusername = axl\n"
+	    "ca_file = /nonexistent/ca.pem\npassword_file = /nonexistent/pw\n"
+	    "[campaign k1]\ncluster = c1\ndevice_pools = P1\n";
+	char	 path[PATH_MAX], want[2 * PATH_MAX];
+	struct config cf;
+	struct config_problems pr;
+	struct lsc_err e;
+
+	(void)state;
+	path_in_dir(path, sizeof(path), "access.conf");
+	spit(path, text, 0666);
+	assert_int_equal(config_load(path, 0, &cf, &pr, &e), 0);
+	assert_string_equal(cf.clusters[0].ca_file, "/nonexistent/ca.pem");
+	config_free(&cf);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
+	assert_int_equal(pr.n, 2);
+	xsnprintf(want, sizeof(want), "%s: writable by group or others (mode "
+	    "0666); run: chmod go-w %s", path, path);
+	assert_string_equal(pr.v[0].text, want);
+	xsnprintf(want, sizeof(want), "%s: [cluster c1] ca_file = "
+	    "/nonexistent/ca.pem: cannot read it: No such file or directory; "
+	    "expected the absolute path of a readable PEM file of CA "
+	    "certificates", path);
+	assert_string_equal(pr.v[1].text, want);
+	config_problems_free(&pr);
+}
+
+/* A file and its directory: ours or root's, writable by no one else. */
+static void
+test_check_trusted(void **state)
+{
+	char	 sub[PATH_MAX], file[PATH_MAX], why[3 * PATH_MAX], want[3 *
+	    PATH_MAX];
+
+	(void)state;
+	path_in_dir(sub, sizeof(sub), "trusted");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	xsnprintf(file, sizeof(file), "%s/prog", sub);
+	spit(file, "#!/bin/sh\n", 0755);
+	assert_int_equal(config_check_trusted(file, why, sizeof(why)), 0);
+	assert_int_equal(chmod(file, 0775), 0);
+	assert_int_equal(config_check_trusted(file, why, sizeof(why)), -1);
+	xsnprintf(want, sizeof(want), "writable by group or others (mode "
+	    "0775); run: chmod go-w %s", file);
+	assert_string_equal(why, want);
+	assert_int_equal(chmod(file, 0755), 0);
+	assert_int_equal(chmod(sub, 0777), 0);
+	assert_int_equal(config_check_trusted(file, why, sizeof(why)), -1);
+	xsnprintf(want, sizeof(want), "its directory %s: writable by group or "
+	    "others (mode 0777); run: chmod go-w %s", sub, sub);
+	assert_string_equal(why, want);
+	/* the sticky bit: others cannot replace a file they do not own */
+	assert_int_equal(chmod(sub, 01777), 0);
+	assert_int_equal(config_check_trusted(file, why, sizeof(why)), 0);
+	assert_int_equal(config_check_trusted("/nonexistent/prog", why,
+	    sizeof(why)), -1);
+	assert_string_equal(why, "cannot resolve: No such file or directory");
+	unlink(file);
+	rmdir(sub);
 }
 
 static void
@@ -1224,7 +1301,7 @@ test_unreadable(void **state)
 
 	(void)state;
 	path_in_dir(path, sizeof(path), "no-such.conf");
-	assert_int_equal(config_load(path, &cf, &pr, &e), -1);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
 	assert_int_equal(e.kind, ERR_CONFIG);
 	xsnprintf(want, sizeof(want), "%s: cannot open: No such file or "
 	    "directory", path);
@@ -1235,7 +1312,7 @@ test_unreadable(void **state)
 	config_free(&cf);
 
 	path_in_dir(path, sizeof(path), "certs");
-	assert_int_equal(config_load(path, &cf, &pr, &e), -1);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
 	assert_int_equal(e.kind, ERR_CONFIG);
 	xsnprintf(want, sizeof(want), "%s: is a directory; expected a "
 	    "configuration file", path);
@@ -1243,7 +1320,7 @@ test_unreadable(void **state)
 	config_problems_free(&pr);
 
 	path_in_dir(path, sizeof(path), "ca.pem/x.conf");
-	assert_int_equal(config_load(path, &cf, &pr, &e), -1);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
 	xsnprintf(want, sizeof(want), "%s: cannot open: Not a directory",
 	    path);
 	assert_string_equal(e.msg, want);
@@ -1252,7 +1329,7 @@ test_unreadable(void **state)
 	if (geteuid() != 0) {
 		path_in_dir(path, sizeof(path), "locked.conf");
 		spit(path, minimal, 0000);
-		assert_int_equal(config_load(path, &cf, &pr, &e), -1);
+		assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
 		assert_int_equal(e.kind, ERR_CONFIG);
 		xsnprintf(want, sizeof(want), "%s: cannot open: Permission "
 		    "denied", path);
@@ -1278,7 +1355,7 @@ test_unreadable(void **state)
 		assert_int_equal(write(fd, "[global]\n\0\n", 11), 11);
 		close(fd);
 	}
-	assert_int_equal(config_load(path, &cf, &pr, &e), -1);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), -1);
 	xsnprintf(want, sizeof(want), "%s: holds a NUL byte; expected a text "
 	    "file", path);
 	assert_string_equal(e.msg, want);
@@ -1328,7 +1405,7 @@ test_replaced_while_read(void **state)
 	free(u);
 	swap_from = other;
 	swap_to = path;
-	assert_int_equal(config_load(path, &cf, &pr, &e), 0);
+	assert_int_equal(config_load(path, CONFIG_CLUSTER, &cf, &pr, &e), 0);
 	assert_null(swap_from);
 	assert_int_equal(pr.n, 0);
 	assert_string_equal(cf.clusters[0].host, "cucm.example.com");
@@ -1899,6 +1976,8 @@ main(void)
 		cmocka_unit_test(test_one_problem_each),
 		cmocka_unit_test(test_all_at_once),
 		cmocka_unit_test(test_inline_password_mode),
+		cmocka_unit_test(test_cluster_access_checks),
+		cmocka_unit_test(test_check_trusted),
 		cmocka_unit_test(test_password_file),
 		cmocka_unit_test(test_password_command),
 		cmocka_unit_test(test_password_command_time),

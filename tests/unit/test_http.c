@@ -42,7 +42,8 @@
 
 struct step {
 	int		 status;	/* 0: read the request, then reset the
-					   connection without a reply */
+					   connection without a reply; -1: the
+					   same after refusing connections */
 	const char	*headers;	/* extra, each ending in \r\n */
 	const char	*body;
 };
@@ -213,9 +214,13 @@ serve(void *arg)
 		    NULL) {
 			s->reqs[s->nreqs++] = req;
 			st = &s->steps[step++];
-			if (st->status == 0) {
+			if (st->status <= 0) {
 				struct linger lg = { 1, 0 };
 
+				/* No longer listening: a connection attempt
+				 * is refused from now on. */
+				if (st->status == -1)
+					shutdown(s->lfd, SHUT_RDWR);
 				/* An abortive close: RST, no reply at all. */
 				setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
 				    sizeof(lg));
@@ -549,6 +554,136 @@ test_dead_connection_resend(void **state)
 	buf_free(&k.got, 0);
 }
 
+/*
+ * The same dead connection, and libcurl's resend cannot even connect: the
+ * body had left on the first connection, so the outcome is unknown and the
+ * error must not say the request was not applied.  Whether the failing
+ * attempt was the first or the resend, only a failure before the first
+ * byte of the body left proves that.
+ */
+static void
+test_dead_connection_reconnect_fails(void **state)
+{
+	struct server s;
+	struct sink k;
+	struct http_transport *t;
+	struct http_response resp;
+	struct lsc_err err;
+	int	 write;
+
+	(void)state;
+	memset(&k, 0, sizeof(k));
+	for (write = 0; write < 2; write++) {
+		memset(&s, 0, sizeof(s));
+		add_step(&s, 200, NULL, "<a/>");
+		add_step(&s, -1, NULL, NULL);	/* reset, stop listening */
+		server_start(&s, 0);
+		t = client(ca_pem, 0, NULL, NULL);
+		assert_int_equal(post(t, s.port, &k, &resp, &err), 0);
+		assert_int_equal(write ? post_write(t, s.port, &k, &resp, &err) :
+		    post(t, s.port, &k, &resp, &err), -1);
+		assert_int_equal(err.kind, ERR_NETWORK);
+		assert_false(err.not_applied);
+		assert_int_equal(k.calls, 0);
+		http_free(t);
+		server_stop(&s);
+		/* the request did reach the server, once */
+		assert_int_equal(s.nreqs, 2);
+		assert_int_equal(s.accepts, 1);
+		server_free(&s);
+	}
+
+	/* Nothing listening from the start: refused before a byte left. */
+	memset(&s, 0, sizeof(s));
+	add_step(&s, -1, NULL, NULL);
+	server_start(&s, 0);
+	shutdown(s.lfd, SHUT_RDWR);
+	t = client(ca_pem, 0, NULL, NULL);
+	assert_int_equal(post_write(t, s.port, &k, &resp, &err), -1);
+	assert_int_equal(err.kind, ERR_NETWORK);
+	assert_true(err.not_applied);
+	http_free(t);
+	server_stop(&s);
+	assert_int_equal(s.nreqs, 0);
+	server_free(&s);
+	buf_free(&k.got, 0);
+}
+
+/* A port on 127.0.0.1 nothing listens on. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int	 fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/*
+ * The proxy variables of the environment are never read; the proxy given
+ * is used, and named when it fails.
+ */
+static void
+test_proxy(void **state)
+{
+	static const char *const vars[] = {
+		"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"
+	};
+	struct server s;
+	struct sink k;
+	struct http_options o;
+	struct http_transport *t;
+	struct http_response resp;
+	struct lsc_err err;
+	char	 dead[64], want[160];
+	size_t	 i;
+
+	(void)state;
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", closed_port());
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		setenv(vars[i], dead, 1);
+	memset(&s, 0, sizeof(s));
+	memset(&k, 0, sizeof(k));
+	add_step(&s, 200, NULL, "<direct/>");
+	server_start(&s, 0);
+	t = client(ca_pem, 0, NULL, NULL);
+	assert_int_equal(post(t, s.port, &k, &resp, &err), 0);
+	assert_string_equal(k.got.data, "<direct/>");
+	http_free(t);
+	server_stop(&s);
+	server_free(&s);
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+
+	setenv("NO_PROXY", "*", 1);
+	memset(&o, 0, sizeof(o));
+	o.ca_file = ca_pem;
+	o.username = USER;
+	o.password = PASS;
+	o.connect_timeout_ms = 5000;
+	o.proxy = dead;
+	assert_non_null(t = http_curl_new(&o, &err));
+	assert_int_equal(post(t, 443, &k, &resp, &err), -1);
+	unsetenv("NO_PROXY");
+	assert_int_equal(err.kind, ERR_NETWORK);
+	assert_true(err.not_applied);
+	snprintf(want, sizeof(want), "listPhone: 127.0.0.1 (through the proxy "
+	    "%s): ", dead);
+	if (strncmp(err.msg, want, strlen(want)) != 0)
+		fail_msg("%s", err.msg);
+	http_free(t);
+	buf_free(&k.got, 0);
+}
+
 static void
 test_statuses(void **state)
 {
@@ -819,6 +954,8 @@ main(void)
 		cmocka_unit_test(test_session_per_host),
 		cmocka_unit_test(test_statuses),
 		cmocka_unit_test(test_dead_connection_resend),
+		cmocka_unit_test(test_dead_connection_reconnect_fails),
+		cmocka_unit_test(test_proxy),
 		cmocka_unit_test(test_response_cap),
 		cmocka_unit_test(test_trace_has_bodies_only),
 		cmocka_unit_test(test_tls_failures),

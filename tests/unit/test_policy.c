@@ -201,7 +201,9 @@ static const struct row rows[] = {
 	  .status = "Upgrade Failed: User Initiated Request Late/Timedout",
 	  .lsc = LSC_SOON, .reg = REG_YES, .give_up_attempts = 3,
 	  .act = ACT_NONE, .want = PS_ABANDONED,
-	  .reason = "abandoned after 3 CAPF failures" },
+	  .reason = "abandoned after 3 failed attempts; last: CAPF: Upgrade "
+	  "Failed: User Initiated Request Late/Timedout although the phone "
+	  "is registered" },
 	{ "deadline passed while pending, offline: left behind",
 	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = -1 * DAY,
 	  .operation = PEND, .status = OPP, .finish = -1 * DAY,
@@ -260,17 +262,46 @@ static const struct row rows[] = {
 	  .operation = IDLE, .status = "None", .lsc = LSC_SOON,
 	  .reg = REG_YES, .act = ACT_QUEUE, .want = PS_QUEUED,
 	  .reason = "queued" },
-	{ "update never landed, old Upgrade Success shown: due again",
+	{ "write in doubt, a finished failure shown: an attempt, backed off",
 	  .state = PS_QUEUED, .phase = OP_SENDING, .deadline = 2 * DAY,
-	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_SOON,
-	  .reg = REG_YES, .act = ACT_QUEUE, .want = PS_QUEUED,
-	  .reason = "queued" },
-	{ "update never landed, old failure shown: due again",
+	  .attempts = 1, .operation = IDLE,
+	  .status = "Upgrade Failed: CA Communication Failure",
+	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_NONE,
+	  .want = PS_FAILED_RETRYABLE, .reason = "updatePhone outcome "
+	  "unknown; CUCM shows Upgrade Failed: CA Communication Failure; "
+	  "retry after 2027-01-15 09:00 UTC" },
+	{ "write in doubt, an old Upgrade Success shown: an attempt",
 	  .state = PS_QUEUED, .phase = OP_SENDING, .deadline = 2 * DAY,
-	  .operation = IDLE,
+	  .attempts = 1, .operation = IDLE, .status = "Upgrade Success",
+	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_NONE,
+	  .want = PS_FAILED_RETRYABLE, .reason = "CUCM shows Upgrade "
+	  "Success; retry after 2027-01-15 09:00 UTC" },
+	{ "write in doubt a second time: the backoff doubles",
+	  .state = PS_QUEUED, .phase = OP_SENDING, .deadline = 2 * DAY,
+	  .attempts = 2, .failures = 1, .operation = IDLE,
+	  .status = "Upgrade Failed: Invalid Authentication String",
+	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_NONE,
+	  .want = PS_FAILED_RETRYABLE,
+	  .reason = "retry after 2027-01-15 10:00 UTC" },
+	{ "write in doubt, give_up_attempts reached: abandoned",
+	  .state = PS_QUEUED, .phase = OP_SENDING, .deadline = 2 * DAY,
+	  .attempts = 3, .failures = 2, .operation = IDLE,
+	  .status = "Upgrade Failed: Phone Communication Failure",
+	  .lsc = LSC_SOON, .reg = REG_YES, .give_up_attempts = 3,
+	  .act = ACT_NONE, .want = PS_ABANDONED,
+	  .reason = "abandoned after 3 failed attempts; last: updatePhone "
+	  "outcome unknown" },
+	{ "intended in a group, never sent, a failure shown: queue, no backoff",
+	  .state = PS_QUEUED, .phase = OP_GROUPED, .deadline = 2 * DAY,
+	  .attempts = 1, .operation = IDLE,
 	  .status = "Upgrade Failed: CA Communication Failure",
 	  .lsc = LSC_SOON, .reg = REG_YES, .act = ACT_QUEUE,
 	  .want = PS_QUEUED, .reason = "queued" },
+	{ "intended in a group, sent before a power cut: tell the phone",
+	  .state = PS_QUEUED, .phase = OP_GROUPED, .deadline = 2 * DAY,
+	  .operation = PEND, .status = OPP, .finish = 2 * DAY,
+	  .lsc = LSC_SOON, .act = ACT_NOTIFY, .want = PS_QUEUED,
+	  .reason = "interrupted run; telling the phone" },
 	{ "failed, backoff not over: wait", .state = PS_FAILED_RETRYABLE,
 	  .attempts = 1, .next_retry = 3600, .operation = IDLE,
 	  .status = "Upgrade Failed: CA Communication Failure",
@@ -447,6 +478,13 @@ run_row(const struct row *r)
 	}
 	if (m.state == PS_FAILED_RETRYABLE && r->state == PS_PENDING)
 		assert_int_equal(m.next_retry, NOW + 3600);
+	/* a failed attempt is counted, and nothing stays in flight */
+	if ((m.state == PS_FAILED_RETRYABLE || m.state == PS_ABANDONED) &&
+	    (r->state == PS_PENDING || r->state == PS_QUEUED)) {
+		assert_int_equal(m.failures, r->failures + 1);
+		assert_int_equal(m.phase, OP_NONE);
+		assert_int_equal(m.attempts, r->attempts);
+	}
 }
 
 static void

@@ -452,21 +452,6 @@ test_html_esc_helper(void **state)
 /* ---- JSON --------------------------------------------------------------------- */
 
 static void
-test_json_quote(void **state)
-{
-	struct buf b = BUF_INIT;
-
-	(void)state;
-	report_json_quote(&b, "ctl\x01\x1f\x7f tab\t nl\n cr\r q\" bs\\ /"
-	    " \xc3\xa9 \xe2\x80\xa8 \xc2\x85 bad\xff end \xef\xbf\xbd");
-	assert_string_equal(b.data, "\"ctl\\u0001\\u001f\\u007f tab\\t nl\\n"
-	    " cr\\r q\\\" bs\\\\ / \xc3\xa9 \\u2028 \\u0085 bad\\ufffd end "
-	    "\xef\xbf\xbd\"");
-	assert_json(b.data);
-	buf_free(&b, 0);
-}
-
-static void
 test_json_reports(void **state)
 {
 	static const enum report_kind kinds[] = {
@@ -1051,7 +1036,6 @@ test_fmt(void **state)
 static void
 test_utf8(void **state)
 {
-	struct buf b = BUF_INIT;
 	uint32_t cp;
 
 	(void)state;
@@ -1071,9 +1055,6 @@ test_utf8(void **state)
 	assert_int_equal(report_text_width("abc"), 3);
 	assert_int_equal(report_text_width("\xe6\x9d\xb1\xe4\xba\xac"), 4);
 	assert_int_equal(report_text_width("e\xcc\x81"), 1);
-	report_text_clean(&b, "a\x1b[1mb\x7f\xc2\x9b\xe2\x80\xae" "c\xff");
-	assert_string_equal(b.data, "a?[1mb???c\xef\xbf\xbd");
-	buf_free(&b, 0);
 }
 
 int
@@ -1084,7 +1065,6 @@ main(void)
 		cmocka_unit_test(test_csv_reports),
 		cmocka_unit_test(test_html_escaping),
 		cmocka_unit_test(test_html_esc_helper),
-		cmocka_unit_test(test_json_quote),
 		cmocka_unit_test(test_json_reports),
 		cmocka_unit_test(test_text_width),
 		cmocka_unit_test(test_text_table),
