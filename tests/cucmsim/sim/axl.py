@@ -3,7 +3,8 @@
 fault rules -> authentication -> XML parse -> SOAPAction / version /
 namespace agreement -> implemented operation -> XSD validation of the
 operation element -> CAPF enum values -> read-only account -> write throttle
--> operation -> response size and concurrent-memory limits -> latency.
+-> SQL access -> operation -> response size and concurrent-memory limits ->
+latency.
 """
 
 import collections
@@ -34,6 +35,10 @@ OPERATIONS = {
     "listRegistrationDynamic": axlsql.list_registration_dynamic,
 }
 READS = {"listPhone", "executeSQLQuery", "listRegistrationDynamic"}
+# config sql_access "fault": an account without the right to run SQL
+# (wording UNCONFIRMED, README)
+SQL_REFUSED = ("Access denied: the user does not have permission to execute "
+               "executeSQLQuery")
 REALM = 'Basic realm="Cisco Unified Communications Manager"'
 GET_PAGE = ("<html><head><title>Cisco CallManager: AXL Web Service</title>"
             "</head><body><h1>Cisco CallManager: AXL Web Service</h1><p>The "
@@ -214,6 +219,10 @@ class AxlEndpoint:
                 return auth_failure(401)
             if self._throttled():
                 return faults.throttle_response(sim.config.get("retry_after"))
+        if op == "executeSQLQuery" and sim.config["sql_access"] != "allowed":
+            if sim.config["sql_access"] == "http401":
+                return auth_failure(401)
+            return fault_response(SQL_REFUSED, 5003, op, "soapenv:Server")
         try:
             inner = handler(sim, el, version)
         except axlops.AxlFault as f:
