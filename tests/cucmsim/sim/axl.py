@@ -143,31 +143,19 @@ class AxlEndpoint:
         m = SOAPACTION_RE.match(sa or "")
         op = m.group(2) if m else ""
         sim.stats.request("axl", op)
-        latency, rule = sim.faults.match("axl", op)
-        latency += sim.config["latency_axl_ms"]
-        if rule is not None and rule.action in faults.PRE:
-            if latency:
-                time.sleep(latency / 1000)
-            return faults.pre_response(rule, "axl", op, sim.hostname,
-                                       sim.config["ris_rate"])
-        if rule is not None and rule.action == "hold_before":
-            sim.faults.hold()
-        auth = sim.auth.check(req.headers)
-        if auth.status != 200:
-            resp = auth_failure(auth.status)
-        else:
-            resp = self._process(req, sa, m, auth)
+
+        def process(rule):
+            auth = sim.auth.check(req.headers)
+            if auth.status != 200:
+                return auth_failure(auth.status)
+            resp = self._process(req, sa, m, auth, rule)
             if auth.set_cookie:
                 resp.headers.append(("Set-Cookie", auth.set_cookie))
-        if latency:
-            time.sleep(latency / 1000)
-        if rule is not None and rule.action == "hold_after":
-            sim.faults.hold()
-        if rule is not None and rule.action in faults.POST:
-            resp = faults.post_response(rule, resp)
-        return resp
+            return resp
+        return sim.faults.run(sim, "axl", op, req, process,
+                              sim.config["latency_axl_ms"])
 
-    def _process(self, req, sa, m, auth):
+    def _process(self, req, sa, m, auth, rule):
         sim = self.sim
         try:
             root = etree.fromstring(req.body, _PARSER)
@@ -223,8 +211,12 @@ class AxlEndpoint:
             if sim.config["sql_access"] == "http401":
                 return auth_failure(401)
             return fault_response(SQL_REFUSED, 5003, op, "soapenv:Server")
+        endless = rule is not None and rule.action == "endless"
         try:
-            inner = handler(sim, el, version)
+            if endless and op in ("listPhone", "executeSQLQuery"):
+                inner = handler(sim, el, version, endless=rule)
+            else:
+                inner = handler(sim, el, version)
         except axlops.AxlFault as f:
             return fault_response(f.message, f.axlcode, op, f.faultcode)
         seq = el.get("sequence")

@@ -8,6 +8,7 @@ only counted, for the "Query request too large" fault.  A statement longer
 than sql_max_length bytes is Informix's -460.
 """
 
+import itertools
 import sqlite3
 
 from . import informix
@@ -41,14 +42,14 @@ def _sql_error(e):
     return AxlFault(e.message, e.code, "soapenv:Client")
 
 
-def execute_sql_query(sim, el, version):
+def execute_sql_query(sim, el, version, endless=None):
     sql = text(el, "sql", "")
     store = sim.store
     if len(sql.encode("utf-8")) > sim.config["sql_max_length"]:
         raise AxlFault("Statement length exceeds maximum.", -460,
                        "soapenv:Client")
     try:
-        q = informix.translate(sql)
+        q = informix.translate(sql, endless=endless is not None)
         gone = next((t for t in q.tables if t in store.sql_hidden), None)
         if gone is not None:
             raise informix.table_error(gone)
@@ -62,7 +63,12 @@ def execute_sql_query(sim, el, version):
             cur.execute(q.sql)
             names = informix.column_names(cur.description or [])
             render = _row_renderer(names)
-            for batch in iter(lambda: cur.fetchmany(500), []):
+            if endless is None:
+                batches = iter(lambda: cur.fetchmany(500), [])
+            else:
+                batches = [_endless_rows(sim, endless, names,
+                                         cur.fetchall(), q.first)]
+            for batch in batches:
                 if counted:
                     counted += len(batch)
                     continue
@@ -85,6 +91,26 @@ def execute_sql_query(sim, el, version):
     if counted:
         raise sim.too_large(len(parts) + counted, len(parts) + 1, size)
     return "<return>" + "".join(parts) + "</return>"
+
+
+def _endless_rows(sim, rule, names, rows, first):
+    """A full page (FIRST n, else as many as the query found) whatever the
+    skip or keyset: the query's rows over and over, with fresh names."""
+    n = first if first is not None else len(rows)
+    if not rows:
+        rows = [(None,) * len(names)]
+    out = []
+    name_col = names.index("name") if "name" in names else None
+    pkid_col = names.index("pkid") if "pkid" in names else None
+    for row, (name, pkid) in zip(itertools.cycle(rows),
+                                 sim.faults.fresh_names(rule, n)):
+        row = list(row)
+        if name_col is not None:
+            row[name_col] = name
+        if pkid_col is not None:
+            row[pkid_col] = pkid
+        out.append(row)
+    return out
 
 
 _RD_TAGS = {"lastKnownIpAddress": "lastknownipaddress",

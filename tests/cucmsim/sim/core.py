@@ -124,8 +124,9 @@ class Simulator:
     # -- lifecycle -------------------------------------------------------------
 
     def start_serving(self):
-        self.server.add(Listener(self._main_sock, self.route, self.tls_context,
-                                 self.stats.on_event, "cucm"))
+        self.server.add(Listener(
+            self._main_sock, self.route, self.tls_context, self.stats.on_event,
+            "cucm", admit=lambda: not self.faults.connection("refuse")))
         self.server.add(Listener(self._ctl_sock, self.control.handle,
                                  name="control"))
         self.phone_web.start(self.server)
@@ -159,7 +160,7 @@ class Simulator:
     # -- request routing -----------------------------------------------------
 
     def tls_context(self):
-        if self.faults.wrong_ca():
+        if self.faults.connection("wrong_ca"):
             return self.server_pki.wrong_context()
         return self.server_pki.context
 
@@ -259,6 +260,7 @@ class Simulator:
     def counts(self):
         return self.stats.counts({
             "inflight_large": self.axl.inflight_large(),
+            "stalled": self.server.stalled.value,
             "sessions": self.auth.session_count(),
             "schema_load_seconds": dict(self.schemas.load_seconds)})
 

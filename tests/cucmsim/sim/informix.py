@@ -121,10 +121,12 @@ def _quote(s):
 
 
 class _Parser:
-    """Recursive descent over the tokens; each method returns SQLite text."""
+    """Recursive descent over the tokens; each method returns SQLite text.
+    endless: SKIP is dropped and a string literal on the right of > or >=
+    becomes '' (the keyset of a page), for the endless fault."""
 
-    def __init__(self, toks):
-        self.toks, self.i = toks, 0
+    def __init__(self, toks, endless=False):
+        self.toks, self.i, self.endless = toks, 0, endless
         self.tables = []
 
     # -- tokens ---------------------------------------------------------------
@@ -205,6 +207,8 @@ class _Parser:
             if first is not None:
                 raise SqlError(*SYNTAX)
             first = self.count(False)
+        if self.endless:
+            skip = None
         if first is not None or skip:
             out += f" LIMIT {first if first is not None else -1}"
             if skip:
@@ -321,7 +325,12 @@ class _Parser:
         left = self.expr(first)
         op = self.accept_op(*_COMPARE)
         if op:
-            return f"{left} {'=' if op == '==' else op} {self.expr()}"
+            start = self.i
+            right = self.expr()
+            if self.endless and op in (">", ">=") and self.i == start + 1 \
+                    and self.toks[start][0] == "str":
+                right = "''"
+            return f"{left} {'=' if op == '==' else op} {right}"
         neg = "NOT " if self.accept("not") else ""
         w = self.accept("like", "matches", "in", "between", "is")
         if w in ("like", "matches"):
@@ -429,7 +438,7 @@ class _Parser:
         return f"{FUNCTIONS[low]}({args})"
 
 
-def translate(sql):
+def translate(sql, endless=False):
     """Informix SELECT -> Translated(sql, first, skip, tables) for SQLite.
     Raises SqlError."""
     toks = tokenize(sql)
@@ -442,7 +451,7 @@ def translate(sql):
     if ("op", "::") in toks or ("op", ";") in toks:
         raise SqlError(*SYNTAX)
     try:
-        return _Parser(toks).statement()
+        return _Parser(toks, endless).statement()
     except RecursionError:
         raise SqlError(*SYNTAX) from None
 
