@@ -3,7 +3,8 @@
 fault rules -> authentication -> XML parse -> SOAPAction / version /
 namespace agreement -> implemented operation -> XSD validation of the
 operation element -> CAPF enum values -> read-only account -> write throttle
--> operation -> response size and concurrent-memory limits -> latency.
+-> SQL access -> operation -> response size and concurrent-memory limits ->
+latency.
 """
 
 import collections
@@ -34,6 +35,10 @@ OPERATIONS = {
     "listRegistrationDynamic": axlsql.list_registration_dynamic,
 }
 READS = {"listPhone", "executeSQLQuery", "listRegistrationDynamic"}
+# config sql_access "fault": an account without the right to run SQL
+# (wording UNCONFIRMED, README)
+SQL_REFUSED = ("Access denied: the user does not have permission to execute "
+               "executeSQLQuery")
 REALM = 'Basic realm="Cisco Unified Communications Manager"'
 GET_PAGE = ("<html><head><title>Cisco CallManager: AXL Web Service</title>"
             "</head><body><h1>Cisco CallManager: AXL Web Service</h1><p>The "
@@ -138,31 +143,19 @@ class AxlEndpoint:
         m = SOAPACTION_RE.match(sa or "")
         op = m.group(2) if m else ""
         sim.stats.request("axl", op)
-        latency, rule = sim.faults.match("axl", op)
-        latency += sim.config["latency_axl_ms"]
-        if rule is not None and rule.action in faults.PRE:
-            if latency:
-                time.sleep(latency / 1000)
-            return faults.pre_response(rule, "axl", op, sim.hostname,
-                                       sim.config["ris_rate"])
-        if rule is not None and rule.action == "hold_before":
-            sim.faults.hold()
-        auth = sim.auth.check(req.headers)
-        if auth.status != 200:
-            resp = auth_failure(auth.status)
-        else:
-            resp = self._process(req, sa, m, auth)
+
+        def process(rule):
+            auth = sim.auth.check(req.headers)
+            if auth.status != 200:
+                return auth_failure(auth.status)
+            resp = self._process(req, sa, m, auth, rule)
             if auth.set_cookie:
                 resp.headers.append(("Set-Cookie", auth.set_cookie))
-        if latency:
-            time.sleep(latency / 1000)
-        if rule is not None and rule.action == "hold_after":
-            sim.faults.hold()
-        if rule is not None and rule.action in faults.POST:
-            resp = faults.post_response(rule, resp)
-        return resp
+            return resp
+        return sim.faults.run(sim, "axl", op, req, process,
+                              sim.config["latency_axl_ms"])
 
-    def _process(self, req, sa, m, auth):
+    def _process(self, req, sa, m, auth, rule):
         sim = self.sim
         try:
             root = etree.fromstring(req.body, _PARSER)
@@ -214,8 +207,16 @@ class AxlEndpoint:
                 return auth_failure(401)
             if self._throttled():
                 return faults.throttle_response(sim.config.get("retry_after"))
+        if op == "executeSQLQuery" and sim.config["sql_access"] != "allowed":
+            if sim.config["sql_access"] == "http401":
+                return auth_failure(401)
+            return fault_response(SQL_REFUSED, 5003, op, "soapenv:Server")
+        endless = rule is not None and rule.action == "endless"
         try:
-            inner = handler(sim, el, version)
+            if endless and op in ("listPhone", "executeSQLQuery"):
+                inner = handler(sim, el, version, endless=rule)
+            else:
+                inner = handler(sim, el, version)
         except axlops.AxlFault as f:
             return fault_response(f.message, f.axlcode, op, f.faultcode)
         seq = el.get("sequence")

@@ -153,7 +153,7 @@ def get_ccm_version(sim, el, version):
             f"{RELEASES[sim.release]}</version></componentVersion></return>")
 
 
-def list_phone(sim, el, version):
+def list_phone(sim, el, version, endless=None):
     crit_el = child(el, "searchCriteria")
     criteria = [(local(c), c.text or "") for c in crit_el
                 if isinstance(c.tag, str)]
@@ -165,7 +165,10 @@ def list_phone(sim, el, version):
     first_txt = text(el, "first")
     first = int(first_txt) if first_txt not in (None, "") else None
     skip = int(text(el, "skip") or 0) if first is not None else 0
-    rows = sim.store.iter_phones(criteria, skip, first)
+    if endless is not None:
+        rows = _endless_phones(sim, endless, criteria, first)
+    else:
+        rows = sim.store.iter_phones(criteria, skip, first)
     r = PhoneRenderer(version)
     limit = sim.config["max_response_bytes"]
     parts, size = [], 0
@@ -176,6 +179,23 @@ def list_phone(sim, el, version):
             raise sim.too_large(len(rows), i + 1, size)
         parts.append(p)
     return "<return>" + "".join(parts) + "</return>"
+
+
+def _endless_phones(sim, rule, criteria, first):
+    """A full page (first, else every match) whatever skip asked for: the
+    matching phones over and over, with fresh names and uuids."""
+    rows = sim.store.iter_phones(criteria, 0, first)
+    n = first if first is not None else len(rows)
+    if not rows:
+        rows = sim.store.iter_phones([("name", "%")], 0, 1)
+        if not rows:
+            return []
+    out = []
+    for k, (name, pkid) in enumerate(sim.faults.fresh_names(rule, n)):
+        row = dict(rows[k % len(rows)])
+        row.update(name=name, pkid=pkid)
+        out.append(row)
+    return out
 
 
 def find_phone(sim, el, op):

@@ -1,12 +1,14 @@
 """executeSQLQuery and listRegistrationDynamic.
 
 executeSQLQuery runs the client's Informix SELECT (informix.translate) on
-the SQLite tables with an authorizer that allows reading only, Informix's
-case-sensitive LIKE, and NULL as an empty element.  Rows are serialised as
-they are fetched; past max_response_bytes the rest are only counted, for the
-"Query request too large" fault.
+the store's SQL connection (read-only, Informix's case-sensitive LIKE, the
+data dictionary of the release simulated), NULL as an empty element.  Rows
+are serialised as they are fetched; past max_response_bytes the rest are
+only counted, for the "Query request too large" fault.  A statement longer
+than sql_max_length bytes is Informix's -460.
 """
 
+import itertools
 import sqlite3
 
 from . import informix
@@ -15,58 +17,100 @@ from .registry import RISSTATUS_NAMES
 from .soap import esc
 
 
-def _value(v):
-    if v is None:
-        return ""
-    if isinstance(v, bytes):
-        return v.hex()
-    return esc(v)
+def _row_renderer(names):
+    """row tuple -> '<row><col>value</col>...</row>' for these columns
+    (the hot loop of a page: a value is escaped only if it has to be)."""
+    cols = [(f"<{n}>", f"</{n}>", f"<{n}/>") for n in names]
+
+    def render(row):
+        out = ["<row>"]
+        for (o, c, e), v in zip(cols, row):
+            if v is None:
+                out.append(e)
+            elif type(v) is str and ("&" in v or "<" in v or ">" in v):
+                out.append(o + esc(v) + c)
+            elif type(v) is bytes:
+                out.append(o + v.hex() + c)
+            else:
+                out.append(f"{o}{v}{c}")
+        out.append("</row>")
+        return "".join(out)
+    return render
 
 
-def execute_sql_query(sim, el, version):
+def _sql_error(e):
+    return AxlFault(e.message, e.code, "soapenv:Client")
+
+
+def execute_sql_query(sim, el, version, endless=None):
     sql = text(el, "sql", "")
-    try:
-        translated = informix.translate(sql)
-    except informix.SqlError as e:
-        raise AxlFault(e.message, e.code, "soapenv:Client") from None
-    limit = sim.config["max_response_bytes"]
     store = sim.store
-    parts, size, rows, counted = [], 0, 0, 0
+    if len(sql.encode("utf-8")) > sim.config["sql_max_length"]:
+        raise AxlFault("Statement length exceeds maximum.", -460,
+                       "soapenv:Client")
+    try:
+        q = informix.translate(sql, endless=endless is not None)
+        gone = next((t for t in q.tables if t in store.sql_hidden), None)
+        if gone is not None:
+            raise informix.table_error(gone)
+    except informix.SqlError as e:
+        raise _sql_error(e) from None
+    limit = sim.config["max_response_bytes"]
+    parts, size, counted = [], 0, 0
     with store.lock:
-        conn = store.conn
-        conn.execute("PRAGMA case_sensitive_like = ON")
-        conn.set_authorizer(informix.make_authorizer(store.HIDDEN))
+        cur = store.sql.cursor()
         try:
-            cur = conn.execute(translated)
+            cur.execute(q.sql)
             names = informix.column_names(cur.description or [])
-            over = False
-            while True:
-                batch = cur.fetchmany(500)
-                if not batch:
-                    break
-                if over:
+            render = _row_renderer(names)
+            if endless is None:
+                batches = iter(lambda: cur.fetchmany(500), [])
+            else:
+                batches = [_endless_rows(sim, endless, names,
+                                         cur.fetchall(), q.first)]
+            for batch in batches:
+                if counted:
                     counted += len(batch)
                     continue
-                for i, row in enumerate(batch):
-                    p = "<row>" + "".join(
-                        f"<{n}>{_value(v)}</{n}>" if v is not None
-                        else f"<{n}/>" for n, v in zip(names, row)) + "</row>"
+                rendered = [render(row) for row in batch]
+                more = len("".join(rendered).encode("utf-8"))
+                if size + more <= limit:
+                    parts += rendered
+                    size += more
+                    continue
+                for i, p in enumerate(rendered):   # the row that crosses
                     size += len(p.encode("utf-8"))
                     if size > limit:
-                        over = True
                         counted = len(batch) - i
                         break
                     parts.append(p)
-                    rows += 1
         except sqlite3.Error as e:
-            err = informix.sql_error(e)
-            raise AxlFault(err.message, err.code, "soapenv:Client") from None
+            raise _sql_error(informix.sql_error(e)) from None
         finally:
-            conn.set_authorizer(None)
-            conn.execute("PRAGMA case_sensitive_like = OFF")
-    if over:
-        raise sim.too_large(rows + counted, rows + 1, size)
+            cur.close()
+    if counted:
+        raise sim.too_large(len(parts) + counted, len(parts) + 1, size)
     return "<return>" + "".join(parts) + "</return>"
+
+
+def _endless_rows(sim, rule, names, rows, first):
+    """A full page (FIRST n, else as many as the query found) whatever the
+    skip or keyset: the query's rows over and over, with fresh names."""
+    n = first if first is not None else len(rows)
+    if not rows:
+        rows = [(None,) * len(names)]
+    out = []
+    name_col = names.index("name") if "name" in names else None
+    pkid_col = names.index("pkid") if "pkid" in names else None
+    for row, (name, pkid) in zip(itertools.cycle(rows),
+                                 sim.faults.fresh_names(rule, n)):
+        row = list(row)
+        if name_col is not None:
+            row[name_col] = name
+        if pkid_col is not None:
+            row[pkid_col] = pkid
+        out.append(row)
+    return out
 
 
 _RD_TAGS = {"lastKnownIpAddress": "lastknownipaddress",

@@ -34,6 +34,9 @@ class Control:
             ("GET", "/faults/held"): lambda q, b: {
                 "held": sim.faults.wait_held(int(q.get("wait", 0)),
                                              float(q.get("timeout", 0)))},
+            ("GET", "/faults/stalled"): lambda q, b: {
+                "stalled": sim.server.stalled.wait(int(q.get("wait", 0)),
+                                                   float(q.get("timeout", 0)))},
             ("POST", "/faults/release"): lambda q, b: {
                 "released": sim.faults.release()},
             ("GET", "/truth/counts"): lambda q, b: sim.counts(),

@@ -23,7 +23,7 @@ from .phoneweb import PhoneWeb
 from .registry import Registry
 from .ris import RisEndpoint
 from .soap import tomcat_page
-from .sqlstore import Store
+from .sqlstore import DICTIONARIES, Store
 from .stats import Stats
 from . import enums
 
@@ -36,7 +36,10 @@ DEFAULT_CONFIG = {"ris_rate": 15, "ris_max_devices": 1000, "write_queue": 50,
                   "version_error": "http599", "ris_retention": 2 * 86400,
                   "concurrent_large_bytes": 2 * 1024 * 1024,
                   "concurrent_total_bytes": 16 * 1024 * 1024,
-                  "retry_after": None}
+                  "retry_after": None, "sql_max_length": 32000,
+                  "sql_access": "allowed", "sql_dictionary": "current"}
+CHOICES = {"version_error": ("http599", "fault"),
+           "sql_access": ("allowed", "http401", "fault")}
 
 
 class Simulator:
@@ -64,6 +67,9 @@ class Simulator:
         self.config.update(ris_rate=opts["ris_rate"],
                            latency_axl_ms=opts["latency_axl"],
                            latency_ris_ms=opts["latency_ris"])
+        config = dict(scenario.get("config", {}))
+        if opts.get("sql_dictionary"):
+            config["sql_dictionary"] = opts["sql_dictionary"]
 
         pop = population.generate(opts, scenario)
         self.pools = [n for _, n in pop.pools]
@@ -101,7 +107,7 @@ class Simulator:
         self.stats = Stats()
         self.faults = FaultEngine()
         self.schemas = SchemaCache(opts["schema_dir"])
-        self.configure(scenario.get("config", {}))
+        self.configure(config)
         self.faults.add(scenario.get("faults", []))
         self.server_pki = ServerPKI(self.dir)
         self.axl = AxlEndpoint(self)
@@ -118,8 +124,9 @@ class Simulator:
     # -- lifecycle -------------------------------------------------------------
 
     def start_serving(self):
-        self.server.add(Listener(self._main_sock, self.route, self.tls_context,
-                                 self.stats.on_event, "cucm"))
+        self.server.add(Listener(
+            self._main_sock, self.route, self.tls_context, self.stats.on_event,
+            "cucm", admit=lambda: not self.faults.connection("refuse")))
         self.server.add(Listener(self._ctl_sock, self.control.handle,
                                  name="control"))
         self.phone_web.start(self.server)
@@ -153,7 +160,7 @@ class Simulator:
     # -- request routing -----------------------------------------------------
 
     def tls_context(self):
-        if self.faults.wrong_ca():
+        if self.faults.connection("wrong_ca"):
             return self.server_pki.wrong_context()
         return self.server_pki.context
 
@@ -217,9 +224,19 @@ class Simulator:
                     continue
                 if k not in DEFAULT_CONFIG:
                     raise ControlError(f"unknown config key {k!r}")
-                if k == "version_error":
-                    if v not in ("http599", "fault"):
-                        raise ControlError("version_error: http599 or fault")
+                if k in CHOICES:
+                    if v not in CHOICES[k]:
+                        raise ControlError(f"{k}: one of {CHOICES[k]}")
+                elif k == "sql_dictionary":
+                    hidden = DICTIONARIES.get(v) if isinstance(v, str) else v
+                    if not isinstance(hidden, (list, tuple)) or not all(
+                            isinstance(h, str) for h in hidden):
+                        raise ControlError("sql_dictionary: current, old or "
+                                           "a list of table[.column] names")
+                    try:
+                        self.store.set_dictionary(hidden)
+                    except ValueError as e:
+                        raise ControlError(f"sql_dictionary: {e}") from None
                 elif k == "retry_after":
                     v = None if v is None else int(v)
                 elif k == "session_idle":
@@ -243,6 +260,7 @@ class Simulator:
     def counts(self):
         return self.stats.counts({
             "inflight_large": self.axl.inflight_large(),
+            "stalled": self.server.stalled.value,
             "sessions": self.auth.session_count(),
             "schema_load_seconds": dict(self.schemas.load_seconds)})
 

@@ -3,18 +3,24 @@
 Why not http.server: each response must leave in one write (status line,
 headers and body in one buffer, TCP_NODELAY set) or Nagle's algorithm and
 delayed ACKs add ~40 ms per response; the fault actions need to reset a
-connection or stop half-way through a body; and the TLS context must be
-chosen per accepted connection (wrong_ca).  One acceptor thread watches all
-listening sockets; each connection gets its own thread and is kept alive.
+connection, stall, trickle or stop half-way through a body; and the TLS
+context must be chosen per accepted connection (wrong_ca).  One acceptor
+thread watches all listening sockets; each connection gets its own thread
+and is kept alive.  A connection that waits (a stall, the pause between two
+trickled bytes) sleeps in poll() on its socket and on a pipe that stop()
+closes: it ends when the client goes away or the server stops, without a
+thread spinning.
 """
 
 import email.utils
+import select
 import selectors
 import socket
 import ssl
 import struct
 import sys
 import threading
+import zlib
 
 MAX_HEADER = 64 * 1024
 MAX_BODY = 32 * 1024 * 1024
@@ -34,10 +40,17 @@ class Request:
 
 
 class Response:
-    """action: None, "reset" (close, nothing sent) or "drop_mid" (status,
-    headers and half the body, then close)."""
+    """action (param): None; "reset" (TCP RST, nothing sent); "close"
+    (close, nothing sent); "stall" (nothing sent until the client goes);
+    "drop_mid" (status, headers and half the body, then close); "stall_mid"
+    (status, headers and param bytes of the body, then nothing until the
+    client goes); "trickle" (the body a byte every param seconds);
+    "gzip_bomb" (a gzip body inflating to param bytes, then close);
+    "huge_length" (Content-Length: param, the body, then close);
+    "close_after" (the response, then close without Connection: close)."""
 
-    __slots__ = ("status", "body", "headers", "close", "action", "on_sent")
+    __slots__ = ("status", "body", "headers", "close", "action", "param",
+                 "on_sent")
 
     def __init__(self, status, body=b"", content_type="text/xml;charset=UTF-8",
                  headers=None, close=False, action=None):
@@ -48,18 +61,72 @@ class Response:
             self.headers.insert(0, ("Content-Type", content_type))
         self.close = close
         self.action = action
+        self.param = None
         self.on_sent = None     # called once the response left (or failed)
 
 
 class Listener:
     """app(request) -> Response.  tls: None, or a callable returning the
-    SSLContext to wrap the next accepted connection with.  on_event(kind,
-    value): "connection", "handshake", "response" (status, bytes)."""
+    SSLContext to wrap the next accepted connection with.  admit: None, or
+    a callable; False resets the connection just accepted.  on_event(kind,
+    value): "connection", "handshake", "reset", "response" (status,
+    bytes)."""
 
-    def __init__(self, sock, app, tls=None, on_event=None, name=""):
+    def __init__(self, sock, app, tls=None, on_event=None, name="",
+                 admit=None):
         self.sock, self.app, self.tls = sock, app, tls
         self.on_event = on_event or (lambda kind, *a: None)
         self.name = name
+        self.admit = admit
+
+
+class Gauge:
+    """A count others can wait on (the connections stalled right now)."""
+
+    def __init__(self):
+        self._n = 0
+        self._cond = threading.Condition()
+
+    def add(self, delta):
+        with self._cond:
+            self._n += delta
+            self._cond.notify_all()
+
+    @property
+    def value(self):
+        with self._cond:
+            return self._n
+
+    def wait(self, n, timeout):
+        """The count, once it is n (or after timeout seconds)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._n == n, timeout)
+            return self._n
+
+
+class GzipBomb:
+    """A gzip stream of prefix then blanks, size bytes inflated.  One
+    compressed MiB of blanks, ended by a full flush so that it does not
+    refer to what came before, is repeated: gigabytes cost a few MB and no
+    compression time.  No trailer: a client that inflates it all sees a
+    cut stream."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, prefix, size):
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)
+        self.head = z.compress(prefix) + z.flush(zlib.Z_FULL_FLUSH)
+        self.block = z.compress(b" " * self.BLOCK) + z.flush(zlib.Z_FULL_FLUSH)
+        self.blocks = max(0, size - len(prefix)) // self.BLOCK
+        self.length = len(self.head) + self.blocks * len(self.block)
+
+    def chunks(self):
+        yield self.head
+        left = self.blocks
+        while left:
+            n = min(left, 64)
+            yield self.block * n
+            left -= n
 
 
 def listen(host, port):
@@ -74,8 +141,11 @@ def listen(host, port):
 class Server:
     def __init__(self, verbose=False):
         self.verbose = verbose
+        self.stalled = Gauge()
         self._sel = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
+        # closed by stop(): readable (EOF) for every connection that waits
+        self._stop_r, self._stop_w = socket.socketpair()
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)
         self._listeners = []
         self._conns = set()
@@ -104,6 +174,7 @@ class Server:
             self._wake_w.send(b"x")
         except OSError:
             pass
+        self._stop_w.close()
         if self._thread:
             self._thread.join(5)
         with self._lock:
@@ -151,6 +222,10 @@ class Server:
         sock = conn
         lst.on_event("connection")
         try:
+            if lst.admit is not None and not lst.admit():
+                _reset(conn)
+                lst.on_event("reset")
+                return
             if lst.tls is not None:
                 sock = self._handshake(conn, lst)
                 if sock is None:
@@ -285,36 +360,104 @@ class Server:
             if len(body) > MAX_BODY:
                 raise BadRequest("body too large")
 
-    def _send(self, sock, req, resp, lst):
-        if resp.action == "reset":
-            # no TLS close_notify: linger 0 makes close() send a TCP RST
+    def _gone(self, sock, timeout=None):
+        """Waits up to timeout seconds (None: for ever) for the client to
+        close the connection or the server to stop; True if either did.
+        What the client sends meanwhile is read and dropped."""
+        poll = select.poll()        # not select(): fds may pass 1024
+        poll.register(sock, select.POLLIN)
+        poll.register(self._stop_r, select.POLLIN)
+        wait = None if timeout is None else int(timeout * 1000)
+        while True:
+            ready = [fd for fd, _ in poll.poll(wait)]
+            if not ready:
+                return False
+            if self._stop_r.fileno() in ready or self._stopping:
+                return True
+            sock.setblocking(False)
             try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                struct.pack("ii", 1, 0))
-            except OSError:
+                if not sock.recv(65536):
+                    return True
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError,
+                    BlockingIOError):
                 pass
+            except OSError:
+                return True
+            finally:
+                sock.setblocking(True)
+
+    def _stall(self, sock):
+        self.stalled.add(1)
+        try:
+            self._gone(sock)
+        finally:
+            self.stalled.add(-1)
+
+    def _send(self, sock, req, resp, lst):
+        """Sends resp; False when the connection must close."""
+        a = resp.action
+        if a == "reset":
+            # no TLS close_notify: linger 0 makes close() send a TCP RST
+            _reset(sock)
             lst.on_event("reset")
+            return False
+        if a in ("close", "stall"):
+            if a == "stall":
+                self._stall(sock)
             return False
         conn_hdr = req.header("connection", "").lower()
         close = (resp.close or "close" in conn_hdr
                  or (req.version == "HTTP/1.0" and "keep-alive" not in conn_hdr))
+        body = resp.body if req.method != "HEAD" else b""
+        extra, length = [], len(body)
+        if a == "gzip_bomb":
+            bomb = GzipBomb(body[:body.find(b"<return>") + 8]
+                            if b"<return>" in body else body, resp.param)
+            extra.append(("Content-Encoding", "gzip"))
+            length = bomb.length
+        elif a == "huge_length":
+            length = resp.param
         # Tomcat (CUCM's web container) sends no reason phrase
         lines = [f"HTTP/1.1 {resp.status} "]
-        for k, v in resp.headers:
+        for k, v in resp.headers + extra:
             lines.append(f"{k}: {v}")
-        lines.append(f"Content-Length: {len(resp.body)}")
+        lines.append(f"Content-Length: {length}")
         lines.append("Date: " + email.utils.formatdate(usegmt=True))
         if close:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        body = resp.body if req.method != "HEAD" else b""
-        if resp.action == "drop_mid":
-            data = head + body[:len(body) // 2]
-            sock.sendall(data)
-            lst.on_event("response", resp.status, len(data))
+        sent = len(head)
+        if a in ("drop_mid", "stall_mid"):
+            part = body[:len(body) // 2 if a == "drop_mid" else resp.param]
+            sock.sendall(head + part)
+            lst.on_event("response", resp.status, sent + len(part))
+            if a == "stall_mid":
+                self._stall(sock)
             return False
-        data = head + body
-        sock.sendall(data)
-        lst.on_event("response", resp.status, len(data))
-        return not close
+        if a == "trickle":
+            sock.sendall(head)
+            for i in range(len(body)):
+                if self._gone(sock, resp.param):
+                    return False
+                sock.sendall(body[i:i + 1])
+            lst.on_event("response", resp.status, sent + len(body))
+            return not close
+        if a == "gzip_bomb":
+            sock.sendall(head)
+            for chunk in bomb.chunks():
+                sock.sendall(chunk)
+                sent += len(chunk)
+            lst.on_event("response", resp.status, sent)
+            return False
+        sock.sendall(head + body)
+        lst.on_event("response", resp.status, sent + len(body))
+        return not close and a not in ("huge_length", "close_after")
 
+
+def _reset(sock):
+    """Makes close() send a TCP RST (no FIN, no TLS close_notify)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                        struct.pack("ii", 1, 0))
+    except OSError:
+        pass

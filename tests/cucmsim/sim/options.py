@@ -17,7 +17,8 @@ DEFAULTS = {"phones": 200, "pools": 3, "seed": 1, "port": 0,
             "pickup_on_register": False, "verbose": False,
             "exit_with_parent": False,
             "control_port": 0, "username": "axladmin",
-            "password": "C1sco&Sim:pass w0rd", "schema_dir": None}
+            "password": "C1sco&Sim:pass w0rd", "schema_dir": None,
+            "sql_dictionary": None}
 FRACTIONS = ("due", "offline", "mic_only", "pending")
 
 
@@ -62,6 +63,7 @@ def parser():
     a("--username")
     a("--password")
     a("--schema-dir")
+    a("--sql-dictionary", choices=["current", "old"])
     for f in FRACTIONS:
         a(f"--{f.replace('_', '-')}-fraction", type=float, metavar="F")
     return p

@@ -80,29 +80,17 @@ class RisEndpoint:
         op = sa.rsplit("#", 1)[-1] if sa else ""
         op = op if op in OPS else (op or "")
         sim.stats.request("ris", op or "selectCmDevice")
-        latency, rule = sim.faults.match("ris", op or "selectCmDevice")
-        latency += sim.config["latency_ris_ms"]
-        if rule is not None and rule.action in faults.PRE:
-            if latency:
-                time.sleep(latency / 1000)
-            return faults.pre_response(rule, "ris", op, sim.hostname,
-                                       sim.config["ris_rate"])
-        if rule is not None and rule.action == "hold_before":
-            sim.faults.hold()
-        auth = sim.auth.check(req.headers)
-        if auth.status != 200:
-            resp = auth_failure(auth.status)
-        else:
+
+        def process(rule):
+            auth = sim.auth.check(req.headers)
+            if auth.status != 200:
+                return auth_failure(auth.status)
             resp = self._process(req)
             if auth.set_cookie:
                 resp.headers.append(("Set-Cookie", auth.set_cookie))
-        if latency:
-            time.sleep(latency / 1000)
-        if rule is not None and rule.action == "hold_after":
-            sim.faults.hold()
-        if rule is not None and rule.action in faults.POST:
-            resp = faults.post_response(rule, resp)
-        return resp
+            return resp
+        return sim.faults.run(sim, "ris", op or "selectCmDevice", req,
+                              process, sim.config["latency_ris_ms"])
 
     def _process(self, req):
         sim = self.sim

@@ -7,12 +7,15 @@ settings, which CUCM does not keep in `device` (FACTS §4), live in the
 internal table sim_capf, hidden from executeSQLQuery.
 
 All access goes through Store, whose lock serialises every statement.
+executeSQLQuery runs on a connection of its own (Store.sql): read-only,
+case-sensitive LIKE, and the data dictionary of the CUCM release simulated
+(set_dictionary: tables and columns an older release lacks are hidden).
 """
 
 import sqlite3
 import threading
 
-from . import enums
+from . import enums, informix
 from .clock import format_uft
 from .population import NODES
 
@@ -43,8 +46,9 @@ CREATE TABLE device (
     lscvaliduntil INTEGER, lscissuername TEXT, lscissuervaliduntil INTEGER);
 CREATE INDEX device_pool ON device (fkdevicepool);
 CREATE TABLE registrationdynamic (pkid TEXT PRIMARY KEY,
-    fkdevice TEXT NOT NULL UNIQUE, lastknownipaddress TEXT,
-    lastknownucm TEXT, lastknownconfigversion TEXT, locationdetails TEXT,
+    lastknownipaddress TEXT, lastknownucm TEXT,
+    fkdevice TEXT NOT NULL UNIQUE, datetimestamp INTEGER,
+    lastknownconfigversion TEXT, locationdetails TEXT,
     tkendpointconnection INTEGER, portorssid TEXT, lastseen INTEGER,
     tkrisstatus INTEGER);
 CREATE TABLE sim_capf (fkdevice TEXT PRIMARY KEY, authenticationmode TEXT,
@@ -52,6 +56,14 @@ CREATE TABLE sim_capf (fkdevice TEXT PRIMARY KEY, authenticationmode TEXT,
 """
 
 HIDDEN_TABLES = ("sim_capf",)
+# --sql-dictionary: what executeSQLQuery cannot see ("table" or
+# "table.column"); "old" is a release before the LSC columns (README)
+DICTIONARIES = {"current": (),
+                "old": ("device.lscvaliduntil", "device.lscissuername",
+                        "device.lscissuervaliduntil")}
+# the whole database of 40,000 phones (30 MB) fits in the page cache, and
+# is mapped: a page of the inventory query reads no file
+PRAGMAS = ("PRAGMA cache_size=-131072", "PRAGMA mmap_size=268435456")
 
 # Columns listPhone/getPhone read, one row per device.
 PHONE_SELECT = """
@@ -82,20 +94,62 @@ CRITERIA = {
 
 
 class Store:
-    HIDDEN = HIDDEN_TABLES
-
     def __init__(self, path):
         self.lock = threading.RLock()
+        self.path = path
         self.conn = sqlite3.connect(path, check_same_thread=False,
                                     isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=MEMORY")
         self.conn.execute("PRAGMA synchronous=OFF")
+        for p in PRAGMAS:
+            self.conn.execute(p)
         self.conn.executescript(SCHEMA)
+        self.sql = None
+        self.sql_hidden = set(HIDDEN_TABLES)
 
     def close(self):
         with self.lock:
+            if self.sql is not None:
+                self.sql.close()
             self.conn.close()
+
+    def set_dictionary(self, hidden):
+        """What executeSQLQuery sees: every table and column but hidden
+        ("table" or "table.column" names).  A table with hidden columns is
+        shadowed by a temporary view of the others on the SQL connection."""
+        hidden = {h.lower() for h in hidden}
+        with self.lock:
+            tables = {r[0] for r in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            cols = {}
+            for h in hidden:
+                table, _, col = h.partition(".")
+                if table not in tables:
+                    raise ValueError(f"no table {table!r}")
+                if col:
+                    cols.setdefault(table, set()).add(col)
+            if self.sql is None:
+                self.sql = sqlite3.connect(self.path, check_same_thread=False,
+                                           isolation_level=None)
+                for p in PRAGMAS:
+                    self.sql.execute(p)
+                self.sql.execute("PRAGMA case_sensitive_like=ON")
+            c = self.sql
+            c.set_authorizer(None)
+            c.execute("PRAGMA query_only=OFF")
+            for (view,) in c.execute("SELECT name FROM temp.sqlite_master "
+                                     "WHERE type = 'view'").fetchall():
+                c.execute(f"DROP VIEW temp.{view}")
+            for table, gone in cols.items():
+                keep = [r[1] for r in c.execute(
+                    f"PRAGMA main.table_info({table})") if r[1] not in gone]
+                c.execute(f"CREATE TEMP VIEW {table} AS SELECT "
+                          f"{', '.join(keep)} FROM main.{table}")
+            c.execute("PRAGMA query_only=ON")
+            self.sql_hidden = set(HIDDEN_TABLES) | {h for h in hidden
+                                                    if "." not in h}
+            c.set_authorizer(informix.make_authorizer(self.sql_hidden))
 
     # -- loading ---------------------------------------------------------
 
@@ -148,6 +202,10 @@ class Store:
                           rows)
             c.executemany("INSERT INTO sim_capf VALUES (?,?,?,?,?)", capf)
             c.execute("COMMIT")
+            # statistics: the query planner walks device by name for a
+            # keyset page instead of sorting every phone of the pools
+            c.execute("ANALYZE")
+        self.set_dictionary(DICTIONARIES["current"])
 
     # -- phones ----------------------------------------------------------
 
@@ -214,13 +272,15 @@ class Store:
             self.conn.execute("BEGIN")
             self.conn.executemany(
                 "INSERT INTO registrationdynamic (pkid, fkdevice, "
-                "lastknownipaddress, lastknownucm, lastknownconfigversion, "
-                "locationdetails, tkendpointconnection, portorssid, lastseen, "
-                "tkrisstatus) VALUES (?,?,?,?,'','',1,'',?,?) "
+                "lastknownipaddress, lastknownucm, lastseen, tkrisstatus, "
+                "lastknownconfigversion, locationdetails, "
+                "tkendpointconnection, portorssid, datetimestamp) "
+                "VALUES (?,?,?,?,?,?,'','',1,'',?5) "
                 "ON CONFLICT(fkdevice) DO UPDATE SET "
                 "lastknownipaddress = excluded.lastknownipaddress, "
                 "lastknownucm = excluded.lastknownucm, "
                 "lastseen = excluded.lastseen, "
+                "datetimestamp = excluded.datetimestamp, "
                 "tkrisstatus = excluded.tkrisstatus", rows)
             self.conn.execute("COMMIT")
 
