@@ -186,6 +186,55 @@ class Sim:
     def expire_sessions(self):
         return self.call("POST", "/sessions/expire", {})
 
+    # -- phone web servers (README "Phone web servers") ----------------------
+
+    def phone_web(self, name=None, pool=None):
+        """Ground truth for every phone web server (name/pool: LIKE
+        patterns): [{name, address, port, fault, stale, certificate, …}]."""
+        q = urllib.parse.urlencode({k: v for k, v in
+                                    (("name", name), ("pool", pool)) if v})
+        return self.call("GET", "/truth/phone_web" + ("?" + q if q else ""))[
+            "phones"]
+
+    def phone_web_phone(self, name):
+        """The ground truth of one phone web server."""
+        found = [p for p in self.phone_web(name=name) if p["name"] == name]
+        if not found:
+            raise SimError(f"{name}: no phone web server")
+        return found[0]
+
+    def phone_cas_pem(self):
+        """{key: {path, subject, issuer, sha256, pem}} for every phone CA."""
+        return self.call("GET", "/truth/phone_cas")
+
+    def phone_faults(self, phones=None, keep_old_cert=None, send_root=None,
+                     **settings):
+        """phones: {name: fault or None}; keep_old_cert, send_root: {name:
+        bool}; settings: trickle_ms, chain_length, big_cert_bytes."""
+        body = dict(settings)
+        for key, value in (("phones", phones), ("keep_old_cert",
+                                                keep_old_cert),
+                           ("send_root", send_root)):
+            if value is not None:
+                body[key] = value
+        return self.call("POST", "/phone_web/faults", body)
+
+    def clear_phone_faults(self):
+        return self.call("POST", "/phone_web/faults/clear", {})
+
+    def phone_web_counts(self, open_at_most=None, stalled_at_least=None,
+                         timeout=10.0):
+        """The phone web servers' counters, once no more connections than
+        open_at_most are open and at least stalled_at_least are stalled
+        (when given; at most timeout seconds)."""
+        q = {"timeout": float(timeout)}
+        if open_at_most is not None:
+            q["open"] = int(open_at_most)
+        if stalled_at_least is not None:
+            q["stalled"] = int(stalled_at_least)
+        return self.call("GET", "/truth/phone_web/counts?"
+                         + urllib.parse.urlencode(q))
+
     # -- SOAP helpers (for the simulator's own tests and quick checks) -------
 
     def ssl_context(self):

@@ -283,7 +283,9 @@ def notify_phone(op):
         with sim.lock:
             row = find_phone(sim, el, op)
             now = sim.clock.now()
-            sim.capf.on_notify(sim.registry.get(row["name"]), now)
+            rt = sim.registry.get(row["name"])
+            sim.capf.on_notify(rt, now)
+            sim.phone_web.on_notify(rt, op, now)
             sim.stats.write(row["name"], op, now, {})
         return f"<return>{braces(row['pkid'])}</return>"
     return handler

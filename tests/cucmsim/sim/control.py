@@ -51,6 +51,16 @@ class Control:
                 "jobs": {n: sim.capf.job_view(n) for n in sim.capf.jobs}},
             ("POST", "/sessions/expire"): self.sessions_expire,
             ("GET", "/phone_cas"): lambda q, b: sim.phone_pki.paths,
+            ("GET", "/truth/phone_cas"): lambda q, b: sim.phone_pki.describe(),
+            ("GET", "/truth/phone_web"): lambda q, b: sim.phone_web_truth(
+                q.get("name"), q.get("pool")),
+            ("GET", "/truth/phone_web/counts"): self.phone_web_counts,
+            ("POST", "/phone_web/counts/reset"): self.phone_web_counts_reset,
+            ("GET", "/phone_web/faults"): lambda q, b: sim.phone_web.view(),
+            ("POST", "/phone_web/faults"): lambda q, b:
+                sim.phone_web.configure(b),
+            ("POST", "/phone_web/faults/clear"): lambda q, b:
+                sim.phone_web.clear(),
             ("GET", "/info"): lambda q, b: sim.info(),
         }
 
@@ -123,3 +133,13 @@ class Control:
     def sessions_expire(self, q, b):
         self.sim.auth.expire_all()
         return {"expired": True}
+
+    def phone_web_counts(self, q, b):
+        return self.sim.phone_web.fleet.counts(
+            int(q["open"]) if "open" in q else None,
+            int(q["stalled"]) if "stalled" in q else None,
+            float(q.get("timeout", 10)))
+
+    def phone_web_counts_reset(self, q, b):
+        self.sim.phone_web.fleet.reset_counts()
+        return self.sim.phone_web.fleet.counts()

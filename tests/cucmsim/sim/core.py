@@ -119,7 +119,8 @@ class Simulator:
         self.port = self._main_sock.getsockname()[1]
         self.control_port = self._ctl_sock.getsockname()[1]
         self.phone_web = PhoneWeb(self, opts["phone_web"],
-                                  opts["phone_web_port"])
+                                  opts["phone_web_port"],
+                                  opts["phone_faults"], opts["verbose"])
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -129,10 +130,11 @@ class Simulator:
             "cucm", admit=lambda: not self.faults.connection("refuse")))
         self.server.add(Listener(self._ctl_sock, self.control.handle,
                                  name="control"))
-        self.phone_web.start(self.server)
+        self.phone_web.start()
         self.server.start()
 
     def stop(self):
+        self.phone_web.stop()
         self.server.stop()
         self.store.close()
         if self._own_dir:
@@ -263,6 +265,15 @@ class Simulator:
             "stalled": self.server.stalled.value,
             "sessions": self.auth.session_count(),
             "schema_load_seconds": dict(self.schemas.load_seconds)})
+
+    def phone_web_truth(self, name=None, pool=None):
+        """What every phone web server presents (name/pool: LIKE)."""
+        crit = [c for c in (("name", name), ("devicePoolName", pool)) if c[1]]
+        names = None
+        if crit:
+            names = {r["name"] for r in self.store.iter_phones(crit)}
+        return {"port": self.phone_web.port,
+                "phones": self.phone_web.truth(names)}
 
     def devices(self, name=None, pool=None):
         crit = []

@@ -146,6 +146,8 @@ class Server:
         self._wake_r, self._wake_w = socket.socketpair()
         # closed by stop(): readable (EOF) for every connection that waits
         self._stop_r, self._stop_w = socket.socketpair()
+        # never block on a wake-up: before start() nothing drains them
+        self._wake_w.setblocking(False)
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)
         self._listeners = []
         self._conns = set()
@@ -161,7 +163,10 @@ class Server:
         with self._lock:
             self._listeners.append(listener)
             self._sel.register(listener.sock, selectors.EVENT_READ, listener)
-        self._wake_w.send(b"x")
+        try:
+            self._wake_w.send(b"x")
+        except BlockingIOError:
+            pass                # a wake-up is already pending
 
     def start(self):
         self._thread = threading.Thread(target=self._accept_loop,

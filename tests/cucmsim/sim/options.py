@@ -57,6 +57,8 @@ def parser():
     a("--ris-rate", type=int, metavar="N")
     a("--phone-web", type=int, metavar="N")
     a("--phone-web-port", type=int)
+    a("--phone-fault", action="append", metavar="NAME=FAULT")
+    a("--phone-fault-fraction", action="append", metavar="FAULT=F")
     a("--pickup-on-register", action="store_true", default=None)
     a("--verbose", action="store_true", default=None)
     a("--exit-with-parent", action="store_true", default=None)
@@ -67,6 +69,37 @@ def parser():
     for f in FRACTIONS:
         a(f"--{f.replace('_', '-')}-fraction", type=float, metavar="F")
     return p
+
+
+def _phone_faults(spec, args):
+    """The scenario's phone_faults with --phone-fault NAME=FAULT (a fault,
+    keep_old_cert or send_root) and --phone-fault-fraction FAULT=F added;
+    the names and values are checked when the phones are known."""
+    if not isinstance(spec, dict):
+        parser().error("scenario phone_faults must be an object")
+    spec = {k: (dict(v) if isinstance(v, dict) else v)
+            for k, v in spec.items()}
+    for item in args.phone_fault or ():
+        name, sep, fault = item.partition("=")
+        if not sep or not name or not fault:
+            parser().error(f"--phone-fault {item!r}: expected NAME=FAULT")
+        if fault in ("keep_old_cert", "send_root"):
+            knob = spec.get(fault) or {}
+            if isinstance(knob, list):
+                knob = dict.fromkeys(knob, True)
+            spec[fault] = dict(knob, **{name: True})
+        else:
+            spec.setdefault("phones", {})[name] = fault
+    for item in args.phone_fault_fraction or ():
+        fault, sep, value = item.partition("=")
+        try:
+            spec.setdefault("fractions", {})[fault] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not fault:
+            parser().error(f"--phone-fault-fraction {item!r}: expected "
+                           "FAULT=F")
+    return spec
 
 
 def parse(argv):
@@ -84,8 +117,11 @@ def parse(argv):
         if k in scenario:
             opts[k] = scenario[k]
     fractions = dict(pop.get("fractions", {}))
+    opts["phone_faults"] = _phone_faults(scenario.get("phone_faults", {}),
+                                         args)
     for k, v in vars(args).items():
-        if v is None or k == "scenario":
+        if v is None or k in ("scenario", "phone_fault",
+                              "phone_fault_fraction"):
             continue
         if k.endswith("_fraction"):
             fractions[k[:-len("_fraction")]] = v
