@@ -8,7 +8,8 @@
 #   make valgrind   the unit tests under valgrind
 #   make fuzz       build and briefly run the fuzz targets
 #   make lint       cppcheck + mandoc -Tlint
-#   make install / uninstall   (PREFIX, DESTDIR)
+#   make install / uninstall   (PREFIX, DESTDIR): binary, man pages, examples,
+#                   systemd units, sysusers.d and tmpfiles.d files
 #
 # `make demo` and `make check` first install what they need (`make deps`):
 # apt-get when run as root, otherwise one message naming the packages.
@@ -18,6 +19,8 @@ BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DOCDIR    ?= $(PREFIX)/share/doc/lscrenew
+LIBDIR    ?= $(PREFIX)/lib
+UNITDIR   ?= $(LIBDIR)/systemd/system
 
 CC        ?= cc
 BUILD     ?= build
@@ -84,18 +87,24 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
 
 .PHONY: all deps deps-check deps-demo check check-unit check-sim check-integration \
-        demo bench asan valgrind fuzz lint install uninstall clean help
+        demo bench asan valgrind fuzz lint install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
 
 all: $(BIN)
 
-$(BUILD)/obj/%.o: %.c
+# Objects are built with -DLSCRENEW_VERSION: a new VERSION rebuilds them.
+# The stamp is rewritten only when VERSION changes (as git's GIT-CFLAGS).
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@); [ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" >$@
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/version
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/version
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c -o $@ $<
 
@@ -189,24 +198,38 @@ lint:
 
 # --- install ----------------------------------------------------------------
 
+# Installed text files name the installed binary (the sources say
+# /usr/local/bin) and the man pages carry the Makefile's VERSION in .Os.
+define install_text
+	sed -e 's|/usr/local/bin/lscrenew|$(BINDIR)/lscrenew|' \
+	    -e 's/^\.Os$$/.Os lscrenew $(VERSION)/' $(1) >$(2) && chmod 0644 $(2)
+endef
+
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBDIR)/sysusers.d \
+	  $(DESTDIR)$(LIBDIR)/tmpfiles.d
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/lscrenew
-	install -m 0644 cli/lscrenew.1 $(DESTDIR)$(MANDIR)/man1/lscrenew.1
-	install -m 0644 cli/lscrenew.conf.5 $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5
-	install -m 0644 etc/lscrenew.conf.example etc/lscrenew.cron etc/lscrenew.service \
-	  etc/lscrenew.timer $(DESTDIR)$(DOCDIR)/examples/
+	$(call install_text,cli/lscrenew.1,$(DESTDIR)$(MANDIR)/man1/lscrenew.1)
+	$(call install_text,cli/lscrenew.conf.5,$(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5)
+	$(call install_text,etc/lscrenew.cron,$(DESTDIR)$(DOCDIR)/examples/lscrenew.cron)
+	$(call install_text,etc/lscrenew.service,$(DESTDIR)$(UNITDIR)/lscrenew.service)
+	install -m 0644 etc/lscrenew.timer $(DESTDIR)$(UNITDIR)/lscrenew.timer
+	install -m 0644 etc/lscrenew.conf.example $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 etc/lscrenew.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/lscrenew.conf
+	install -m 0644 etc/lscrenew.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/lscrenew.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lscrenew $(DESTDIR)$(MANDIR)/man1/lscrenew.1 \
-	  $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5
+	  $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5 $(DESTDIR)$(UNITDIR)/lscrenew.service \
+	  $(DESTDIR)$(UNITDIR)/lscrenew.timer $(DESTDIR)$(LIBDIR)/sysusers.d/lscrenew.conf \
+	  $(DESTDIR)$(LIBDIR)/tmpfiles.d/lscrenew.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,17p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -381,16 +381,47 @@ class Install(unittest.TestCase):
         files = ["opt/lsc/bin/lscrenew", "opt/lsc/share/man/man1/lscrenew.1",
                  "opt/lsc/share/man/man5/lscrenew.conf.5",
                  "opt/lsc/share/doc/lscrenew/examples/lscrenew.conf.example",
-                 "opt/lsc/share/doc/lscrenew/examples/lscrenew.timer"]
+                 "opt/lsc/share/doc/lscrenew/examples/lscrenew.cron",
+                 "opt/lsc/lib/systemd/system/lscrenew.service",
+                 "opt/lsc/lib/systemd/system/lscrenew.timer",
+                 "opt/lsc/lib/sysusers.d/lscrenew.conf",
+                 "opt/lsc/lib/tmpfiles.d/lscrenew.conf"]
         for f in files:
             self.assertTrue(os.path.isfile(os.path.join(dest, f)), f)
         mode = os.stat(os.path.join(dest, files[0])).st_mode
         self.assertTrue(mode & stat.S_IXOTH)
+        # the unit, the cron line and the man page's example run the
+        # installed binary; the man pages carry the version
+        version = run_bin("version").stdout.split()[1]
+        for f in (files[5], files[4], files[1]):
+            with open(os.path.join(dest, f)) as fp:
+                text = fp.read()
+            self.assertIn("/opt/lsc/bin/lscrenew run -q", text, f)
+            self.assertNotIn("/usr/local/bin/lscrenew", text, f)
+        for f in files[1:3]:
+            with open(os.path.join(dest, f)) as fp:
+                self.assertIn(f"\n.Os lscrenew {version}\n", fp.read(), f)
         p = subprocess.run(make + ["uninstall"], capture_output=True,
                            text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         for f in files:
             self.assertFalse(os.path.exists(os.path.join(dest, f)), f)
+
+    def test_new_version_rebuilds_the_binary(self):
+        # objects built before VERSION changed must not keep the old one
+        build = tempfile.mkdtemp(prefix="lscrenew-build-")
+        self.addCleanup(shutil.rmtree, build, True)
+        shutil.copytree(os.path.join(os.path.dirname(BIN), "obj"),
+                        os.path.join(build, "obj"))
+        shutil.copy(os.path.join(os.path.dirname(BIN), "version"), build)
+        p = subprocess.run(["make", "-s", "-j2", "-C", self.TOP,
+                            f"BUILD={build}", "OPT=-O0", "VERSION=9.8.7",
+                            f"{build}/lscrenew"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run([f"{build}/lscrenew", "version"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.stdout, "lscrenew 9.8.7\n")
 
     def fake_tools(self, **scripts):
         """A directory of stand-in commands, first on PATH."""
