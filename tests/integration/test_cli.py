@@ -3,6 +3,7 @@ status, quiet runs, the lock, bad input, the hook (the command line issue).
 """
 
 import fcntl
+import glob
 import json
 import os
 import re
@@ -422,6 +423,14 @@ class Install(unittest.TestCase):
         p = subprocess.run([f"{build}/lscrenew", "version"],
                            capture_output=True, text=True)
         self.assertEqual(p.stdout, "lscrenew 9.8.7\n")
+        # and no package is built before the changelog has its entry
+        p = subprocess.run(["make", "-s", "-C", self.TOP, f"BUILD={build}",
+                            "OPT=-O0", "VERSION=9.8.7", "deb"],
+                           capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("lscrenew: etc/debian/changelog ends at 0.2.0 but "
+                      "VERSION is 9.8.7: add an entry", p.stderr)
+        self.assertEqual(glob.glob(f"{build}/*.deb"), [])
 
     def fake_tools(self, **scripts):
         """A directory of stand-in commands, first on PATH."""
@@ -467,6 +476,7 @@ class Install(unittest.TestCase):
                       "libcurl4-openssl-dev", p.stderr)
         self.assertIn("python3-lxml", p.stderr)
         self.assertIn("chromium", p.stderr)
+        self.assertIn("dpkg-dev lintian systemd", p.stderr)
 
     def test_man_pages_are_lint_clean(self):
         for page in ("lscrenew.1", "lscrenew.conf.5"):
