@@ -3,12 +3,15 @@
 #   make            build build/lscrenew
 #   make demo       simulator + a real renewal campaign, end to end
 #   make check      unit tests (cmocka) + simulator tests + integration scenarios
+#                   + the Debian package (lintian, contents, a run from it)
 #   make bench      cost at 1,000 / 10,000 / 40,000 phones (not part of check)
 #   make asan       the tests under AddressSanitizer + UBSan
 #   make valgrind   the unit tests under valgrind
 #   make fuzz       build and briefly run the fuzz targets
 #   make lint       cppcheck + mandoc -Tlint
-#   make install / uninstall   (PREFIX, DESTDIR)
+#   make deb        build/lscrenew_VERSION_ARCH.deb (lintian-clean; checked by make check)
+#   make install / uninstall   (PREFIX, DESTDIR): binary, man pages, examples,
+#                   systemd units, sysusers.d and tmpfiles.d files
 #
 # `make demo` and `make check` first install what they need (`make deps`):
 # apt-get when run as root, otherwise one message naming the packages.
@@ -18,11 +21,13 @@ BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DOCDIR    ?= $(PREFIX)/share/doc/lscrenew
+LIBDIR    ?= $(PREFIX)/lib
+UNITDIR   ?= $(LIBDIR)/systemd/system
 
 CC        ?= cc
 BUILD     ?= build
 PYTHON    := /usr/bin/python3
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 
 WARN      := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wformat=2
@@ -39,7 +44,8 @@ LDFLAGS   ?=
 BUILD_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libssl-dev \
               libiniparser-dev libsqlite3-dev libcmocka-dev
 SIM_PKGS   := python3 python3-lxml python3-cryptography
-CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core
+DEB_PKGS   := dpkg-dev lintian systemd
+CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core $(DEB_PKGS)
 DEMO_PKGS  := $(BUILD_PKGS) $(SIM_PKGS)
 
 # Goals that must work before any library is installed.
@@ -84,18 +90,24 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
 
 .PHONY: all deps deps-check deps-demo check check-unit check-sim check-integration \
-        demo bench asan valgrind fuzz lint install uninstall clean help
+        check-deb deb demo bench asan valgrind fuzz lint install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
 
 all: $(BIN)
 
-$(BUILD)/obj/%.o: %.c
+# Objects are built with -DLSCRENEW_VERSION: a new VERSION rebuilds them.
+# The stamp is rewritten only when VERSION changes (as git's GIT-CFLAGS).
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@); [ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" >$@
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/version
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/version
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -c -o $@ $<
 
@@ -149,7 +161,7 @@ demo: deps-demo
 	@$(PYTHON) tests/demo.py --bin $(BIN)
 
 check: deps-check
-	@$(MAKE) --no-print-directory check-unit check-sim check-integration
+	@$(MAKE) --no-print-directory check-unit check-sim check-integration check-deb
 
 check-unit: $(BIN) $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
@@ -189,24 +201,85 @@ lint:
 
 # --- install ----------------------------------------------------------------
 
+# Installed text files name the installed binary (the sources say
+# /usr/local/bin) and the man pages carry the Makefile's VERSION in .Os.
+define install_text
+	sed -e 's|/usr/local/bin/lscrenew|$(BINDIR)/lscrenew|' \
+	    -e 's/^\.Os$$/.Os lscrenew $(VERSION)/' $(1) >$(2) && chmod 0644 $(2)
+endef
+
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(DOCDIR)/examples
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBDIR)/sysusers.d \
+	  $(DESTDIR)$(LIBDIR)/tmpfiles.d
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/lscrenew
-	install -m 0644 cli/lscrenew.1 $(DESTDIR)$(MANDIR)/man1/lscrenew.1
-	install -m 0644 cli/lscrenew.conf.5 $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5
-	install -m 0644 etc/lscrenew.conf.example etc/lscrenew.cron etc/lscrenew.service \
-	  etc/lscrenew.timer $(DESTDIR)$(DOCDIR)/examples/
+	$(call install_text,cli/lscrenew.1,$(DESTDIR)$(MANDIR)/man1/lscrenew.1)
+	$(call install_text,cli/lscrenew.conf.5,$(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5)
+	$(call install_text,etc/lscrenew.cron,$(DESTDIR)$(DOCDIR)/examples/lscrenew.cron)
+	$(call install_text,etc/lscrenew.service,$(DESTDIR)$(UNITDIR)/lscrenew.service)
+	install -m 0644 etc/lscrenew.timer $(DESTDIR)$(UNITDIR)/lscrenew.timer
+	install -m 0644 etc/lscrenew.conf.example $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 etc/lscrenew.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/lscrenew.conf
+	install -m 0644 etc/lscrenew.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/lscrenew.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lscrenew $(DESTDIR)$(MANDIR)/man1/lscrenew.1 \
-	  $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5
+	  $(DESTDIR)$(MANDIR)/man5/lscrenew.conf.5 $(DESTDIR)$(UNITDIR)/lscrenew.service \
+	  $(DESTDIR)$(UNITDIR)/lscrenew.timer $(DESTDIR)$(LIBDIR)/sysusers.d/lscrenew.conf \
+	  $(DESTDIR)$(LIBDIR)/tmpfiles.d/lscrenew.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# --- Debian package -------------------------------------------------------
+
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB      := $(BUILD)/lscrenew_$(VERSION)_$(DEB_ARCH).deb
+DEB_TMP  := $(BUILD)/deb
+DEB_ROOT := $(DEB_TMP)/debian/lscrenew
+DEB_DOC  := $(DEB_ROOT)/usr/share/doc/lscrenew
+
+deb: $(DEB)
+
+# "make install" into a staging root, plus what Debian adds: a stripped
+# binary, gzipped man pages, copyright and changelog, lintian's overrides,
+# the configuration as a conffile (0640; postinst gives it to the group
+# lscrenew), the maintainer scripts and md5sums.  dpkg-shlibdeps computes
+# Depends from the libraries the binary links; it and dpkg-gencontrol read
+# debian/control and debian/changelog in their working directory, hence
+# the copies.  --root-owner-group: root owns every file, even when a user
+# builds the package.
+$(DEB): $(BIN) Makefile $(wildcard cli/*.[15] etc/* etc/debian/*)
+	$(call install_pkgs,dpkg-dev)
+	@v=$$(dpkg-parsechangelog -l etc/debian/changelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	  { echo "lscrenew: etc/debian/changelog ends at $$v but VERSION is $(VERSION): add an entry" >&2; exit 1; }
+	rm -rf $(DEB_TMP)
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note $(DEB_ROOT)/usr/bin/lscrenew
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/lscrenew.1 $(DEB_ROOT)/usr/share/man/man5/lscrenew.conf.5
+	install -m 0644 etc/debian/copyright $(DEB_DOC)/copyright
+	install -D -m 0644 etc/debian/lintian-overrides $(DEB_ROOT)/usr/share/lintian/overrides/lscrenew
+	gzip -9n <etc/debian/changelog >$(DEB_DOC)/changelog.gz && chmod 0644 $(DEB_DOC)/changelog.gz
+	install -d $(DEB_ROOT)/etc/lscrenew $(DEB_ROOT)/DEBIAN
+	install -m 0640 etc/lscrenew.conf.example $(DEB_ROOT)/etc/lscrenew/lscrenew.conf
+	install -m 0644 etc/debian/conffiles $(DEB_ROOT)/DEBIAN/conffiles
+	install -m 0755 etc/debian/postinst etc/debian/prerm etc/debian/postrm $(DEB_ROOT)/DEBIAN/
+	cd $(DEB_ROOT) && find usr -type f | LC_ALL=C sort | xargs md5sum >DEBIAN/md5sums
+	cp etc/debian/control etc/debian/changelog $(DEB_TMP)/debian/
+	cd $(DEB_TMP) && dpkg-shlibdeps debian/lscrenew/usr/bin/lscrenew && dpkg-gencontrol -Pdebian/lscrenew
+	chmod 0644 $(DEB_ROOT)/DEBIAN/control $(DEB_ROOT)/DEBIAN/md5sums
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $@
+
+# The package as a user gets it: lintian, its contents and modes, and the
+# binary run from it.  make check runs this.
+check-deb: $(DEB)
+	$(call install_pkgs,$(DEB_PKGS))
+	@echo "== Debian package"
+	@LSCRENEW_DEB=$(abspath $(DEB)) LSCRENEW_VERSION=$(VERSION) \
+	  $(PYTHON) -m unittest discover -s tests/deb -p 'test_*.py'
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
 
 help:
-	@sed -n '2,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

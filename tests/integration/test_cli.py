@@ -3,6 +3,7 @@ status, quiet runs, the lock, bad input, the hook (the command line issue).
 """
 
 import fcntl
+import glob
 import json
 import os
 import re
@@ -486,16 +487,55 @@ class Install(unittest.TestCase):
         files = ["opt/lsc/bin/lscrenew", "opt/lsc/share/man/man1/lscrenew.1",
                  "opt/lsc/share/man/man5/lscrenew.conf.5",
                  "opt/lsc/share/doc/lscrenew/examples/lscrenew.conf.example",
-                 "opt/lsc/share/doc/lscrenew/examples/lscrenew.timer"]
+                 "opt/lsc/share/doc/lscrenew/examples/lscrenew.cron",
+                 "opt/lsc/lib/systemd/system/lscrenew.service",
+                 "opt/lsc/lib/systemd/system/lscrenew.timer",
+                 "opt/lsc/lib/sysusers.d/lscrenew.conf",
+                 "opt/lsc/lib/tmpfiles.d/lscrenew.conf"]
         for f in files:
             self.assertTrue(os.path.isfile(os.path.join(dest, f)), f)
         mode = os.stat(os.path.join(dest, files[0])).st_mode
         self.assertTrue(mode & stat.S_IXOTH)
+        # the unit, the cron line and the man page's example run the
+        # installed binary; the man pages carry the version
+        version = run_bin("version").stdout.split()[1]
+        for f in (files[5], files[4], files[1]):
+            with open(os.path.join(dest, f)) as fp:
+                text = fp.read()
+            self.assertIn("/opt/lsc/bin/lscrenew run -q", text, f)
+            self.assertNotIn("/usr/local/bin/lscrenew", text, f)
+        for f in files[1:3]:
+            with open(os.path.join(dest, f)) as fp:
+                self.assertIn(f"\n.Os lscrenew {version}\n", fp.read(), f)
         p = subprocess.run(make + ["uninstall"], capture_output=True,
                            text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         for f in files:
             self.assertFalse(os.path.exists(os.path.join(dest, f)), f)
+
+    def test_new_version_rebuilds_the_binary(self):
+        # objects built before VERSION changed must not keep the old one
+        build = tempfile.mkdtemp(prefix="lscrenew-build-")
+        self.addCleanup(shutil.rmtree, build, True)
+        shutil.copytree(os.path.join(os.path.dirname(BIN), "obj"),
+                        os.path.join(build, "obj"))
+        shutil.copy(os.path.join(os.path.dirname(BIN), "version"), build)
+        p = subprocess.run(["make", "-s", "-j2", "-C", self.TOP,
+                            f"BUILD={build}", "OPT=-O0", "VERSION=9.8.7",
+                            f"{build}/lscrenew"], capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run([f"{build}/lscrenew", "version"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.stdout, "lscrenew 9.8.7\n")
+        # and no package is built before the changelog has its entry
+        p = subprocess.run(["make", "-s", "-C", self.TOP, f"BUILD={build}",
+                            "OPT=-O0", "VERSION=9.8.7", "deb"],
+                           capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("lscrenew: etc/debian/changelog ends at 0.2.0 but "
+                      "VERSION is 9.8.7: add an entry", p.stderr)
+        self.assertEqual(glob.glob(f"{build}/*.deb"), [])
 
     def fake_tools(self, **scripts):
         """A directory of stand-in commands, first on PATH."""
@@ -541,6 +581,7 @@ class Install(unittest.TestCase):
                       "libcurl4-openssl-dev", p.stderr)
         self.assertIn("python3-lxml", p.stderr)
         self.assertIn("chromium", p.stderr)
+        self.assertIn("dpkg-dev lintian systemd", p.stderr)
 
     def test_man_pages_are_lint_clean(self):
         for page in ("lscrenew.1", "lscrenew.conf.5"):
