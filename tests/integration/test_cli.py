@@ -108,8 +108,7 @@ class WithoutCluster(unittest.TestCase):
             self.assertIn(f"  {cmd} ", p.stdout)
 
     def test_help_agrees_with_the_man_page(self):
-        man = open(os.path.join(os.path.dirname(BIN), "..", "cli",
-                                "lscrenew.1")).read()
+        man = open(os.path.join(Install.TOP, "cli", "lscrenew.1")).read()
         for cmd in ("run", "plan", "check", "status", "report", "phone",
                     "reset"):
             a = run_bin("help", cmd)
