@@ -129,6 +129,8 @@ struct inv_read {
 	void			*arg;
 	struct axl_inventory_info *info;
 	unsigned long		 bound;	/* rows past which CUCM is wrong */
+	unsigned long		 count;	/* rows CUCM counted for it */
+	unsigned long		 start;	/* info->read before it */
 	char			*last;	/* the key: last name delivered */
 };
 
@@ -267,6 +269,8 @@ read_stream(struct inv_read *ir, axl_pause_fn pause, struct lsc_err *err)
 	unsigned cap = c->page_cap > 0 ? c->page_cap : PAGE_ROWS_MAX;
 	unsigned page = c->page[AXL_OP_EXECUTESQLQUERY];
 	uint64_t bytes;
+	unsigned long left;
+	unsigned ask;
 	int	 repages = 0, rc = -1;
 
 	if (page > cap)
@@ -279,12 +283,18 @@ read_stream(struct inv_read *ir, axl_pause_fn pause, struct lsc_err *err)
 	r.spec.on_record = on_row;
 	r.spec.arg = ir;
 	for (;;) {
-		if (build_page(c, &r, ir, page, err) == -1)
+		/* one row more than the count leaves: a short page ends the
+		 * stream without an empty page after it, and a phone added
+		 * meanwhile fills it and asks for the next */
+		left = ir->info->read - ir->start;
+		left = left < ir->count ? ir->count - left : 0;
+		ask = left <= page && left < cap ? (unsigned)left + 1 : page;
+		if (build_page(c, &r, ir, ask, err) == -1)
 			break;
-		r.pageable = page > 1;
+		r.pageable = ask > 1;
 		bytes = c->stats->bytes_in;
 		if (axl_call(c, &r, err) == 0) {
-			if (r.records < page) {
+			if (r.records < ask) {
 				rc = 0;
 				break;
 			}
@@ -294,13 +304,13 @@ read_stream(struct inv_read *ir, axl_pause_fn pause, struct lsc_err *err)
 				break;
 			continue;
 		}
-		if (page <= 1 || repages >= MAX_REPAGES)
+		if (ask <= 1 || repages >= MAX_REPAGES)
 			break;
 		if (err->kind == ERR_TOOLARGE && err->suggest_rows > 0 &&
-		    (unsigned long)err->suggest_rows <= page)
+		    (unsigned long)err->suggest_rows <= ask)
 			page = (unsigned)(err->suggest_rows * 4 / 5);
 		else if (err->kind == ERR_TOOLARGE || r.dropped)
-			page /= 2;
+			page = ask / 2;
 		else
 			break;
 		if (page < 1)
@@ -400,6 +410,8 @@ axl_inventory(struct axl_client *c, const struct axl_selector *sel, size_t n,
 		ir.info = info;
 		if ((rc = count_phones(c, sel + i, k, &count, err)) == 0) {
 			info->expected += count;
+			ir.count = count;
+			ir.start = info->read;
 			/* phones added while it is read are welcome, not a
 			 * stream without an end */
 			ir.bound = info->expected + info->expected / 10 + 100;

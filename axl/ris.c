@@ -1,11 +1,12 @@
 /*
  * ris.c — RisPort70 selectCmDevice.
  *
- * The names are asked in chunks of max_names, each call paced by a token
- * bucket: up to rate_per_minute calls at once, then one per 60/rate
- * seconds (the RIS counter is per minute and shared with every other RIS
- * client of the cluster).  A caller that works between two calls (writes)
- * spends the wait instead of adding to it.  A device reported by several
+ * The names are asked in chunks of max_names, each call paced by a sliding
+ * window: at most rate_per_minute calls in any 60 seconds, counted from the
+ * end of each call, as CUCM counts them (the RIS counter is per rolling
+ * minute and shared with every other RIS client of the cluster).  A caller
+ * that works between two calls (writes) spends the wait instead of adding
+ * to it.  A device reported by several
  * nodes is merged within its chunk, so the merge table is bounded by the
  * chunk, and the reply itself is streamed.
  */
@@ -32,17 +33,17 @@
 struct ris_client {
 	struct http_transport	*http;
 	char			*url;
-	double			 burst;		/* calls the bucket holds */
-	double			 per_ms;	/* calls it gains a ms */
-	double			 tokens;
-	int64_t			 refilled;	/* mono ms of the last count */
+	int64_t			*ends;		/* mono ms the last calls ended */
+	size_t			 window;	/* calls allowed per span_ms */
+	size_t			 nends;
+	size_t			 head;		/* the oldest end */
+	int64_t			 span_ms;
 	unsigned		 max_names;
 	int			 attempts;
 	int64_t			 rate_wait_ms;
 	struct lsc_clock	*clock;
 	struct axl_stats	*stats;
 	struct axl_stats	 own_stats;
-	int			 called;
 	size_t			 chunk;		/* names per call; shrinks when
 						   answers are cut */
 };
@@ -89,14 +90,17 @@ ris_new(struct http_transport *http, const struct ris_options *o,
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->window = rate >= 1 ? (size_t)rate : 1,
+	    c->ends = calloc(c->window, sizeof(*c->ends))) == NULL ||
 	    (c->url = strdup(o->url)) == NULL) {
+		if (c != NULL)
+			free(c->ends);
 		free(c);
 		err_set(err, ERR_SYSTEM, "out of memory");
 		return NULL;
 	}
 	c->http = http;
-	c->burst = rate >= 1 ? (double)(long)rate : 1;
-	c->per_ms = rate / 60000.0;
+	c->span_ms = (int64_t)((double)c->window * 60000.0 / rate + 0.999);
 	c->max_names = o->max_names > 0 ? o->max_names : 1000;
 	c->chunk = c->max_names;
 	c->attempts = o->attempts > 0 ? o->attempts : 4;
@@ -112,36 +116,39 @@ ris_free(struct ris_client *c)
 	if (c == NULL)
 		return;
 	free(c->url);
+	free(c->ends);
 	free(c);
 }
 
-/* Takes a call from the bucket, sleeping until there is one; the bucket
- * starts full. */
+/* Waits until a call keeps the window: the call `window` calls back must
+ * have ended span_ms ago.  Ends, not starts, are counted, so that the
+ * cluster, which counts a call when it arrives, never sees one too many. */
 static void
 pace(struct ris_client *c)
 {
-	int64_t	 now, wait;
+	int64_t	 wait;
 
-	now = c->clock->mono_ms(c->clock);
-	if (!c->called) {
-		c->called = 1;
-		c->tokens = c->burst;
-	} else
-		c->tokens += (double)(now - c->refilled) * c->per_ms;
-	if (c->tokens > c->burst)
-		c->tokens = c->burst;
-	c->refilled = now;
-	if (c->tokens < 1) {
-		wait = (int64_t)((1 - c->tokens) / c->per_ms + 0.999);
+	if (c->nends < c->window)
+		return;
+	wait = c->ends[c->head] + c->span_ms - c->clock->mono_ms(c->clock);
+	if (wait > 0) {
 		clock_sleep(c->clock, wait);
 		c->stats->slept_ms += wait;
-		now = c->clock->mono_ms(c->clock);
-		c->tokens += (double)(now - c->refilled) * c->per_ms;
-		c->refilled = now;
-		if (c->tokens < 1)
-			c->tokens = 1;	/* a clock that slept short */
 	}
-	c->tokens -= 1;
+}
+
+/* Counts a call that has ended, answered or not. */
+static void
+paced(struct ris_client *c)
+{
+	int64_t	 now = c->clock->mono_ms(c->clock);
+
+	if (c->nends < c->window)
+		c->ends[c->nends++] = now;
+	else {
+		c->ends[c->head] = now;
+		c->head = (c->head + 1) % c->window;
+	}
 }
 
 /* --- the merge table ------------------------------------------------------ */
@@ -418,7 +425,7 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 	struct slot *s;
 	int64_t	 wait;
 	size_t	 i;
-	int	 tries, rc = -1;
+	int	 tries, got, rc = -1;
 
 	memset(&ch, 0, sizeof(ch));
 	if (build(c, &body, names, n, err) == -1)
@@ -429,7 +436,9 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 	}
 	for (tries = 1;; tries++) {
 		pace(c);
-		if (attempt(c, &body, &ch, err) == 0)
+		got = attempt(c, &body, &ch, err);
+		paced(c);
+		if (got == 0)
 			break;
 		if (tries >= c->attempts ||
 		    (err->kind != ERR_THROTTLED && err->kind != ERR_NETWORK))

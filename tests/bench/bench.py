@@ -73,7 +73,7 @@ PAGE_BYTES = 2 << 20        # later pages: what fits in 2 MB ...
 PAGE_ROWS_MAX = 20000       # ... at most this many rows
 POOLS_PER_QUERY = 100       # pools named in one statement
 RIS_NAMES = 1000            # names per selectCmDevice
-RIS_RATE = 12.0             # ris_rate: calls a minute, and the burst
+RIS_RATE = 12.0             # ris_rate: calls in any 60 s
 SIM_RIS_RATE = 15           # the simulator's limit, a rolling minute
 
 # issue 12's targets, at the largest size
@@ -134,11 +134,12 @@ def truth(sim, now, issuer=None):
 
 def pages(rows, first, later):
     """Pages of a keyset stream of `rows` rows: the first asks `first`,
-    each later one `later`; it ends at the first page short of what it
-    asked (so a stream of exactly n pages' worth asks one empty page)."""
-    if rows < first:
+    each later one `later`, and a page that can hold what the count
+    leaves asks one row more; it ends at the first page short of what it
+    asked (so exactly n pages' worth costs no empty page)."""
+    if rows <= first:
         return 1
-    return 1 + math.ceil((rows + 1 - first) / later)
+    return 1 + math.ceil((rows - first) / later)
 
 
 def sql_bounds(pools, per_pool, bytes_in, phones):
@@ -158,10 +159,11 @@ def sql_bounds(pools, per_pool, bytes_in, phones):
 
 
 def ris_floor(candidates):
-    """Seconds of RisPort70 pacing a command cannot avoid: the chunks of
-    1000 names beyond the burst, one per 60/ris_rate s."""
+    """Seconds of RisPort70 pacing a command cannot avoid: at most
+    ris_rate calls of 1000 names in any 60 s, so each further ris_rate
+    chunks wait a minute."""
     chunks = math.ceil(candidates / RIS_NAMES)
-    return max(0, chunks - int(RIS_RATE)) * 60.0 / RIS_RATE
+    return max(0, math.ceil(chunks / RIS_RATE) - 1) * 60.0
 
 
 # ---- one measured command --------------------------------------------------
@@ -755,7 +757,7 @@ def report(results, args, started, elapsed, failures, base_rss, waited):
         "*waited*: `waited_ms` (RisPort70 pacing, backoff); *on cluster*: "
         "`busy_ms` (latency, the simulator's work, the client's parse of "
         "what arrives); *latency floor*: calls × the added latency; *RIS "
-        "floor*: the 1000-name chunks beyond the burst of 12, 5 s each.",
+        "floor*: a minute for each 12 chunks of 1000 names beyond the first 12.",
         "",
         "## Population", "", population_table(results), "",
         "## Results", "",

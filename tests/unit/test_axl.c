@@ -743,10 +743,10 @@ test_repaged_size_kept_for_next_pool(void **state)
 	assert_int_equal(e.stats.faults, 1);
 
 	/* The inventory starts at its own page, and keeps its own cap. */
-	push_count(&e, 1);
+	push_count(&e, 100);
 	push_too_large(&e, "executeSQLQuery", 3);
 	push_rows(&e, 0, 1, "HQ");
-	push_count(&e, 0);
+	push_count(&e, 100);
 	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 	assert_int_equal(inventory(&e, "BR", NULL, &info, &err), 0);
@@ -802,8 +802,9 @@ test_inventory_sql_is_exact(void **state)
 	    " WHERE d.tkclass = 1 AND ((dp.name IN ('HQ''; DROP TABLE device;"
 	    " --') AND UPPER(d.name) LIKE UPPER('SEP\\''%;--')))");
 	free(sql);
+	/* one row more than counted: the short page ends the stream */
 	sql = element_text(e.f->reqs[1].body, "sql");
-	assert_string_equal(sql, "SELECT FIRST 1000 " INV_COLS INV_FROM
+	assert_string_equal(sql, "SELECT FIRST 4 " INV_COLS INV_FROM
 	    " WHERE d.tkclass = 1 AND ((dp.name IN ('HQ''; DROP TABLE device;"
 	    " --') AND UPPER(d.name) LIKE UPPER('SEP\\''%;--'))) ORDER BY "
 	    "d.name");
@@ -820,6 +821,7 @@ test_inventory_sql_is_exact(void **state)
 	assert_int_equal(info.expected, 3);
 	assert_int_equal(info.read, 3);
 	assert_false(info.fallback);
+	assert_int_equal(e.f->nreqs, 2);
 	env_close(&e);
 
 	/* Control characters never reach the server. */
@@ -932,7 +934,7 @@ test_inventory_pages(void **state)
 
 	(void)state;
 	env_open(&e, "14.0", 2);
-	push_count(&e, 3);
+	push_count(&e, 30000);
 	push_rows(&e, 0, 2, "HQ");
 	push_rows(&e, 2, 1, "HQ");
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
@@ -946,6 +948,29 @@ test_inventory_pages(void **state)
 	n = strtoul(first + 13, NULL, 10);
 	assert_true(n > 1000 && n <= 20000);
 	assert_int_equal(fake_http_remaining(e.f), 0);
+	env_close(&e);
+
+	/* The last page asks one row more than the count leaves: exactly
+	 * a page of phones costs no empty page after it, and a phone
+	 * added since the count fills the extra row and asks again. */
+	env_open(&e, "14.0", 2);
+	push_count(&e, 4);
+	push_rows(&e, 0, 2, "HQ");
+	push_rows(&e, 2, 2, "HQ");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
+	assert_int_equal(e.nseen, 4);
+	assert_non_null(strstr(e.f->reqs[2].body, "SELECT FIRST 3 "));
+	assert_int_equal(e.f->nreqs, 3);
+	env_close(&e);
+	env_open(&e, "14.0", 2);
+	push_count(&e, 2);
+	push_rows(&e, 0, 3, "HQ");	/* FIRST 3: full, one added since */
+	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
+	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
+	assert_int_equal(e.nseen, 3);
+	assert_non_null(strstr(e.f->reqs[1].body, "SELECT FIRST 3 "));
+	assert_non_null(strstr(e.f->reqs[2].body, "SELECT FIRST 1 "));
+	assert_int_equal(e.f->nreqs, 3);
 	env_close(&e);
 }
 

@@ -194,9 +194,9 @@ test_chunks_of_max_names(void **state)
 }
 
 /*
- * A token bucket: up to the rate's calls at once, then one per 60/rate s;
- * the time spent between calls (waiting for replies, or the caller's own
- * work between two selects) counts toward the next slot.
+ * A sliding window: at most the rate's calls in any 60 s, counted from the
+ * end of each call; the time spent between calls (waiting for replies, or
+ * the caller's own work between two selects) counts toward the window.
  */
 static void
 test_pacing(void **state)
@@ -207,41 +207,42 @@ test_pacing(void **state)
 	size_t	 i;
 
 	(void)state;
-	env_open(&e, 3, 1);		/* a burst of 3, then one per 20 s */
+	env_open(&e, 3, 1);		/* 3 calls in any 60 s */
 	for (i = 0; i < 5; i++)
 		push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
 	assert_int_equal(ris_select(e.c, names, 5, on_device, &e, &err), 0);
 	assert_int_equal(e.f->nreqs, 5);
-	/* the first three did not wait */
-	assert_int_equal(e.clk.nsleeps, 2);
-	assert_int_equal(e.clk.sleeps[0], 20000);
-	assert_int_equal(e.clk.sleeps[1], 20000);
-	assert_int_equal(e.stats.slept_ms, 40000);
+	/* the first three did not wait; the fourth waited for the first to
+	 * leave the window, and the fifth left with it */
+	assert_int_equal(e.clk.nsleeps, 1);
+	assert_int_equal(e.clk.sleeps[0], 60000);
+	assert_int_equal(e.stats.slept_ms, 60000);
 	env_close(&e);
 
-	/* Time spent waiting for replies counts toward the slot. */
+	/* Replies take 2 s: the window runs from each call's end. */
 	env_open(&e, 3, 1);
 	e.f->clock = &e.clk;
 	e.f->latency_ms = 2000;
 	for (i = 0; i < 5; i++)
 		push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
 	assert_int_equal(ris_select(e.c, names, 5, on_device, &e, &err), 0);
-	/* 6 s of replies in the burst: the fourth waits 14 s, the fifth 18 */
-	assert_int_equal(e.clk.nsleeps, 2);
-	assert_int_equal(e.clk.sleeps[0], 14000);
-	assert_int_equal(e.clk.sleeps[1], 18000);
+	/* ends at 2, 4, 6 s: the fourth starts at 62 s and ends at 64 s,
+	 * when the second has left the window: the fifth does not wait */
+	assert_int_equal(e.clk.nsleeps, 1);
+	assert_int_equal(e.clk.sleeps[0], 56000);
 	assert_int_equal(e.stats.busy_ms, 10000);
-	/* work between two selects spends the wait: 20 s later, a slot */
+	/* work between two selects spends the wait: 20 s later, room */
 	e.clk.now += 20000;
 	push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
 	assert_int_equal(ris_select(e.c, names, 1, on_device, &e, &err), 0);
-	assert_int_equal(e.clk.nsleeps, 2);
-	/* and the bucket refills to the rate, no more */
+	assert_int_equal(e.clk.nsleeps, 1);
+	/* and after an idle hour, the rate's calls at once, no more */
 	e.clk.now += 3600000;
 	for (i = 0; i < 4; i++)
 		push_fixture(&e, 200, "ris/selectCmDevice-none.xml");
 	assert_int_equal(ris_select(e.c, names, 4, on_device, &e, &err), 0);
-	assert_int_equal(e.clk.nsleeps, 3);
+	assert_int_equal(e.clk.nsleeps, 2);
+	assert_int_equal(e.clk.sleeps[1], 56000);
 	env_close(&e);
 }
 
