@@ -72,7 +72,7 @@ ALL_CPPFLAGS := -I. -D_DEFAULT_SOURCE -DLSCRENEW_VERSION='"$(VERSION)"' $(CPPFLA
 ALL_CFLAGS   := -std=c11 $(WARN) $(OPT) $(HARDEN) -MMD -MP $(LIB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
-AXL_SRC     := $(wildcard axl/*.c)
+AXL_SRC     := $(wildcard axl/*.c axl/base/*.c)
 JOBS_SRC    := $(wildcard jobs/*.c)
 REPORTS_SRC := $(wildcard reports/*.c)
 CLI_SRC     := $(wildcard cli/*.c)

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 #include "axl/soap.h"
 #include "axl/soap_int.h"

@@ -9,7 +9,8 @@
 #include <stdio.h>
 
 #include "axl/axl.h"
-#include "axl/err.h"
+#include "axl/base/err.h"
+#include "axl/base/json.h"
 #include "axl/http.h"
 #include "axl/ris.h"
 #include "cli/config.h"
@@ -129,6 +130,15 @@ int	 log_level(void);
  */
 int	 cli_printf(FILE *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Ends the JSON document j writes into b, prints it to standard output and
+ * frees b.  (JSON escapes what a terminal must not see itself.) */
+void	 cli_json_out(struct json *j, struct buf *b);
+/*
+ * s cut and padded with spaces to exactly width terminal columns (display
+ * width: a CJK character takes two, a combining mark none), into out; a
+ * cut never splits a character.  Returns out.
+ */
+char	*cli_cell(char *out, size_t len, const char *s, int width);
 /* An http_trace_fn: SOAP bodies at trace level, secrets redacted. */
 void	 log_trace(void *, const char *what, const char *data, size_t len);
 

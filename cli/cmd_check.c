@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
 

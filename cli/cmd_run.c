@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
 #include "jobs/engine.h"

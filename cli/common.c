@@ -52,7 +52,7 @@ const struct cmd commands[] = {
 	    "      --json          print as JSON\n" },
 	{ "report", cmd_report, "report [-c FILE] KIND [--format FORMAT] "
 	    "[--output FILE] [--since LAST|DATE] [--campaign NAME] "
-	    "[--pool NAME] [NAME]",
+	    "[--pool NAME] [--json] [NAME]",
 	    "left-behind, summary, forecast, history, phone, metrics, bat",
 	    COMMON_HELP
 	    "  -f, --format FORMAT text, csv, json, html, prom or bat\n"

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "axl/base/clock.h"
 #include "cli/config.h"
 
 #define SECRET_MAX	4096	/* bytes read of a file or a command */
@@ -252,15 +253,6 @@ out:
 	return pw;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Runs password_command with /bin/sh -c, in a process group of its own,
  * and keeps the first line of its standard output.  Its standard error goes
@@ -319,7 +311,7 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 	 * waitpid is asked every 100 ms. */
 	pidfd = pidfd_open(pid, 0);
 
-	deadline = now_ms() + (int64_t)timeout_s * 1000;
+	deadline = clock_mono_ms() + (int64_t)timeout_s * 1000;
 	for (;;) {
 		if (!reaped) {
 			if ((w = waitpid(pid, &status, WNOHANG)) == pid)
@@ -334,7 +326,7 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		}
 		if (reaped && (line || pfd[0] == -1))
 			break;
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - clock_mono_ms()) <= 0) {
 			timed_out = 1;
 			break;
 		}

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "jobs/policy.h"
 
 #define STORE_FILE		"lscrenew.db"

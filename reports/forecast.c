@@ -32,7 +32,7 @@ count(struct report_fc_pool *p, long first, int64_t now, int64_t v)
 		p->no_lsc++;
 	else if (v <= now)
 		p->expired++;
-	else if ((m = report_month_index(v) - first) < FORECAST_MONTHS)
+	else if ((m = clock_month(v) - first) < FORECAST_MONTHS)
 		p->month[m]++;
 	else
 		p->later++;
@@ -66,7 +66,7 @@ report_forecast_collect(struct report_ctx *ctx, struct report_forecast *f)
 	struct store_filter flt;
 
 	memset(f, 0, sizeof(*f));
-	f->first = report_month_index(ctx->o->now);
+	f->first = clock_month(ctx->o->now);
 	c.ctx = ctx;
 	c.f = f;
 	report_filter(ctx->o, &flt);
@@ -139,7 +139,7 @@ text(struct report_ctx *ctx, const struct report_forecast *f)
 	size_t dropped = 0;
 	int rc = -1;
 
-	report_fmt_time(ctx->o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", ctx->o->now, now, sizeof(now));
 	report_filter_text(ctx->o, filt, sizeof(filt));
 	if (report_text_heading(ctx, "LSC expiries per month%s, %s UTC", filt,
 	    now) == -1)
@@ -159,7 +159,7 @@ text(struct report_ctx *ctx, const struct report_forecast *f)
 	}
 	row(t, f, "expired", ROW_EXPIRED);
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		report_fmt_month(report_month_start(f->first + m), label,
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m), label,
 		    sizeof(label));
 		row(t, f, label, m);
 	}
@@ -192,7 +192,7 @@ csv(struct report_ctx *ctx, const struct report_forecast *f)
 	report_csv_str(&c, "pool");
 	report_csv_str(&c, "expired");
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		report_fmt_month(report_month_start(f->first + m), label,
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m), label,
 		    sizeof(label));
 		report_csv_str(&c, label);
 	}
@@ -215,45 +215,45 @@ csv(struct report_ctx *ctx, const struct report_forecast *f)
 }
 
 static void
-json_counts(struct report_json *j, const struct report_fc_pool *p)
+json_counts(struct json *j, const struct report_fc_pool *p)
 {
-	report_json_int(j, "expired", (long long)p->expired);
-	report_json_arr_inline(j, "months");
+	json_int(j, "expired", (long long)p->expired);
+	json_arr_inline(j, "months");
 	for (int m = 0; m < FORECAST_MONTHS; m++)
-		report_json_int(j, NULL, (long long)p->month[m]);
-	report_json_end(j);
-	report_json_int(j, "later", (long long)p->later);
-	report_json_int(j, "no_lsc", (long long)p->no_lsc);
+		json_int(j, NULL, (long long)p->month[m]);
+	json_end(j);
+	json_int(j, "later", (long long)p->later);
+	json_int(j, "no_lsc", (long long)p->no_lsc);
 }
 
 static int
 json(struct report_ctx *ctx, const struct report_forecast *f)
 {
-	struct report_json j;
+	struct json j;
 	char label[32];
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
-	report_json_arr_inline(&j, "months");
+	json_arr_inline(&j, "months");
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		report_fmt_month(report_month_start(f->first + m), label,
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m), label,
 		    sizeof(label));
-		report_json_str(&j, NULL, label);
+		json_str(&j, NULL, label);
 	}
-	report_json_end(&j);
-	report_json_obj(&j, "total");
+	json_end(&j);
+	json_obj(&j, "total");
 	json_counts(&j, &f->total);
-	report_json_end(&j);
-	report_json_arr(&j, "pools");
+	json_end(&j);
+	json_arr(&j, "pools");
 	for (size_t i = 0; i < f->n; i++) {
-		report_json_obj(&j, NULL);
-		report_json_str(&j, "cluster", f->p[i].key.cluster);
-		report_json_str(&j, "pool", f->p[i].key.pool);
+		json_obj(&j, NULL);
+		json_str(&j, "cluster", f->p[i].key.cluster);
+		json_str(&j, "pool", f->p[i].key.pool);
 		json_counts(&j, &f->p[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 

@@ -80,11 +80,11 @@ text(struct report_ctx *ctx, const struct report_runs *rs)
 	char now[32], when[32], took[32];
 	int rc;
 
-	report_fmt_time(ctx->o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", ctx->o->now, now, sizeof(now));
 	if (report_text_heading(ctx, "Runs, newest first, %s UTC", now) == -1)
 		return -1;
 	if (ctx->o->since == REPORT_SINCE_TIME) {
-		report_fmt_time(ctx->o->since_time, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", ctx->o->since_time, when, sizeof(when));
 		report_text_line(ctx, "Started since %s UTC.", when);
 	}
 	if (rs->n == 0)
@@ -107,7 +107,7 @@ text(struct report_ctx *ctx, const struct report_runs *rs)
 		const struct store_run *r = &rs->v[i];
 		int done = r->finished > 0;
 
-		report_fmt_time(r->started, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", r->started, when, sizeof(when));
 		report_tab_cellf(t, "%lld", (long long)r->id);
 		report_tab_cell(t, when);
 		if (done)
@@ -192,18 +192,18 @@ csv(struct report_ctx *ctx, const struct report_runs *rs)
 static int
 json(struct report_ctx *ctx, const struct report_runs *rs)
 {
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
-	report_json_arr(&j, "runs");
+	json_arr(&j, "runs");
 	for (size_t i = 0; i < rs->n; i++) {
-		report_json_obj(&j, NULL);
+		json_obj(&j, NULL);
 		report_json_run(&j, &rs->v[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 

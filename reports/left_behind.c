@@ -350,9 +350,9 @@ expiry_cells(const struct store_phone *p, int64_t now, char *date,
 		snprintf(date, dlen, "%s", "");
 		snprintf(days, nlen, "%s", "");
 	} else if (p->lsc_valid_until > 0) {
-		report_fmt_date(p->lsc_valid_until, date, dlen);
+		clock_fmt(CLOCK_DATE, "", p->lsc_valid_until, date, dlen);
 		snprintf(days, nlen, "%lld",
-		    report_days_left(p->lsc_valid_until, now));
+		    clock_days(p->lsc_valid_until, now));
 	} else {
 		snprintf(date, dlen, "no LSC");
 		snprintf(days, nlen, "%s", "");
@@ -403,12 +403,12 @@ text_table(struct lb *lb, size_t from, size_t to)
 			report_tab_cellf(t, "%u", p->mem.attempts);
 		else
 			report_tab_cell(t, "");
-		report_fmt_date(p != NULL ? p->mem.first_offline : 0, when,
+		clock_fmt(CLOCK_DATE, "", p != NULL ? p->mem.first_offline : 0, when,
 		    sizeof(when));
 		report_tab_cell(t, when);
 		report_tab_cell(t, p != NULL ? p->last_ip : "");
 		report_tab_cell(t, p != NULL ? p->last_node : "");
-		report_fmt_time(p != NULL ? p->mem.next_retry : 0, when,
+		clock_fmt(CLOCK_MINUTE, "", p != NULL ? p->mem.next_retry : 0, when,
 		    sizeof(when));
 		report_tab_cell(t, when);
 		/* the expiry has columns of its own: the reason's due
@@ -430,13 +430,13 @@ text(struct lb *lb)
 	size_t ncur = lb->cur->n, nres = lb->nitems - lb->nopen;
 	char now[32], when[32], filt[600];
 
-	report_fmt_time(o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", o->now, now, sizeof(now));
 	report_filter_text(o, filt, sizeof(filt));
 	if (report_text_heading(ctx, "Left behind%s: %zu phone%s due and not "
 	    "renewed, %s UTC", filt, ncur, ncur == 1 ? "" : "s", now) == -1)
 		return -1;
 	if (lb->since) {
-		report_fmt_time(lb->prev_time, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", lb->prev_time, when, sizeof(when));
 		if (!lb->prev_found)
 			report_text_line(ctx, "No previous left-behind report "
 			    "with these filters: every phone is new.");
@@ -519,7 +519,7 @@ csv(struct lb *lb)
 			report_csv_str(&c, p->description);
 			report_csv_time(&c, p->lsc_valid_until);
 			if (p->lsc_valid_until > 0)
-				report_csv_num(&c, report_days_left(
+				report_csv_num(&c, clock_days(
 				    p->lsc_valid_until, now));
 			else
 				report_csv_str(&c, NULL);
@@ -551,64 +551,64 @@ csv(struct lb *lb)
 /* ---- JSON ------------------------------------------------------------------ */
 
 static void
-json_item(struct lb *lb, struct report_json *j, const struct item *it)
+json_item(struct lb *lb, struct json *j, const struct item *it)
 {
-	report_json_obj(j, NULL);
+	json_obj(j, NULL);
 	if (it->p != NULL)
 		report_json_phone(lb->ctx, j, it->p);
 	else {
-		report_json_str(j, "cluster", it->cluster);
-		report_json_str(j, "name", it->name);
+		json_str(j, "cluster", it->cluster);
+		json_str(j, "name", it->name);
 	}
 	if (lb->since) {
-		report_json_str(j, "change", change_names[it->change]);
+		json_str(j, "change", change_names[it->change]);
 		if (it->prev_state < PS__MAX)
-			report_json_str(j, "previous_state",
+			json_str(j, "previous_state",
 			    phone_state_name(it->prev_state));
 		else
-			report_json_null(j, "previous_state");
+			json_null(j, "previous_state");
 	}
-	report_json_end(j);
+	json_end(j);
 }
 
 static int
 json(struct lb *lb)
 {
 	struct report_ctx *ctx = lb->ctx;
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
 	if (!lb->since)
-		report_json_null(&j, "since");
+		json_null(&j, "since");
 	else {
-		report_json_obj(&j, "since");
-		report_json_str(&j, "mode", ctx->o->since == REPORT_SINCE_LAST ?
+		json_obj(&j, "since");
+		json_str(&j, "mode", ctx->o->since == REPORT_SINCE_LAST ?
 		    "last" : "time");
-		report_json_time(&j, "time", lb->prev_found ? lb->prev_time :
+		json_time(&j, "time", lb->prev_found ? lb->prev_time :
 		    0);
-		report_json_bool(&j, "previous_found", lb->prev_found);
-		report_json_end(&j);
+		json_bool(&j, "previous_found", lb->prev_found);
+		json_end(&j);
 	}
-	report_json_int(&j, "count", (long long)lb->nopen);
-	report_json_arr(&j, "phones");
+	json_int(&j, "count", (long long)lb->nopen);
+	json_arr(&j, "phones");
 	for (size_t i = 0; i < lb->nopen; i++)
 		json_item(lb, &j, &lb->items[i]);
-	report_json_end(&j);
+	json_end(&j);
 	if (lb->since) {
-		report_json_obj(&j, "counts");
-		report_json_int(&j, "new", (long long)lb->nnew);
-		report_json_int(&j, "still_open", (long long)(lb->nopen -
+		json_obj(&j, "counts");
+		json_int(&j, "new", (long long)lb->nnew);
+		json_int(&j, "still_open", (long long)(lb->nopen -
 		    lb->nnew));
-		report_json_int(&j, "resolved", (long long)(lb->nitems -
+		json_int(&j, "resolved", (long long)(lb->nitems -
 		    lb->nopen));
-		report_json_end(&j);
-		report_json_arr(&j, "resolved");
+		json_end(&j);
+		json_arr(&j, "resolved");
 		for (size_t i = lb->nopen; i < lb->nitems; i++)
 			json_item(lb, &j, &lb->items[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_finish(&j);
+	json_finish(&j);
 	return 0;
 }
 

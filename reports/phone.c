@@ -205,7 +205,7 @@ text_phone(struct story *st, size_t i)
 	report_tab_col(t, "", 0, 0, 0, 0);
 	report_tab_col(t, "", TAB_WRAP, 20, 0, 0);
 
-	report_fmt_time(m->state_since, a, sizeof(a));
+	clock_fmt(CLOCK_MINUTE, "", m->state_since, a, sizeof(a));
 	snprintf(line, sizeof(line), "%s since %s UTC",
 	    phone_state_name(m->state), a);
 	kv(t, "state", line);
@@ -215,8 +215,8 @@ text_phone(struct story *st, size_t i)
 	kv(t, "model", p->model);
 	kv(t, "description", p->description);
 	if (p->lsc_valid_until > 0) {
-		report_fmt_date(p->lsc_valid_until, a, sizeof(a));
-		days = report_days_left(p->lsc_valid_until, now);
+		clock_fmt(CLOCK_DATE, "", p->lsc_valid_until, a, sizeof(a));
+		days = clock_days(p->lsc_valid_until, now);
 		if (days < 0)
 			snprintf(line, sizeof(line), "expired %s (%lld day%s "
 			    "ago)", a, -days, days == -1 ? "" : "s");
@@ -235,7 +235,7 @@ text_phone(struct story *st, size_t i)
 		    p->cert_status : "-");
 		kv(t, "CAPF operation", line);
 	}
-	report_fmt_time(p->last_seen, a, sizeof(a));
+	clock_fmt(CLOCK_MINUTE, "", p->last_seen, a, sizeof(a));
 	snprintf(line, sizeof(line), "%s%s", p->last_seen > 0 ? a : "never",
 	    p->last_seen > 0 ? " UTC" : "");
 	if (p->last_ip != NULL)
@@ -244,21 +244,21 @@ text_phone(struct story *st, size_t i)
 		cat(line, sizeof(line), ", via %s", p->last_node);
 	kv(t, "last registered", line);
 	if (m->first_offline > 0) {
-		report_fmt_time(m->first_offline, a, sizeof(a));
-		report_fmt_time(m->last_offline, b, sizeof(b));
+		clock_fmt(CLOCK_MINUTE, "", m->first_offline, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", m->last_offline, b, sizeof(b));
 		snprintf(line, sizeof(line), "first %s UTC, last %s UTC", a,
 		    b);
 		kv(t, "found offline", line);
 	}
 	snprintf(line, sizeof(line), "%u", m->attempts);
 	if (m->next_retry > 0) {
-		report_fmt_time(m->next_retry, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", m->next_retry, a, sizeof(a));
 		cat(line, sizeof(line), ", next retry %s UTC", a);
 	}
 	kv(t, "attempts", line);
 	if (m->deadline > 0) {
-		report_fmt_time(m->queued_at, a, sizeof(a));
-		report_fmt_time(m->deadline, b, sizeof(b));
+		clock_fmt(CLOCK_MINUTE, "", m->queued_at, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", m->deadline, b, sizeof(b));
 		snprintf(line, sizeof(line), "queued %s%s, completes by %s "
 		    "UTC%s", m->queued_at > 0 ? a : "by someone else",
 		    m->queued_at > 0 ? " UTC" : "", b, report_overdue(p, now) ?
@@ -266,7 +266,7 @@ text_phone(struct story *st, size_t i)
 		kv(t, "operation", line);
 	}
 	if (m->renewed_at > 0) {
-		report_fmt_time(m->renewed_at, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", m->renewed_at, a, sizeof(a));
 		snprintf(line, sizeof(line), "%s UTC", a);
 		kv(t, "renewed", line);
 	}
@@ -287,7 +287,7 @@ text_phone(struct story *st, size_t i)
 	for (size_t k = st->first[i]; k < st->first[i] + st->count[i]; k++) {
 		const struct entry *en = &st->v[k];
 
-		report_fmt_time(en->time, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", en->time, a, sizeof(a));
 		report_tab_cell(h, a);
 		if (en->run > 0)
 			report_tab_cellf(h, "%lld", (long long)en->run);
@@ -402,46 +402,46 @@ static int
 json(struct story *st)
 {
 	struct report_ctx *ctx = st->ctx;
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
-	report_json_str(&j, "name", ctx->o->phone);
-	report_json_arr(&j, "phones");
+	json_str(&j, "name", ctx->o->phone);
+	json_arr(&j, "phones");
 	for (size_t i = 0; i < st->phones.n; i++) {
-		report_json_obj(&j, NULL);
+		json_obj(&j, NULL);
 		report_json_phone(ctx, &j, &st->phones.v[i]);
-		report_json_arr(&j, "timeline");
+		json_arr(&j, "timeline");
 		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
 		    k++) {
 			const struct entry *en = &st->v[k];
 
-			report_json_obj(&j, NULL);
-			report_json_time(&j, "time", en->time);
+			json_obj(&j, NULL);
+			json_time(&j, "time", en->time);
 			if (en->run > 0)
-				report_json_int(&j, "run", en->run);
+				json_int(&j, "run", en->run);
 			else
-				report_json_null(&j, "run");
+				json_null(&j, "run");
 			if (en->type == ENTRY_STATE) {
-				report_json_str(&j, "type", "state");
-				report_json_str(&j, "old_state", en->has_old ?
+				json_str(&j, "type", "state");
+				json_str(&j, "old_state", en->has_old ?
 				    phone_state_name(en->old_state) : NULL);
-				report_json_str(&j, "new_state",
+				json_str(&j, "new_state",
 				    phone_state_name(en->new_state));
-				report_json_str(&j, "reason", en->reason);
+				json_str(&j, "reason", en->reason);
 			} else {
-				report_json_str(&j, "type", "write");
-				report_json_str(&j, "op", en->op);
-				report_json_str(&j, "values", en->values);
-				report_json_str(&j, "result", en->result);
+				json_str(&j, "type", "write");
+				json_str(&j, "op", en->op);
+				json_str(&j, "values", en->values);
+				json_str(&j, "result", en->result);
 			}
-			report_json_end(&j);
+			json_end(&j);
 		}
-		report_json_end(&j);
-		report_json_end(&j);
+		json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 

@@ -145,7 +145,7 @@ report_since_parse(const char *arg, int64_t now, struct report_opts *o,
 		if (p[0] != 'd' || p[1] != '\0' || days >= 100000)
 			goto bad;
 		o->since = REPORT_SINCE_TIME;
-		o->since_time = now - (int64_t)days * DAY_SECONDS;
+		o->since_time = now - (int64_t)days * CLOCK_DAY;
 		return 0;
 	}
 	if (digits(&p, 4, &y) == -1 || *p++ != '-' ||
@@ -162,7 +162,7 @@ report_since_parse(const char *arg, int64_t now, struct report_opts *o,
 		if (*p == 'Z')
 			p++;
 	}
-	if (*p != '\0' || (t = report_timegm(y, mon, d, h, mi, sec)) == -1)
+	if (*p != '\0' || (t = clock_timegm(y, mon, d, h, mi, sec)) == -1)
 		goto bad;
 	o->since = REPORT_SINCE_TIME;
 	o->since_time = t;

@@ -12,15 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
+#include "axl/base/json.h"
+#include "axl/base/utf8.h"
 #include "jobs/store.h"
 #include "reports/report.h"
 
 #define REPORT_SCHEMA_VERSION	1
 #define REPORT_DEFAULT_WIDTH	100
 #define REPORT_MIN_WIDTH	40
-#define DAY_SECONDS		86400
+#define CLOCK_DAY		86400
 #define FORECAST_MONTHS		24
 
 /* Which phones are left behind (see left_behind.c). */
@@ -98,37 +101,10 @@ void	*report_group_of(void *v, size_t *n, size_t *cap, size_t size,
 	    const struct report_key *k, struct report_phones *strings,
 	    size_t *at);
 
-/* ---- times and numbers (fmt.c) ------------------------------------------------ */
+/* ---- durations (fmt.c) ----------------------------------------------------- */
 
-/* All in UTC; t <= 0 gives "" (the caller decides what "never" reads). */
-void	 report_fmt_date(int64_t t, char *, size_t);	/* 2025-06-16 */
-void	 report_fmt_time(int64_t t, char *, size_t);	/* 2025-06-16 06:00 */
-void	 report_fmt_csvtime(int64_t t, char *, size_t);	/* ... 06:00:00 */
-void	 report_fmt_rfc3339(int64_t t, char *, size_t);	/* ...T06:00:00Z */
-void	 report_fmt_month(int64_t t, char *, size_t);	/* 2025-06 */
 /* "45s", "14m 05s", "2h 03m", "3d 04h". */
 void	 report_fmt_duration(int64_t secs, char *, size_t);
-/* Whole days from now to t, rounded towards the earlier day: negative
- * once t has passed. */
-long long report_days_left(int64_t t, int64_t now);
-/* Months since year 0 of the UTC month holding t. */
-long	 report_month_index(int64_t t);
-/* The first second (UTC) of month index m. */
-int64_t	 report_month_start(long m);
-/* Seconds since the epoch of a UTC civil time; -1 when out of range. */
-int64_t	 report_timegm(int y, int mon, int d, int h, int mi, int s);
-
-/* ---- UTF-8 (utf8.c) ------------------------------------------------------ */
-
-/* Decodes one character at s (never past the NUL); returns the bytes it
- * took (>= 1) and the code point, U+FFFD for an invalid sequence. */
-size_t	 report_utf8_next(const char *s, uint32_t *cp);
-/* Appends the UTF-8 encoding of cp. */
-int	 report_utf8_put(struct buf *, uint32_t cp);
-/* Terminal columns a character takes: 0, 1 or 2. */
-int	 report_cp_width(uint32_t cp);
-/* Columns of s once cleaned for a terminal (buf_put_text()). */
-size_t	 report_text_width(const char *s);
 
 /* ---- the text table (text.c) ---------------------------------------------- */
 
@@ -189,39 +165,14 @@ void	 report_csv_header(struct report_csv *, const char *const *);
 
 /* ---- JSON (json.c) ---------------------------------------------------------- */
 
-#define JSON_MAX_DEPTH 16
-
-struct report_json {
-	struct buf	*b;
-	int		 depth;
-	int		 count[JSON_MAX_DEPTH];	/* members written */
-	int		 inline_[JSON_MAX_DEPTH];/* on one line */
-	char		 closer[JSON_MAX_DEPTH];/* '}' or ']' */
-};
-
-void	 report_json_init(struct report_json *, struct buf *);
-/* key is NULL inside arrays. */
-void	 report_json_obj(struct report_json *, const char *key);
-void	 report_json_arr(struct report_json *, const char *key);
-/* An array of scalars on one line. */
-void	 report_json_arr_inline(struct report_json *, const char *key);
-void	 report_json_end(struct report_json *);	/* } or ] */
-void	 report_json_str(struct report_json *, const char *key, const char *);
-void	 report_json_int(struct report_json *, const char *key, long long);
-void	 report_json_bool(struct report_json *, const char *key, int);
-void	 report_json_null(struct report_json *, const char *key);
-/* RFC 3339 UTC, or null for t <= 0. */
-void	 report_json_time(struct report_json *, const char *key, int64_t);
-/* Closes everything and ends the document with a newline. */
-void	 report_json_finish(struct report_json *);
 /* The envelope every report starts with: schema_version, report,
  * generated_at, filters. */
-void	 report_json_envelope(struct report_ctx *, struct report_json *);
+void	 report_json_envelope(struct report_ctx *, struct json *);
 /* The phone object (see json.c). */
-void	 report_json_phone(struct report_ctx *, struct report_json *,
+void	 report_json_phone(struct report_ctx *, struct json *,
 	    const struct store_phone *);
 /* A run object (see json.c). */
-void	 report_json_run(struct report_json *, const struct store_run *);
+void	 report_json_run(struct json *, const struct store_run *);
 
 /* ---- HTML (html.c, svg.c) ------------------------------------------------------ */
 

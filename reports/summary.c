@@ -17,7 +17,7 @@
 
 #include "reports/report_int.h"
 
-#define EXP_WINDOW(d)	((int64_t)(d) * DAY_SECONDS)
+#define EXP_WINDOW(d)	((int64_t)(d) * CLOCK_DAY)
 
 /* Short column titles for the states, in enum order. */
 static const char *const state_titles[PS__MAX] = {
@@ -172,7 +172,7 @@ text_last_run(struct report_ctx *ctx, const struct report_summary *s)
 
 	if (!s->have_run)
 		return report_text_para(ctx, 0, "No run has finished yet.");
-	report_fmt_time(r->started, when, sizeof(when));
+	clock_fmt(CLOCK_MINUTE, "", r->started, when, sizeof(when));
 	report_fmt_duration(r->finished - r->started, took, sizeof(took));
 	return report_text_para(ctx, 0, "Last run #%lld: %s UTC, took %s, "
 	    "exit status %d; %lu phones, %lu queued, %lu renewed, %lu newly "
@@ -200,7 +200,7 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 	size_t np = 0;
 	int rc = -1;
 
-	report_fmt_time(ctx->o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", ctx->o->now, now, sizeof(now));
 	report_filter_text(ctx->o, filt, sizeof(filt));
 	person = tot->state[PS_LEFT_BEHIND] + tot->state[PS_FAILED_RETRYABLE] +
 	    tot->state[PS_NEEDS_ATTENTION] + tot->state[PS_ABANDONED];
@@ -330,50 +330,50 @@ csv(struct report_ctx *ctx, const struct report_summary *s)
 }
 
 static void
-json_counts(struct report_json *j, const struct report_group *g)
+json_counts(struct json *j, const struct report_group *g)
 {
-	report_json_int(j, "phones", (long long)g->phones);
-	report_json_obj(j, "states");
+	json_int(j, "phones", (long long)g->phones);
+	json_obj(j, "states");
 	for (int k = 0; k < PS__MAX; k++)
-		report_json_int(j, phone_state_name((enum phone_state)k),
+		json_int(j, phone_state_name((enum phone_state)k),
 		    (long long)g->state[k]);
-	report_json_end(j);
-	report_json_int(j, "renewed_last_run", (long long)g->renewed_run);
-	report_json_int(j, "renewed_30d", (long long)g->renewed_30d);
-	report_json_int(j, "expiring_30d", (long long)g->exp30);
-	report_json_int(j, "expiring_60d", (long long)g->exp60);
-	report_json_int(j, "expiring_90d", (long long)g->exp90);
-	report_json_int(j, "expired", (long long)g->expired);
-	report_json_int(j, "no_lsc", (long long)g->no_lsc);
+	json_end(j);
+	json_int(j, "renewed_last_run", (long long)g->renewed_run);
+	json_int(j, "renewed_30d", (long long)g->renewed_30d);
+	json_int(j, "expiring_30d", (long long)g->exp30);
+	json_int(j, "expiring_60d", (long long)g->exp60);
+	json_int(j, "expiring_90d", (long long)g->exp90);
+	json_int(j, "expired", (long long)g->expired);
+	json_int(j, "no_lsc", (long long)g->no_lsc);
 }
 
 static int
 json(struct report_ctx *ctx, const struct report_summary *s)
 {
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
 	if (s->have_run) {
-		report_json_obj(&j, "last_run");
+		json_obj(&j, "last_run");
 		report_json_run(&j, &s->last);
-		report_json_end(&j);
+		json_end(&j);
 	} else
-		report_json_null(&j, "last_run");
-	report_json_arr(&j, "groups");
+		json_null(&j, "last_run");
+	json_arr(&j, "groups");
 	for (size_t i = 0; i < s->n; i++) {
-		report_json_obj(&j, NULL);
-		report_json_str(&j, "cluster", s->g[i].key.cluster);
-		report_json_str(&j, "campaign", s->g[i].key.campaign);
-		report_json_str(&j, "pool", s->g[i].key.pool);
+		json_obj(&j, NULL);
+		json_str(&j, "cluster", s->g[i].key.cluster);
+		json_str(&j, "campaign", s->g[i].key.campaign);
+		json_str(&j, "pool", s->g[i].key.pool);
 		json_counts(&j, &s->g[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_obj(&j, "total");
+	json_end(&j);
+	json_obj(&j, "total");
 	json_counts(&j, &s->total);
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 
