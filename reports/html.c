@@ -121,58 +121,6 @@ static const char *const css[] = {
 "}"
 };
 
-int
-report_html_esc_cut(struct buf *b, const char *s, size_t max)
-{
-	const char *p, *run;
-	uint32_t cp;
-	size_t n, count = 0;
-
-	if (s == NULL)
-		return 0;
-	for (run = p = s; *p != '\0'; p += n) {
-		const char *rep = NULL;
-
-		n = utf8_next(p, &cp);
-		if (count++ == max) {
-			buf_append(b, run, (size_t)(p - run));
-			buf_puts(b, "\xe2\x80\xa6");
-			return buf_failed(b) ? -1 : 0;
-		}
-		switch (cp) {
-		case '\'':
-			rep = "&#39;";
-			break;
-		case '\t':
-		case '\n':
-		case '\r':
-			rep = " ";
-			break;
-		default:
-			if ((rep = xml_ref(cp)) != NULL)
-				break;
-			/* a real U+FFFD passes as it is */
-			if (utf8_unsafe(cp) || (cp == 0xfffd && !(n == 3 &&
-			    memcmp(p, "\xef\xbf\xbd", 3) == 0)))
-				rep = "\xef\xbf\xbd";
-			break;
-		}
-		if (rep == NULL)
-			continue;
-		buf_append(b, run, (size_t)(p - run));
-		buf_puts(b, rep);
-		run = p + n;
-	}
-	buf_append(b, run, (size_t)(p - run));
-	return buf_failed(b) ? -1 : 0;
-}
-
-int
-report_html_esc(struct buf *b, const char *s)
-{
-	return report_html_esc_cut(b, s, (size_t)-1);
-}
-
 /* ---- pieces ---------------------------------------------------------------- */
 
 struct page {

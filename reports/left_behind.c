@@ -84,13 +84,6 @@ struct lb {
 	size_t			 nitems, nopen, nnew;
 };
 
-int
-report_overdue(const struct store_phone *p, int64_t now)
-{
-	return (p->mem.state == PS_QUEUED || p->mem.state == PS_PENDING) &&
-	    p->mem.deadline > 0 && p->mem.deadline <= now;
-}
-
 static int
 state_in_set(enum phone_state s)
 {
@@ -102,17 +95,6 @@ int
 report_is_left_behind(const struct store_phone *p, int64_t now)
 {
 	return state_in_set(p->mem.state) || report_overdue(p, now);
-}
-
-const char *
-report_reason(const struct store_phone *p, int64_t now, char *buf,
-    size_t len)
-{
-	if (report_overdue(p, now))
-		snprintf(buf, len, "%s; deadline passed", p->mem.reason);
-	else
-		snprintf(buf, len, "%s", p->mem.reason);
-	return buf;
 }
 
 static int

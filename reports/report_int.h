@@ -71,7 +71,7 @@ const char *report_phones_dup(struct report_phones *, const char *);
 /* The store filter of the options (states 0, order by name). */
 void	 report_filter(const struct report_opts *, struct store_filter *);
 
-/* ---- arrays that grow, groups kept in key order (groups.c) ------------------ */
+/* ---- arrays that grow, groups kept in key order (phones.c) ------------------ */
 
 /*
  * Room for one more element in v, an array of n elements of size bytes with
@@ -101,7 +101,7 @@ void	*report_group_of(void *v, size_t *n, size_t *cap, size_t size,
 	    const struct report_key *k, struct report_phones *strings,
 	    size_t *at);
 
-/* ---- durations (fmt.c) ----------------------------------------------------- */
+/* ---- durations (shared.c) -------------------------------------------------- */
 
 /* "45s", "14m 05s", "2h 03m", "3d 04h". */
 void	 report_fmt_duration(int64_t secs, char *, size_t);
@@ -180,7 +180,8 @@ void	 report_json_run(struct json *, const struct store_run *);
  * references, controls and bidirectional overrides as U+FFFD (tab, CR, LF
  * as a space), bytes that are not UTF-8 as U+FFFD. */
 int	 report_html_esc(struct buf *, const char *);
-/* The same, cut to at most max characters ("…" marks a cut). */
+/* The same, cut to at most max characters ("…" marks a cut).  Both in
+ * shared.c. */
 int	 report_html_esc_cut(struct buf *, const char *, size_t max);
 /* The charts: expiries per month, and phones by state per pool. */
 int	 report_svg_forecast(struct buf *, const struct report_forecast *);
@@ -260,9 +261,10 @@ void	 report_forecast_free(struct report_forecast *);
 int	 report_is_left_behind(const struct store_phone *, int64_t now);
 /* The left-behind set of the options' filters, most urgent first. */
 int	 report_left_behind_load(struct report_ctx *, struct report_phones *);
-/* Whether a queued/pending phone's deadline has passed. */
+/* Whether a queued/pending phone's deadline has passed (shared.c). */
 int	 report_overdue(const struct store_phone *, int64_t now);
-/* The reason shown (the store's, and "deadline passed" when overdue). */
+/* The reason shown (the store's, and "deadline passed" when overdue;
+ * shared.c). */
 const char *report_reason(const struct store_phone *, int64_t now, char *,
 	    size_t);
 /* Saves ctx->mark (after the output was written). */
@@ -293,7 +295,7 @@ struct report_bat {
 int	 report_bat_collect(struct report_ctx *, struct report_bat *);
 void	 report_bat_free(struct report_bat *);
 
-/* " in cluster X, campaign Y, pool Z" or "" (report.c). */
+/* " in cluster X, campaign Y, pool Z" or "" (shared.c). */
 void	 report_filter_text(const struct report_opts *, char *, size_t);
 
 /* Sets ERR_SYSTEM from errno with a prefix. */

@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""Fails when two source files of lscrenew use each other (a function or
+variable one defines, the other uses, both ways), directly or around a
+longer circle: the layers must run one way.  Reads the objects' symbol
+tables (nm), so it sees calls, not only #includes.  KNOWN holds the
+circles still to untie, with why; one that changes or goes fails too, so
+the list only shrinks."""
+
+import os
+import subprocess
+import sys
+
+
+KNOWN = {
+    # the configuration reader: config.c drives the scan, sections, keys
+    # and values, which call back into its error and lookup helpers
+    ("cli/config.c", "cli/config_access.c", "cli/config_keys.c",
+     "cli/config_pools.c", "cli/config_scan.c", "cli/config_section.c",
+     "cli/config_value.c"),
+    # the command table (common.c) names each cmd_*; each cmd_* looks up
+    # its own entry (cmd_find) and shares helpers of common.c and cmd_run.c
+    ("cli/cmd_check.c", "cli/cmd_probe.c", "cli/cmd_report.c",
+     "cli/cmd_reset.c", "cli/cmd_run.c", "cli/cmd_status.c",
+     "cli/common.c"),
+}
+
+
+def symbols(obj):
+    out = subprocess.run(["nm", obj], capture_output=True, text=True,
+                         check=True).stdout
+    defined, used = set(), set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "U":
+            used.add(parts[1])
+        elif len(parts) == 3 and parts[1] in "TDBR":
+            defined.add(parts[2])
+    return defined, used
+
+
+def main(objdir):
+    files = {}
+    for top in ("cli", "axl", "jobs", "reports"):
+        for root, _, names in os.walk(os.path.join(objdir, top)):
+            for n in names:
+                p = os.path.join(root, n)
+                src = os.path.relpath(p, objdir)[:-2] + ".c"
+                # an object whose source is gone is left from an old build
+                if n.endswith(".o") and os.path.exists(src):
+                    files[src] = symbols(p)
+    owner = {s: f for f, (d, _) in files.items() for s in d}
+    deps = {f: sorted({owner[s] for s in u if s in owner} - {f})
+            for f, (_, u) in files.items()}
+    # Tarjan's strongly connected components
+    index, low, stack, on, sccs = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in deps[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            if len(scc) > 1:
+                sccs.append(sorted(scc))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(deps):
+        if v not in index:
+            visit(v)
+    bad = 0
+    for scc in sccs:
+        if tuple(scc) in KNOWN:
+            continue
+        bad = 1
+        pairs = [f"{a} -> {b}" for a in scc for b in deps[a] if b in scc]
+        print("cycle: " + ", ".join(scc) + "\n  " + "\n  ".join(pairs))
+    for k in KNOWN - {tuple(s) for s in sccs}:
+        bad = 1
+        print("no longer a cycle as listed: update KNOWN: " + ", ".join(k))
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/obj"))
