@@ -18,8 +18,14 @@
  *   generated_at     the report's "now"
  *   filters          {cluster, campaign, pool}: strings or null
  *
- * Phone object (left-behind "phones" and "resolved", phone "phones"):
+ * Phone object (left-behind "phones" and "resolved", phone "phones"), in
+ * this order, which is also the left-behind CSV's (report_phone_fields()
+ * in shared.c is the one list):
  *   cluster, name, campaign, pool, model, description     strings
+ *   lsc_valid_until  time, null: no LSC (MIC only)
+ *   days_left        whole days to lsc_valid_until, negative once expired,
+ *                    null: no LSC
+ *   lsc_issuer       string
  *   state            "ok" | "due" | "queued" | "pending" | "renewed" |
  *                    "left_behind" | "failed_retryable" |
  *                    "needs_attention" | "abandoned" | "gone"
@@ -28,18 +34,14 @@
  *                    overdue operation followed by "; deadline passed"
  *   overdue          true when queued/pending and its deadline has passed
  *                    (the next run will find it left behind)
- *   lsc_valid_until  time, null: no LSC (MIC only)
- *   days_left        whole days to lsc_valid_until, negative once expired,
- *                    null: no LSC
- *   lsc_issuer       string
- *   cert_operation, cert_status   as CUCM last reported them
- *   last_seen        last time seen registered
- *   last_ip, last_node            last known address and CUCM node
  *   first_offline, last_offline   when first / last found offline while
  *                    due (null: not offline)
+ *   last_seen        last time seen registered
+ *   last_ip, last_node            last known address and CUCM node
  *   attempts         runs it was due and tried
  *   next_retry       time of the next retry after a CAPF failure
  *   deadline         the operation's "completes by" time
+ *   cert_operation, cert_status   as CUCM last reported them
  *   queued_at        when the operation was queued
  *   renewed_at       when it was last renewed
  *   last_run         id of the last run that saw it in CUCM
@@ -124,41 +126,28 @@ void
 report_json_phone(struct report_ctx *ctx, struct json *j,
     const struct store_phone *p)
 {
-	const struct phone_memory *m = &p->mem;
-	int64_t now = ctx->o->now;
+	struct report_field f[REPORT_PHONE_FIELDS];
 	char reason[300];
 
-	json_str(j, "cluster", p->cluster);
-	json_str(j, "name", p->name);
-	json_str(j, "campaign", p->campaign);
-	json_str(j, "pool", p->pool);
-	json_str(j, "model", p->model);
-	json_str(j, "description", p->description);
-	json_str(j, "state", phone_state_name(m->state));
-	json_time(j, "state_since", m->state_since);
-	json_str(j, "reason", report_reason(p, now, reason,
-	    sizeof(reason)));
-	json_bool(j, "overdue", report_overdue(p, now));
-	json_time(j, "lsc_valid_until", p->lsc_valid_until);
-	if (p->lsc_valid_until > 0)
-		json_int(j, "days_left",
-		    clock_days(p->lsc_valid_until, now));
-	else
-		json_null(j, "days_left");
-	json_str(j, "lsc_issuer", p->lsc_issuer);
-	json_str(j, "cert_operation", p->cert_operation);
-	json_str(j, "cert_status", p->cert_status);
-	json_time(j, "last_seen", p->last_seen);
-	json_str(j, "last_ip", p->last_ip);
-	json_str(j, "last_node", p->last_node);
-	json_time(j, "first_offline", m->first_offline);
-	json_time(j, "last_offline", m->last_offline);
-	json_int(j, "attempts", m->attempts);
-	json_time(j, "next_retry", m->next_retry);
-	json_time(j, "deadline", m->deadline);
-	json_time(j, "queued_at", m->queued_at);
-	json_time(j, "renewed_at", m->renewed_at);
-	json_int(j, "last_run", p->last_run);
+	report_phone_fields(p, ctx->o->now, f, reason, sizeof(reason));
+	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
+		switch (f[i].type) {
+		case RF_STR:
+			json_str(j, f[i].name, f[i].s);
+			break;
+		case RF_TIME:
+			json_time(j, f[i].name, f[i].n);
+			break;
+		case RF_INT:
+			json_int(j, f[i].name, f[i].n);
+			break;
+		case RF_BOOL:
+			json_bool(j, f[i].name, f[i].n != 0);
+			break;
+		default:
+			json_null(j, f[i].name);
+		}
+	}
 }
 
 void

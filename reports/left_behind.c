@@ -462,24 +462,35 @@ text(struct lb *lb)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
+static void
+csv_fields(struct report_csv *c, const struct report_field *f)
+{
+	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
+		if (f[i].type == RF_STR)
+			report_csv_str(c, f[i].s);
+		else if (f[i].type == RF_TIME)
+			report_csv_time(c, f[i].n);
+		else if (f[i].type == RF_NULL)
+			report_csv_str(c, NULL);
+		else
+			report_csv_num(c, f[i].n);
+	}
+}
+
 static int
 csv(struct lb *lb)
 {
-	static const char *const head[] = {
-		"cluster", "name", "campaign", "pool", "model", "description",
-		"lsc_valid_until", "days_left", "lsc_issuer", "state",
-		"state_since", "reason", "overdue", "first_offline",
-		"last_offline", "last_seen", "last_ip", "last_node",
-		"attempts", "next_retry", "deadline", NULL
-	};
 	struct report_ctx *ctx = lb->ctx;
-	int64_t now = ctx->o->now;
+	struct report_field f[REPORT_PHONE_FIELDS];
+	struct store_phone none;
 	struct report_csv c;
 	char reason[300];
 
+	memset(&none, 0, sizeof(none));
+	report_phone_fields(&none, 0, f, reason, sizeof(reason));
 	report_csv_init(&c, ctx->out);
-	for (size_t i = 0; head[i] != NULL; i++)
-		report_csv_str(&c, head[i]);
+	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++)
+		report_csv_str(&c, f[i].name);
 	if (lb->since) {
 		report_csv_str(&c, "change");
 		report_csv_str(&c, "previous_state");
@@ -487,38 +498,16 @@ csv(struct lb *lb)
 	report_csv_end(&c);
 	for (size_t i = 0; i < lb->nitems; i++) {
 		const struct item *it = &lb->items[i];
-		const struct store_phone *p = it->p;
 
-		report_csv_str(&c, it->cluster);
-		report_csv_str(&c, it->name);
-		if (p == NULL) {
-			for (size_t k = 2; head[k] != NULL; k++)
-				report_csv_str(&c, NULL);
+		if (it->p != NULL) {
+			report_phone_fields(it->p, ctx->o->now, f, reason,
+			    sizeof(reason));
+			csv_fields(&c, f);
 		} else {
-			report_csv_str(&c, p->campaign);
-			report_csv_str(&c, p->pool);
-			report_csv_str(&c, p->model);
-			report_csv_str(&c, p->description);
-			report_csv_time(&c, p->lsc_valid_until);
-			if (p->lsc_valid_until > 0)
-				report_csv_num(&c, clock_days(
-				    p->lsc_valid_until, now));
-			else
+			report_csv_str(&c, it->cluster);
+			report_csv_str(&c, it->name);
+			for (size_t k = 2; k < REPORT_PHONE_FIELDS; k++)
 				report_csv_str(&c, NULL);
-			report_csv_str(&c, p->lsc_issuer);
-			report_csv_str(&c, phone_state_name(p->mem.state));
-			report_csv_time(&c, p->mem.state_since);
-			report_csv_str(&c, report_reason(p, now, reason,
-			    sizeof(reason)));
-			report_csv_num(&c, report_overdue(p, now));
-			report_csv_time(&c, p->mem.first_offline);
-			report_csv_time(&c, p->mem.last_offline);
-			report_csv_time(&c, p->last_seen);
-			report_csv_str(&c, p->last_ip);
-			report_csv_str(&c, p->last_node);
-			report_csv_num(&c, p->mem.attempts);
-			report_csv_time(&c, p->mem.next_retry);
-			report_csv_time(&c, p->mem.deadline);
 		}
 		if (lb->since) {
 			report_csv_str(&c, change_names[it->change]);

@@ -101,6 +101,27 @@ void	*report_group_of(void *v, size_t *n, size_t *cap, size_t size,
 	    const struct report_key *k, struct report_phones *strings,
 	    size_t *at);
 
+/* ---- a phone's fields (shared.c) ---------------------------------------- */
+
+/* One field of a phone as the CSV and JSON forms show it. */
+struct report_field {
+	const char	*name;
+	enum { RF_STR, RF_TIME, RF_INT, RF_BOOL, RF_NULL } type;
+	const char	*s;		/* RF_STR (NULL: none) */
+	long long	 n;		/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
+};
+
+#define REPORT_PHONE_FIELDS 26
+
+/*
+ * Every field of p at now, in order: the one list behind the CSV header,
+ * the CSV rows and the JSON phone object.  reason[len] holds the reason
+ * in words; the strings are p's (borrowed) or reason.
+ */
+void	 report_phone_fields(const struct store_phone *p, int64_t now,
+	    struct report_field f[REPORT_PHONE_FIELDS], char *reason,
+	    size_t len);
+
 /* ---- durations (shared.c) -------------------------------------------------- */
 
 /* "45s", "14m 05s", "2h 03m", "3d 04h". */

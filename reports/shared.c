@@ -170,3 +170,42 @@ report_html_esc(struct buf *b, const char *s)
 {
 	return report_html_esc_cut(b, s, (size_t)-1);
 }
+
+#define STR(k, v)	(f[n++] = (struct report_field){ k, RF_STR, v, 0 })
+#define NUM(k, t, v)	(f[n++] = (struct report_field){ k, t, NULL, v })
+
+void
+report_phone_fields(const struct store_phone *p, int64_t now,
+    struct report_field f[REPORT_PHONE_FIELDS], char *reason, size_t len)
+{
+	const struct phone_memory *m = &p->mem;
+	int64_t until = p->lsc_valid_until;
+	size_t n = 0;
+
+	STR("cluster", p->cluster);
+	STR("name", p->name);
+	STR("campaign", p->campaign);
+	STR("pool", p->pool);
+	STR("model", p->model);
+	STR("description", p->description);
+	NUM("lsc_valid_until", RF_TIME, until);
+	NUM("days_left", until > 0 ? RF_INT : RF_NULL, clock_days(until, now));
+	STR("lsc_issuer", p->lsc_issuer);
+	STR("state", phone_state_name(m->state));
+	NUM("state_since", RF_TIME, m->state_since);
+	STR("reason", report_reason(p, now, reason, len));
+	NUM("overdue", RF_BOOL, report_overdue(p, now));
+	NUM("first_offline", RF_TIME, m->first_offline);
+	NUM("last_offline", RF_TIME, m->last_offline);
+	NUM("last_seen", RF_TIME, p->last_seen);
+	STR("last_ip", p->last_ip);
+	STR("last_node", p->last_node);
+	NUM("attempts", RF_INT, m->attempts);
+	NUM("next_retry", RF_TIME, m->next_retry);
+	NUM("deadline", RF_TIME, m->deadline);
+	STR("cert_operation", p->cert_operation);
+	STR("cert_status", p->cert_status);
+	NUM("queued_at", RF_TIME, m->queued_at);
+	NUM("renewed_at", RF_TIME, m->renewed_at);
+	NUM("last_run", RF_INT, p->last_run);
+}

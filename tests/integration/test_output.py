@@ -4,6 +4,8 @@ text a terminal must not see the same way; text tables align non-ASCII
 pool names by display width ("München Süd", CJK, combining marks).
 """
 
+import csv
+import io
 import json
 import re
 import unicodedata
@@ -115,6 +117,22 @@ class Outputs(SimTestCase):
         self.assertEqual(status["schema_version"], 2)
         self.assertEqual(status["last_run"]["started"],
                          rfc3339(self.sim.now()))
+
+    def test_csv_and_json_carry_the_same_fields(self):
+        env = self.env(pools=POOLS)
+        env.run("run")
+        r = env.run("report", "left-behind", "--format", "csv")
+        rows = list(csv.reader(io.StringIO(r.out)))
+        doc = json.loads(env.run("report", "left-behind", "--json").out)
+        self.assertGreater(len(doc["phones"]), 0, doc)
+        self.assertEqual(rows[0], list(doc["phones"][0].keys()))
+        for want in ("cert_operation", "cert_status", "queued_at",
+                     "renewed_at", "last_run"):
+            self.assertIn(want, rows[0])
+        self.assertEqual(len(rows) - 1, len(doc["phones"]))
+        for row, phone in zip(rows[1:], doc["phones"]):
+            self.assertEqual(dict(zip(rows[0], row))["last_run"],
+                             str(phone["last_run"]))
 
     def test_plan_aligns_pools_by_display_width(self):
         env = self.env(pools=POOLS)
