@@ -253,6 +253,35 @@ out:
 	return pw;
 }
 
+/* Starts /bin/sh -c cmd, its standard output on out, in a process group
+ * of its own; returns its pid, or -1 (errno set). */
+static pid_t
+spawn(const char *cmd, int out)
+{
+	pid_t	 pid;
+
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		/* its own group, so that a timeout kills what it started;
+		 * none of our descriptors (connections to CUCM) */
+		setpgid(0, 0);
+		if (dup2(out, STDOUT_FILENO) == -1)
+			_exit(127);
+		if (out != STDOUT_FILENO)
+			close(out);
+		closefrom(STDERR_FILENO + 1);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* both sides set the group: the kill that may follow cannot come
+	 * first */
+	setpgid(pid, pid);
+	return pid;
+}
+
 /*
  * Runs password_command with /bin/sh -c, in a process group of its own,
  * and keeps the first line of its standard output.  Its standard error goes
@@ -283,28 +312,11 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		    "pipe: %s", cl->name, strerror(errno));
 		goto out;
 	}
-	fflush(NULL);
-	if ((pid = fork()) == -1) {
+	if ((pid = spawn(cl->password_command, pfd[1])) == -1) {
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
 		    "fork: %s", cl->name, strerror(errno));
 		goto out;
 	}
-	if (pid == 0) {
-		/* its own group, so that a timeout kills what it started;
-		 * none of our descriptors (connections to CUCM) */
-		setpgid(0, 0);
-		if (dup2(pfd[1], STDOUT_FILENO) == -1)
-			_exit(127);
-		if (pfd[1] != STDOUT_FILENO)
-			close(pfd[1]);
-		closefrom(STDERR_FILENO + 1);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cl->password_command,
-		    (char *)NULL);
-		_exit(127);
-	}
-	/* both sides set the group: the kill below cannot come first */
-	setpgid(pid, pid);
 	close(pfd[1]);
 	pfd[1] = -1;
 	/* Tells when the command ends; without it (a kernel before 5.3)

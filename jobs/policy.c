@@ -375,7 +375,8 @@ decide_due(const struct observation *o, const struct policy *p,
 		return ACT_NONE;
 	case PS_FAILED_RETRYABLE:
 		if (m->next_retry > c->now) {
-			clock_fmt(CLOCK_UTC, "never", m->next_retry, when, sizeof(when));
+			clock_fmt(CLOCK_UTC, "never", m->next_retry, when,
+			    sizeof(when));
 			snprintf(m->reason, sizeof(m->reason),
 			    "%s; retry after %s", why, when);
 			return ACT_NONE;
@@ -511,6 +512,59 @@ timed_out(const struct observation *o, const struct policy *p,
 }
 
 /*
+ * verify_op() for an operation CUCM still shows pending: past its
+ * deadline, sent but the phone never told, or waiting for the phone.
+ */
+static int
+op_in_cucm(const struct observation *o, const struct policy *p,
+    const struct policy_ctx *c, const char *name, struct phone_memory *m,
+    enum action *act)
+{
+	char when[40], buf[160];
+
+	if (m->deadline > 0 && c->now >= m->deadline) {
+		clock_fmt(CLOCK_UTC, "never", m->deadline, when,
+		    sizeof(when));
+		snprintf(buf, sizeof(buf), "deadline %s passed while "
+		    "the operation was pending", when);
+		return timed_out(o, p, c, name, m, buf, act);
+	}
+	if (m->phase == OP_NOTIFYING && p->notify != AXL_NOTIFY_APPLY) {
+		/* A restart or reset whose answer was lost: sending
+		 * it again would restart the phone in the middle of
+		 * CAPF.  The deadline catches one that never came. */
+		m->phase = OP_NOTIFIED;
+	}
+	if (m->phase == OP_SENDING || m->phase == OP_UPDATED ||
+	    m->phase == OP_NOTIFYING || m->phase == OP_GROUPED) {
+		/* The update landed (CUCM shows it) but the phone
+		 * was never told: a run was interrupted. */
+		set_state(m, PS_QUEUED, c->now);
+		clock_fmt(CLOCK_UTC, "never", m->deadline, when,
+		    sizeof(when));
+		if (!c->may_write) {
+			snprintf(m->reason, sizeof(m->reason),
+			    "operation set, phone not told yet; "
+			    "completes by %s", when);
+			return 1;
+		}
+		m->phase = OP_UPDATED;
+		snprintf(m->reason, sizeof(m->reason),
+		    "operation set by an interrupted run; telling "
+		    "the phone, completes by %s", when);
+		*act = ACT_NOTIFY;
+		return 1;
+	}
+	if (o->registered == REG_UNKNOWN) {
+		*act = ACT_NEED_REG;
+		return 1;
+	}
+	set_state(m, PS_PENDING, c->now);
+	pending_reason(m, o->registered);
+	return 1;
+}
+
+/*
  * A phone we queued an operation for: read back what CUCM says of it.
  * Returns 1 when decided (out filled), 0 when the phone must be treated as
  * a due phone with nothing in flight.
@@ -560,7 +614,8 @@ verify_op(const struct observation *o, const struct policy *p,
 		m->failures = 0;
 		m->next_retry = 0;
 		m->renewed_at = c->now;
-		clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when, sizeof(when));
+		clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when,
+		    sizeof(when));
 		due = policy_due_reason(o, p, c->now, buf, sizeof(buf));
 		if (due != NULL) {
 			/* renewed, yet due at once: CAPF issues certificates
@@ -611,46 +666,8 @@ verify_op(const struct observation *o, const struct policy *p,
 		break;
 	}
 
-	if (is_pending_op(o)) {
-		if (m->deadline > 0 && c->now >= m->deadline) {
-			clock_fmt(CLOCK_UTC, "never", m->deadline, when, sizeof(when));
-			snprintf(buf, sizeof(buf), "deadline %s passed while "
-			    "the operation was pending", when);
-			return timed_out(o, p, c, name, m, buf, act);
-		}
-		if (m->phase == OP_NOTIFYING && p->notify != AXL_NOTIFY_APPLY) {
-			/* A restart or reset whose answer was lost: sending
-			 * it again would restart the phone in the middle of
-			 * CAPF.  The deadline catches one that never came. */
-			m->phase = OP_NOTIFIED;
-		}
-		if (m->phase == OP_SENDING || m->phase == OP_UPDATED ||
-		    m->phase == OP_NOTIFYING || m->phase == OP_GROUPED) {
-			/* The update landed (CUCM shows it) but the phone
-			 * was never told: a run was interrupted. */
-			set_state(m, PS_QUEUED, c->now);
-			clock_fmt(CLOCK_UTC, "never", m->deadline, when, sizeof(when));
-			if (!c->may_write) {
-				snprintf(m->reason, sizeof(m->reason),
-				    "operation set, phone not told yet; "
-				    "completes by %s", when);
-				return 1;
-			}
-			m->phase = OP_UPDATED;
-			snprintf(m->reason, sizeof(m->reason),
-			    "operation set by an interrupted run; telling "
-			    "the phone, completes by %s", when);
-			*act = ACT_NOTIFY;
-			return 1;
-		}
-		if (o->registered == REG_UNKNOWN) {
-			*act = ACT_NEED_REG;
-			return 1;
-		}
-		set_state(m, PS_PENDING, c->now);
-		pending_reason(m, o->registered);
-		return 1;
-	}
+	if (is_pending_op(o))
+		return op_in_cucm(o, p, c, name, m, act);
 
 	/*
 	 * No operation in CUCM and no outcome: either our update never
@@ -717,7 +734,8 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 			m->deadline = until;
 			m->phase = OP_NONE;
 			m->prev_valid_until = o->lsc_valid_until;
-			clock_fmt(CLOCK_UTC, "never", until, when, sizeof(when));
+			clock_fmt(CLOCK_UTC, "never", until, when,
+			    sizeof(when));
 			snprintf(m->reason, sizeof(m->reason),
 			    "Operation Pending (not queued by lscrenew); "
 			    "completes by %s%s", when, o->finish_time ? "" :
@@ -737,7 +755,8 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 		m->next_retry = 0;
 		set_state(m, PS_OK, c->now);
 		if (o->lsc_valid_until > 0) {
-			clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when, sizeof(when));
+			clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when,
+			    sizeof(when));
 			snprintf(m->reason, sizeof(m->reason),
 			    "not due: LSC valid until %s", when);
 		} else

@@ -159,8 +159,8 @@ text(struct report_ctx *ctx, const struct report_forecast *f)
 	}
 	row(t, f, "expired", ROW_EXPIRED);
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m), label,
-		    sizeof(label));
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m),
+		    label, sizeof(label));
 		row(t, f, label, m);
 	}
 	row(t, f, "later", ROW_LATER);
@@ -192,8 +192,8 @@ csv(struct report_ctx *ctx, const struct report_forecast *f)
 	report_csv_str(&c, "pool");
 	report_csv_str(&c, "expired");
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m), label,
-		    sizeof(label));
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m),
+		    label, sizeof(label));
 		report_csv_str(&c, label);
 	}
 	report_csv_str(&c, "later");
@@ -236,8 +236,8 @@ json(struct report_ctx *ctx, const struct report_forecast *f)
 	report_json_envelope(ctx, &j);
 	json_arr_inline(&j, "months");
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m), label,
-		    sizeof(label));
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m),
+		    label, sizeof(label));
 		json_str(&j, NULL, label);
 	}
 	json_end(&j);

@@ -84,7 +84,8 @@ text(struct report_ctx *ctx, const struct report_runs *rs)
 	if (report_text_heading(ctx, "Runs, newest first, %s UTC", now) == -1)
 		return -1;
 	if (ctx->o->since == REPORT_SINCE_TIME) {
-		clock_fmt(CLOCK_MINUTE, "", ctx->o->since_time, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", ctx->o->since_time, when,
+		    sizeof(when));
 		report_text_line(ctx, "Started since %s UTC.", when);
 	}
 	if (rs->n == 0)

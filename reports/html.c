@@ -327,7 +327,8 @@ left_behind(struct page *pg)
 		}
 		badge(b, p->mem.state);
 		td(b, "reason", report_reason(p, now, reason, sizeof(reason)));
-		clock_fmt(CLOCK_DATE, "", p->mem.first_offline, date, sizeof(date));
+		clock_fmt(CLOCK_DATE, "", p->mem.first_offline, date,
+		    sizeof(date));
 		td(b, "when", date);
 		buf_puts(b, "<td class=\"ip\">");
 		report_html_esc(b, p->last_ip);

@@ -385,13 +385,13 @@ text_table(struct lb *lb, size_t from, size_t to)
 			report_tab_cellf(t, "%u", p->mem.attempts);
 		else
 			report_tab_cell(t, "");
-		clock_fmt(CLOCK_DATE, "", p != NULL ? p->mem.first_offline : 0, when,
-		    sizeof(when));
+		clock_fmt(CLOCK_DATE, "", p != NULL ? p->mem.first_offline : 0,
+		    when, sizeof(when));
 		report_tab_cell(t, when);
 		report_tab_cell(t, p != NULL ? p->last_ip : "");
 		report_tab_cell(t, p != NULL ? p->last_node : "");
-		clock_fmt(CLOCK_MINUTE, "", p != NULL ? p->mem.next_retry : 0, when,
-		    sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", p != NULL ? p->mem.next_retry : 0,
+		    when, sizeof(when));
 		report_tab_cell(t, when);
 		/* the expiry has columns of its own: the reason's due
 		 * clause would only repeat them */

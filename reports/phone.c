@@ -182,6 +182,56 @@ kv(struct report_tab *t, const char *key, const char *value)
 	report_tab_cell(t, value != NULL && *value != '\0' ? value : "-");
 }
 
+/* The phone's history: every change of state and every write. */
+static int
+text_history(struct story *st, size_t i)
+{
+	struct report_ctx *ctx = st->ctx;
+	struct report_tab *h;
+	char a[64];
+	int rc;
+
+	if (report_text_heading(ctx, "History (%zu)", st->count[i]) == -1)
+		return -1;
+	if ((h = report_tab_new(1)) == NULL)
+		return report_syserr(ctx->e, "building a table");
+	report_tab_col(h, "TIME", 0, 0, 0, 0);
+	report_tab_col(h, "RUN", TAB_RIGHT, 0, 0, 0);
+	report_tab_col(h, "WHAT", TAB_SHRINK, 12, 0, 0);
+	report_tab_col(h, "DETAIL", TAB_WRAP, 30, 0, 0);
+	for (size_t k = st->first[i]; k < st->first[i] + st->count[i]; k++) {
+		const struct entry *en = &st->v[k];
+
+		clock_fmt(CLOCK_MINUTE, "", en->time, a, sizeof(a));
+		report_tab_cell(h, a);
+		if (en->run > 0)
+			report_tab_cellf(h, "%lld", (long long)en->run);
+		else
+			report_tab_cell(h, "-");
+		if (en->type == ENTRY_STATE) {
+			if (en->has_old)
+				report_tab_cellf(h, "%s \xe2\x86\x92 %s",
+				    phone_state_name(en->old_state),
+				    phone_state_name(en->new_state));
+			else
+				report_tab_cellf(h, "first seen: %s",
+				    phone_state_name(en->new_state));
+			report_tab_cell(h, en->reason);
+		} else {
+			report_tab_cell(h, en->op);
+			report_tab_cellf(h, "%s%sresult: %s", en->values !=
+			    NULL ? en->values : "", en->values != NULL ?
+			    "; " : "", en->result != NULL ? en->result : "");
+		}
+	}
+	if (st->count[i] == 0)
+		rc = report_text_line(ctx, "  No history kept.");
+	else
+		rc = report_tab_render(ctx, h, 2, NULL);
+	report_tab_free(h);
+	return rc;
+}
+
 static int
 text_phone(struct story *st, size_t i)
 {
@@ -189,7 +239,7 @@ text_phone(struct story *st, size_t i)
 	const struct store_phone *p = &st->phones.v[i];
 	const struct phone_memory *m = &p->mem;
 	int64_t now = ctx->o->now;
-	struct report_tab *t = NULL, *h = NULL;
+	struct report_tab *t = NULL;
 	char a[64], b[64], line[600], reason[300];
 	long long days;
 	int rc = -1;
@@ -197,8 +247,7 @@ text_phone(struct story *st, size_t i)
 	if (report_text_heading(ctx, "Phone %s (cluster %s)", p->name,
 	    p->cluster) == -1)
 		return -1;
-	if ((t = report_tab_new(0)) == NULL || (h = report_tab_new(1)) ==
-	    NULL) {
+	if ((t = report_tab_new(0)) == NULL) {
 		report_syserr(ctx->e, "building a table");
 		goto out;
 	}
@@ -278,44 +327,9 @@ text_phone(struct story *st, size_t i)
 		goto out;
 
 	buf_puts(ctx->out, "\n");
-	if (report_text_heading(ctx, "History (%zu)", st->count[i]) == -1)
-		goto out;
-	report_tab_col(h, "TIME", 0, 0, 0, 0);
-	report_tab_col(h, "RUN", TAB_RIGHT, 0, 0, 0);
-	report_tab_col(h, "WHAT", TAB_SHRINK, 12, 0, 0);
-	report_tab_col(h, "DETAIL", TAB_WRAP, 30, 0, 0);
-	for (size_t k = st->first[i]; k < st->first[i] + st->count[i]; k++) {
-		const struct entry *en = &st->v[k];
-
-		clock_fmt(CLOCK_MINUTE, "", en->time, a, sizeof(a));
-		report_tab_cell(h, a);
-		if (en->run > 0)
-			report_tab_cellf(h, "%lld", (long long)en->run);
-		else
-			report_tab_cell(h, "-");
-		if (en->type == ENTRY_STATE) {
-			if (en->has_old)
-				report_tab_cellf(h, "%s \xe2\x86\x92 %s",
-				    phone_state_name(en->old_state),
-				    phone_state_name(en->new_state));
-			else
-				report_tab_cellf(h, "first seen: %s",
-				    phone_state_name(en->new_state));
-			report_tab_cell(h, en->reason);
-		} else {
-			report_tab_cell(h, en->op);
-			report_tab_cellf(h, "%s%sresult: %s", en->values !=
-			    NULL ? en->values : "", en->values != NULL ?
-			    "; " : "", en->result != NULL ? en->result : "");
-		}
-	}
-	if (st->count[i] == 0)
-		rc = report_text_line(ctx, "  No history kept.");
-	else
-		rc = report_tab_render(ctx, h, 2, NULL);
+	rc = text_history(st, i);
 out:
 	report_tab_free(t);
-	report_tab_free(h);
 	return rc;
 }
 

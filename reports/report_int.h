@@ -71,7 +71,7 @@ const char *report_phones_dup(struct report_phones *, const char *);
 /* The store filter of the options (states 0, order by name). */
 void	 report_filter(const struct report_opts *, struct store_filter *);
 
-/* ---- arrays that grow, groups kept in key order (phones.c) ------------------ */
+/* ---- arrays that grow, groups kept in key order (phones.c) --------------- */
 
 /*
  * Room for one more element in v, an array of n elements of size bytes with
@@ -108,7 +108,7 @@ struct report_field {
 	const char	*name;
 	enum { RF_STR, RF_TIME, RF_INT, RF_BOOL, RF_NULL } type;
 	const char	*s;		/* RF_STR (NULL: none) */
-	long long	 n;		/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
+	long long	 n;	/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
 };
 
 #define REPORT_PHONE_FIELDS 26
@@ -122,7 +122,7 @@ void	 report_phone_fields(const struct store_phone *p, int64_t now,
 	    struct report_field f[REPORT_PHONE_FIELDS], char *reason,
 	    size_t len);
 
-/* ---- durations (shared.c) -------------------------------------------------- */
+/* ---- durations (shared.c) ------------------------------------------------ */
 
 /* "45s", "14m 05s", "2h 03m", "3d 04h". */
 void	 report_fmt_duration(int64_t secs, char *, size_t);
