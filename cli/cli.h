@@ -46,6 +46,7 @@ struct cli {
 	int		 progress;	/* stderr is a terminal, not -q */
 	int64_t		 now;		/* the run's notion of now */
 	const char	*prog;
+	const struct cmd *cmd;		/* the command being run */
 };
 
 struct cmd {
@@ -56,9 +57,6 @@ struct cmd {
 	const char	*help;		/* options, one per line */
 };
 
-extern const struct cmd commands[];
-
-const struct cmd *cmd_find(const char *);
 /* Prints "usage: lscrenew SYNOPSIS" and the options of a command. */
 void	 cmd_usage(const struct cmd *, FILE *);
 
@@ -70,9 +68,6 @@ int	 cmd_report(struct cli *, int, char **);
 int	 cmd_phone(struct cli *, int, char **);
 int	 cmd_probe(struct cli *, int, char **);
 int	 cmd_reset(struct cli *, int, char **);
-int	 cmd_config(struct cli *, int, char **);
-int	 cmd_version(struct cli *, int, char **);
-int	 cmd_help(struct cli *, int, char **);
 
 /*
  * Parses the common options (and the command's own, listed in extra as

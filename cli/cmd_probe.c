@@ -442,13 +442,13 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 	int i, k, rc, ret = EXIT_FAILED, names = 0, shown = 0;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("probe"), argc, argv, extra, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL,
 	    probe_opt, &a)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i >= argc) {
 		fprintf(stderr, "lscrenew probe: name the phones or give their "
 		    "addresses\n");
-		cmd_usage(cmd_find("probe"), stderr);
+		cmd_usage(cli->cmd, stderr);
 		return EXIT_USAGE;
 	}
 	for (k = i; k < argc; k++)

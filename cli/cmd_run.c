@@ -50,55 +50,6 @@ run_opt(struct cli *cli, int c, const char *arg, void *p)
 	return 0;
 }
 
-/*
- * The state directory must exist, be writable by no one else (a file
- * planted there, such as a symbolic link named lscrenew.db, would be
- * followed) and, to be written, be ours and writable: say how to fix it.
- */
-int
-cli_check_state_dir(const char *dir, int need_write)
-{
-	struct stat st;
-	char user[64], owner[64];
-	int bad_owner, bad_mode;
-
-	if (stat(dir, &st) == -1) {
-		fprintf(stderr, "lscrenew: state directory %s: %s (create it: "
-		    "install -d -m 0700 %s)\n", dir, strerror(errno), dir);
-		return EXIT_CONFIG;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "lscrenew: state directory %s: not a "
-		    "directory\n", dir);
-		return EXIT_CONFIG;
-	}
-	if (need_write && access(dir, W_OK | X_OK) == -1) {
-		fprintf(stderr, "lscrenew: state directory %s: not writable "
-		    "by uid %ld: %s\n", dir, (long)geteuid(), strerror(errno));
-		return EXIT_CONFIG;
-	}
-	bad_owner = need_write && st.st_uid != geteuid();
-	bad_mode = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-	if (!bad_owner && !bad_mode)
-		return 0;
-	config_user_name(geteuid(), user, sizeof(user));
-	config_user_name(st.st_uid, owner, sizeof(owner));
-	if (bad_owner && bad_mode)
-		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
-		    "not %s, and writable by group or others (mode %04o); run "
-		    "chown %s %s && chmod 700 %s\n", dir, owner, user,
-		    (unsigned)(st.st_mode & 07777), user, dir, dir);
-	else if (bad_owner)
-		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
-		    "not %s; run chown %s %s (or run lscrenew as %s)\n", dir,
-		    owner, user, user, dir, owner);
-	else
-		fprintf(stderr, "lscrenew: state directory %s is writable by "
-		    "group or others (mode %04o); run chmod 700 %s\n", dir,
-		    (unsigned)(st.st_mode & 07777), dir);
-	return EXIT_CONFIG;
-}
-
 /* Whether a campaign takes part, and with which pools (--pool). */
 static int
 select_campaign(const struct cli *cli, const struct policy *src,
@@ -289,7 +240,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cmd *cmd = cmd_find(mode == ENGINE_RUN ? "run" : "plan");
+	const struct cmd *cmd = cli->cmd;
 	struct run_opts ro = { 0, 0 };
 	struct config cf;
 	struct engine eng;

@@ -77,7 +77,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 
 	memset(&cf, 0, sizeof(cf));
 	memset(&t, 0, sizeof(t));
-	if ((i = cli_getopt(cli, cmd_find("status"), argc, argv, NULL, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, NULL, NULL,
 	    NULL, NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i < argc) {
