@@ -165,7 +165,7 @@ check: deps-check
 	@$(MAKE) --no-print-directory check-source check-unit check-sim check-integration check-deb
 
 # The shape of the sources: no two files that use each other, no function
-# over 120 lines (tests/source/: each lists what is still to fix).
+# over 120 lines (tests/source/).
 check-source: $(BIN)
 	@echo "== source shape"
 	@$(PYTHON) tests/source/cycles.py $(BUILD)/obj

@@ -19,6 +19,13 @@
 /* ---- characters ---------------------------------------------------------- */
 
 int
+config_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	    c == '\v';
+}
+
+int
 config_is_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -626,3 +633,15 @@ config_set_value(const struct config_keydef *k, void *base, const char *v,
 	return -1;
 }
 
+char *
+config_strip(char *s)
+{
+	size_t n;
+
+	while (config_is_space((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && config_is_space((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}

@@ -2,22 +2,11 @@
 """Fails when two source files of lscrenew use each other (a function or
 variable one defines, the other uses, both ways), directly or around a
 longer circle: the layers must run one way.  Reads the objects' symbol
-tables (nm), so it sees calls, not only #includes.  KNOWN holds the
-circles still to untie, with why; one that changes or goes fails too, so
-the list only shrinks."""
+tables (nm), so it sees calls, not only #includes."""
 
 import os
 import subprocess
 import sys
-
-
-KNOWN = {
-    # the configuration reader: config.c drives the scan, sections, keys
-    # and values, which call back into its error and lookup helpers
-    ("cli/config.c", "cli/config_access.c", "cli/config_keys.c",
-     "cli/config_pools.c", "cli/config_scan.c", "cli/config_section.c",
-     "cli/config_value.c"),
-}
 
 
 def symbols(obj):
@@ -74,17 +63,10 @@ def main(objdir):
     for v in sorted(deps):
         if v not in index:
             visit(v)
-    bad = 0
     for scc in sccs:
-        if tuple(scc) in KNOWN:
-            continue
-        bad = 1
         pairs = [f"{a} -> {b}" for a in scc for b in deps[a] if b in scc]
         print("cycle: " + ", ".join(scc) + "\n  " + "\n  ".join(pairs))
-    for k in KNOWN - {tuple(s) for s in sccs}:
-        bad = 1
-        print("no longer a cycle as listed: update KNOWN: " + ", ".join(k))
-    return bad
+    return 1 if sccs else 0
 
 
 if __name__ == "__main__":
