@@ -125,6 +125,29 @@ struct store_filter {
 int	 store_each_phone(struct store *, const struct store_filter *,
 	    store_phone_fn, void *, struct lsc_err *);
 
+/*
+ * What the summary counts of a group of phones (one cluster, campaign and
+ * pool; NULL text as ""): its phones by state, the renewals within the
+ * run [run_from, run_to] and in the 30 days to now, and, leaving out the
+ * phones gone from CUCM, the LSCs expired, expiring within 30, 60 and 90
+ * days of now (cumulative) and the phones without one.
+ */
+struct store_tally {
+	const char	*cluster, *campaign, *pool;	/* borrowed */
+	unsigned long	 phones;
+	unsigned long	 state[PS__MAX];
+	unsigned long	 renewed_run, renewed_30d;
+	unsigned long	 exp30, exp60, exp90, expired, no_lsc;
+};
+
+typedef int	(*store_tally_fn)(void *arg, const struct store_tally *,
+		    struct lsc_err *);
+/* The tallies of the phones f selects (its cluster, campaign and pool),
+ * one per group, counted by SQLite, in the order of their keys. */
+int	 store_each_tally(struct store *, const struct store_filter *f,
+	    int64_t now, int64_t run_from, int64_t run_to, store_tally_fn,
+	    void *, struct lsc_err *);
+
 /* Counts by state, per cluster / campaign / pool. */
 typedef int	(*store_count_fn)(void *arg, const char *cluster,
 		    const char *campaign, const char *pool,

@@ -17,17 +17,10 @@
 
 #include "reports/report_int.h"
 
-#define EXP_WINDOW(d)	((int64_t)(d) * CLOCK_DAY)
-
 /* Short column titles for the states, in enum order. */
 static const char *const state_titles[PS__MAX] = {
 	"OK", "DUE", "QUEUE", "PEND", "RENEW", "LEFT", "FAIL", "ATTN",
 	"ABAND", "GONE"
-};
-
-struct collect {
-	struct report_ctx	*ctx;
-	struct report_summary	*s;
 };
 
 void
@@ -45,52 +38,40 @@ report_group_add(struct report_group *t, const struct report_group *g)
 	t->no_lsc += g->no_lsc;
 }
 
+/* One group as SQLite counted it; they come in key order. */
 static int
-count_cb(void *arg, const struct store_phone *p, struct lsc_err *e)
+tally_cb(void *arg, const struct store_tally *t, struct lsc_err *e)
 {
-	struct collect *c = arg;
-	struct report_summary *s = c->s;
-	int64_t now = c->ctx->o->now, v = p->lsc_valid_until;
-	int64_t r = p->mem.renewed_at;
-	struct report_key k = { .cluster = p->cluster,
-	    .campaign = p->campaign, .pool = p->pool };
+	struct report_summary *s = arg;
 	struct report_group *g;
-	size_t i;
 
-	if ((g = report_group_of(s->g, &s->n, &s->cap, sizeof(*g), &k,
-	    &s->strings, &i)) == NULL)
+	if ((g = report_grow(s->g, s->n, &s->cap, sizeof(*g), 16)) == NULL)
 		return report_syserr(e, "counting phones");
 	s->g = g;
-	g = &s->g[i];
-	g->phones++;
-	if (p->mem.state < PS__MAX)
-		g->state[p->mem.state]++;
-	if (s->have_run && r > 0 && r >= s->last.started &&
-	    r <= s->last.finished)
-		g->renewed_run++;
-	if (r > 0 && r <= now && r > now - EXP_WINDOW(30))
-		g->renewed_30d++;
-	if (p->mem.state == PS_GONE)
-		return 0;
-	if (v <= 0)
-		g->no_lsc++;
-	else if (v <= now)
-		g->expired++;
-	else {
-		if (v - now <= EXP_WINDOW(30))
-			g->exp30++;
-		if (v - now <= EXP_WINDOW(60))
-			g->exp60++;
-		if (v - now <= EXP_WINDOW(90))
-			g->exp90++;
-	}
+	g = &s->g[s->n];
+	memset(g, 0, sizeof(*g));
+	g->key.cluster = report_phones_dup(&s->strings, t->cluster);
+	g->key.campaign = report_phones_dup(&s->strings, t->campaign);
+	g->key.pool = report_phones_dup(&s->strings, t->pool);
+	if (g->key.cluster == NULL || g->key.campaign == NULL ||
+	    g->key.pool == NULL)
+		return report_syserr(e, "counting phones");
+	s->n++;
+	g->phones = t->phones;
+	memcpy(g->state, t->state, sizeof(g->state));
+	g->renewed_run = t->renewed_run;
+	g->renewed_30d = t->renewed_30d;
+	g->exp30 = t->exp30;
+	g->exp60 = t->exp60;
+	g->exp90 = t->exp90;
+	g->expired = t->expired;
+	g->no_lsc = t->no_lsc;
 	return 0;
 }
 
 int
 report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
 {
-	struct collect c;
 	struct store_filter f;
 	struct store_run *r = &s->last;
 
@@ -104,10 +85,10 @@ report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
 		r->error = report_phones_dup(&s->strings, r->error);
 		r->calls = report_phones_dup(&s->strings, r->calls);
 	}
-	c.ctx = ctx;
-	c.s = s;
 	report_filter(ctx->o, &f);
-	if (store_each_phone(ctx->store, &f, count_cb, &c, ctx->e) == -1)
+	if (store_each_tally(ctx->store, &f, ctx->o->now, s->have_run ?
+	    r->started : 1, s->have_run ? r->finished : 0, tally_cb, s,
+	    ctx->e) == -1)
 		return -1;
 	for (size_t i = 0; i < s->n; i++)
 		report_group_add(&s->total, &s->g[i]);
