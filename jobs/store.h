@@ -148,6 +148,21 @@ int	 store_each_tally(struct store *, const struct store_filter *f,
 	    int64_t now, int64_t run_from, int64_t run_to, store_tally_fn,
 	    void *, struct lsc_err *);
 
+/*
+ * When the LSCs of the phones f selects expire, counted per cluster, pool
+ * (NULL text as "") and month of expiry (UTC, counted from year 0 as
+ * y * 12 + month - 1), in that order; month STORE_NO_LSC for the phones
+ * without an LSC, STORE_EXPIRED for those expired by now.  Phones gone
+ * from CUCM are left out.
+ */
+#define STORE_NO_LSC	(-2L)
+#define STORE_EXPIRED	(-1L)
+typedef int	(*store_expiry_fn)(void *arg, const char *cluster,
+		    const char *pool, long month, unsigned long n,
+		    struct lsc_err *);
+int	 store_each_expiry(struct store *, const struct store_filter *f,
+	    int64_t now, store_expiry_fn, void *, struct lsc_err *);
+
 /* Counts by state, per cluster / campaign / pool. */
 typedef int	(*store_count_fn)(void *arg, const char *cluster,
 		    const char *campaign, const char *pool,

@@ -355,6 +355,32 @@ store_each_tally(struct store *s, const struct store_filter *f, int64_t now,
 }
 
 int
+store_each_expiry(struct store *s, const struct store_filter *f, int64_t now,
+    store_expiry_fn fn, void *arg, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_prepare(s, "SELECT COALESCE(p.cluster, ''),"
+	    " COALESCE(p.pool, ''), CASE WHEN p.lsc_valid_until <= 0 THEN -2"
+	    " WHEN p.lsc_valid_until <= ?5 THEN -1 ELSE"
+	    " CAST(strftime('%Y', p.lsc_valid_until, 'unixepoch') AS INTEGER)"
+	    " * 12 + CAST(strftime('%m', p.lsc_valid_until, 'unixepoch') AS"
+	    " INTEGER) - 1 END, COUNT(*) FROM phone p WHERE p.state <> 'gone'"
+	    " AND" FILTER_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", e);
+	if (st == NULL)
+		return -1;
+	bind_filter(st, f);
+	sqlite3_bind_int64(st, 5, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, store_col_text(st, 0), store_col_text(st, 1),
+		    (long)sqlite3_column_int64(st, 2),
+		    (unsigned long)sqlite3_column_int64(st, 3), e) == -1)
+			break;
+	return store_walk_end(s, st, rc, "counting expiries", e);
+}
+
+int
 store_count_states(struct store *s, store_count_fn fn, void *arg,
     struct lsc_err *e)
 {

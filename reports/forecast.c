@@ -17,66 +17,65 @@
 
 #include "reports/report_int.h"
 
-struct collect {
-	struct report_ctx	*ctx;
-	struct report_forecast	*f;
-};
-
 static void
-count(struct report_fc_pool *p, long first, int64_t now, int64_t v)
+count(struct report_fc_pool *p, long m, unsigned long n)
 {
-	long m;
-
-	p->phones++;
-	if (v <= 0)
-		p->no_lsc++;
-	else if (v <= now)
-		p->expired++;
-	else if ((m = clock_month(v) - first) < FORECAST_MONTHS)
-		p->month[m]++;
+	p->phones += n;
+	if (m == STORE_NO_LSC)
+		p->no_lsc += n;
+	else if (m < 0)
+		p->expired += n;
+	else if (m < FORECAST_MONTHS)
+		p->month[m] += n;
 	else
-		p->later++;
+		p->later += n;
 }
 
+/* One (cluster, pool, month) as SQLite counted it, in key order. */
 static int
-count_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
+count_cb(void *arg, const char *cluster, const char *pool, long month,
+    unsigned long n, struct lsc_err *e)
 {
-	struct collect *c = arg;
-	struct report_forecast *f = c->f;
-	struct report_key k = { .cluster = ph->cluster, .pool = ph->pool };
-	struct report_fc_pool *p;
-	int64_t now = c->ctx->o->now;
-	size_t i;
+	struct report_forecast *f = arg;
+	struct report_fc_pool *p = f->n > 0 ? &f->p[f->n - 1] : NULL;
 
-	if (ph->mem.state == PS_GONE)
-		return 0;
-	if ((p = report_group_of(f->p, &f->n, &f->cap, sizeof(*p), &k,
-	    &f->strings, &i)) == NULL)
+	if (cluster == NULL || pool == NULL)
 		return report_syserr(e, "counting expiries");
-	f->p = p;
-	count(&f->p[i], f->first, now, ph->lsc_valid_until);
-	count(&f->total, f->first, now, ph->lsc_valid_until);
+	if (p == NULL || strcmp(p->key.cluster, cluster) != 0 ||
+	    strcmp(p->key.pool, pool) != 0) {
+		if ((p = report_grow(f->p, f->n, &f->cap, sizeof(*p), 16)) ==
+		    NULL)
+			return report_syserr(e, "counting expiries");
+		f->p = p;
+		p = &f->p[f->n];
+		memset(p, 0, sizeof(*p));
+		p->key.cluster = report_phones_dup(&f->strings, cluster);
+		p->key.campaign = "";
+		p->key.pool = report_phones_dup(&f->strings, pool);
+		if (p->key.cluster == NULL || p->key.pool == NULL)
+			return report_syserr(e, "counting expiries");
+		if (f->n == 0 || strcmp(f->p[f->n - 1].key.cluster,
+		    cluster) != 0)
+			f->clusters++;
+		f->n++;
+	}
+	if (month >= 0)
+		month -= f->first;
+	count(p, month, n);
+	count(&f->total, month, n);
 	return 0;
 }
 
 int
 report_forecast_collect(struct report_ctx *ctx, struct report_forecast *f)
 {
-	struct collect c;
 	struct store_filter flt;
 
 	memset(f, 0, sizeof(*f));
 	f->first = clock_month(ctx->o->now);
-	c.ctx = ctx;
-	c.f = f;
 	report_filter(ctx->o, &flt);
-	if (store_each_phone(ctx->store, &flt, count_cb, &c, ctx->e) == -1)
-		return -1;
-	for (size_t i = 0; i < f->n; i++)
-		if (i == 0 || strcmp(f->p[i].key.cluster,
-		    f->p[i - 1].key.cluster) != 0)
-			f->clusters++;
-	return 0;
+	return store_each_expiry(ctx->store, &flt, ctx->o->now, count_cb, f,
+	    ctx->e);
 }
 
 void
