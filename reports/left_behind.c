@@ -91,8 +91,9 @@ state_in_set(enum phone_state s)
 	    s == PS_NEEDS_ATTENTION || s == PS_ABANDONED;
 }
 
-int
-report_is_left_behind(const struct store_phone *p, int64_t now)
+/* Whether a phone is in the left-behind set at now. */
+static int
+in_set_now(const struct store_phone *p, int64_t now)
 {
 	return state_in_set(p->mem.state) || report_overdue(p, now);
 }
@@ -127,7 +128,7 @@ report_left_behind_load(struct report_ctx *ctx, struct report_phones *ps)
 	    ps) == -1)
 		return -1;
 	for (i = 0; i < ps->n; i++)
-		if (report_is_left_behind(&ps->v[i], ctx->o->now))
+		if (in_set_now(&ps->v[i], ctx->o->now))
 			ps->v[k++] = ps->v[i];
 	ps->n = k;
 	if (ps->n > 1)

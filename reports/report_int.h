@@ -149,7 +149,6 @@ int	 report_tab_col(struct report_tab *, const char *title, unsigned flags,
 int	 report_tab_cell(struct report_tab *, const char *);
 int	 report_tab_cellf(struct report_tab *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-size_t	 report_tab_rows(const struct report_tab *);
 /* Renders the table into ctx->out, at most ctx->width columns a line;
  * *dropped (may be NULL) counts the optional columns left out. */
 int	 report_tab_render(struct report_ctx *, struct report_tab *,
@@ -250,8 +249,6 @@ void	 report_summary_free(struct report_summary *);
  * ""), by cluster and pool; *pools is the caller's to free. */
 int	 report_summary_by_pool(const struct report_summary *,
 	    struct report_group **pools, size_t *n, struct lsc_err *);
-/* Sums g into t (keys untouched). */
-void	 report_group_add(struct report_group *t, const struct report_group *g);
 
 /* ---- forecast (forecast.c) --------------------------------------------------- */
 
@@ -278,8 +275,6 @@ void	 report_forecast_free(struct report_forecast *);
 
 /* ---- left behind (left_behind.c) ------------------------------------------------ */
 
-/* Whether a phone is in the left-behind set at ctx->o->now. */
-int	 report_is_left_behind(const struct store_phone *, int64_t now);
 /* The left-behind set of the options' filters, most urgent first. */
 int	 report_left_behind_load(struct report_ctx *, struct report_phones *);
 /* Whether a queued/pending phone's deadline has passed (shared.c). */

@@ -23,8 +23,9 @@ static const char *const state_titles[PS__MAX] = {
 	"ABAND", "GONE"
 };
 
-void
-report_group_add(struct report_group *t, const struct report_group *g)
+/* Sums g into t (keys untouched). */
+static void
+group_add(struct report_group *t, const struct report_group *g)
 {
 	t->phones += g->phones;
 	for (int i = 0; i < PS__MAX; i++)
@@ -91,7 +92,7 @@ report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
 	    ctx->e) == -1)
 		return -1;
 	for (size_t i = 0; i < s->n; i++)
-		report_group_add(&s->total, &s->g[i]);
+		group_add(&s->total, &s->g[i]);
 	return 0;
 }
 
@@ -133,7 +134,7 @@ report_summary_by_pool(const struct report_summary *s,
 	qsort(v, s->n, sizeof(*v), by_pool);
 	for (size_t i = 0; i < s->n; i++) {
 		if (k > 0 && by_pool(&v[k - 1], &v[i]) == 0)
-			report_group_add(&v[k - 1], &v[i]);
+			group_add(&v[k - 1], &v[i]);
 		else
 			v[k++] = v[i];
 		v[k - 1].key.campaign = "";

@@ -145,8 +145,8 @@ report_tab_cellf(struct report_tab *t, const char *fmt, ...)
 	return rc;
 }
 
-size_t
-report_tab_rows(const struct report_tab *t)
+static size_t
+tab_rows(const struct report_tab *t)
 {
 	return t->ncols ? t->ncells / t->ncols : 0;
 }
@@ -289,7 +289,7 @@ comfort(const struct tcol *c)
 static void
 layout(struct report_tab *t, int avail)
 {
-	size_t i, nrows = report_tab_rows(t);
+	size_t i, nrows = tab_rows(t);
 	int total, shown, best, w;
 
 	for (i = 0; i < t->ncols; i++) {
@@ -472,7 +472,7 @@ report_tab_render(struct report_ctx *ctx, struct report_tab *t, int indent,
 			buf_free(&line, 0);
 		}
 	}
-	nrows = report_tab_rows(t);
+	nrows = tab_rows(t);
 	for (i = 0; i < nrows; i++)
 		put_row(t, b, &t->cells[i * t->ncols], indent);
 	return 0;
