@@ -264,21 +264,13 @@ report_forecast(struct report_ctx *ctx)
 
 	if (report_forecast_collect(ctx, &f) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(ctx, &f);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(ctx, &f);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(ctx, &f);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "forecast: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(ctx, &f);
 	ctx->res.rows = f.n;
 out:
 	report_forecast_free(&f);

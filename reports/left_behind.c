@@ -599,21 +599,13 @@ report_left_behind(struct report_ctx *ctx)
 	if (report_left_behind_load(ctx, lb.cur) == -1 ||
 	    load_prev(&lb) == -1 || build_items(&lb) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(&lb);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(&lb);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(&lb);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "left-behind: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(&lb);
 	if (rc == -1)
 		goto out;
 	ctx->res.rows = lb.cur->n;
