@@ -110,7 +110,8 @@ int	 store_phone_differs(const struct store_phone *a,
 
 enum store_order {
 	STORE_ORDER_NAME,	/* cluster, name */
-	STORE_ORDER_URGENCY	/* soonest LSC expiry first, no-LSC first */
+	STORE_ORDER_URGENCY,	/* soonest LSC expiry first, no-LSC first */
+	STORE_ORDER_POOL	/* cluster, pool (NULL as ""), name */
 };
 
 struct store_filter {

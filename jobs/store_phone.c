@@ -278,6 +278,9 @@ store_each_phone(struct store *s, const struct store_filter *f,
 	if (f != NULL && f->order == STORE_ORDER_URGENCY)
 		snprintf(sql + slen, sizeof(sql) - (size_t)slen, " ORDER BY"
 		    " p.lsc_valid_until, p.cluster, p.name");
+	else if (f != NULL && f->order == STORE_ORDER_POOL)
+		snprintf(sql + slen, sizeof(sql) - (size_t)slen, " ORDER BY"
+		    " p.cluster, COALESCE(p.pool, ''), p.name");
 	else
 		snprintf(sql + slen, sizeof(sql) - (size_t)slen, " ORDER BY"
 		    " p.cluster, p.name");

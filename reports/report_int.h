@@ -71,7 +71,7 @@ const char *report_phones_dup(struct report_phones *, const char *);
 /* The store filter of the options (states 0, order by name). */
 void	 report_filter(const struct report_opts *, struct store_filter *);
 
-/* ---- arrays that grow, groups kept in key order (phones.c) --------------- */
+/* ---- arrays that grow, group keys (phones.c) ------------------------------ */
 
 /*
  * Room for one more element in v, an array of n elements of size bytes with
@@ -82,24 +82,13 @@ void	 report_filter(const struct report_opts *, struct store_filter *);
 void	*report_grow(void *v, size_t n, size_t *cap, size_t size,
 	    size_t first);
 
-/* What a group of phones is keyed and ordered by (strcmp, in this order);
- * campaign is "" in groups per pool. */
+/* What a group of phones is keyed by (the store hands the groups over in
+ * key order); campaign is "" in groups per pool. */
 struct report_key {
 	const char	*cluster;
 	const char	*campaign;
 	const char	*pool;
 };
-
-/*
- * The group keyed k in v, an array of *n groups of size bytes kept in key
- * order, each starting with its struct report_key.  When there is none, a
- * zeroed one goes in at its place, with k copied into strings (a NULL
- * field as "").  Returns the array, moved when it had to grow, with the
- * group at index *at; NULL when memory runs out (v untouched).
- */
-void	*report_group_of(void *v, size_t *n, size_t *cap, size_t size,
-	    const struct report_key *k, struct report_phones *strings,
-	    size_t *at);
 
 /* ---- a phone's fields (shared.c) ---------------------------------------- */
 
@@ -224,7 +213,7 @@ void	 report_runs_free(struct report_runs *);
 /* ---- aggregates (summary.c) -------------------------------------------------- */
 
 struct report_group {
-	struct report_key key;		/* first (report_group_of()) */
+	struct report_key key;
 	unsigned long	 phones;
 	unsigned long	 state[PS__MAX];
 	unsigned long	 renewed_run;	/* renewed in the last run */
@@ -253,7 +242,7 @@ int	 report_summary_by_pool(const struct report_summary *,
 /* ---- forecast (forecast.c) --------------------------------------------------- */
 
 struct report_fc_pool {
-	struct report_key key;		/* first; campaign "" */
+	struct report_key key;		/* campaign "" */
 	unsigned long	 expired;
 	unsigned long	 month[FORECAST_MONTHS];
 	unsigned long	 later;
@@ -299,7 +288,7 @@ int	 report_html(struct report_ctx *);
 
 /* BAT: device names due and registered, per pool. */
 struct report_bat_pool {
-	struct report_key key;		/* first; campaign "" */
+	struct report_key key;		/* campaign "" */
 	const char	**names;
 	size_t		 n, cap;
 };
