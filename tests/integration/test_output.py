@@ -134,6 +134,23 @@ class Outputs(SimTestCase):
             self.assertEqual(dict(zip(rows[0], row))["last_run"],
                              str(phone["last_run"]))
 
+    def test_text_reports_align_pools_by_display_width(self):
+        env = self.env(pools=POOLS)
+        env.run("run")
+        out = env.run("report", "summary").out.splitlines()
+        # both tables end in a right-aligned number column: every row is
+        # as wide on a terminal as its header
+        for title in ("Phones by state",
+                      "Renewals and LSC expiries per device pool"):
+            head = out.index(title) + 1
+            rows = out[head + 1:head + 1 + len(POOLS)]
+            self.assertEqual(sorted(r.split("  ")[0] for r in rows),
+                             ["sim"] * len(POOLS), out)
+            for pool in POOLS:
+                self.assertTrue(any(pool in r for r in rows), (pool, out))
+            for r in rows:
+                self.assertEqual(width(r), width(out[head]), (r, out[head]))
+
     def test_plan_aligns_pools_by_display_width(self):
         env = self.env(pools=POOLS)
         r = env.run("plan", "--all")
