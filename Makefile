@@ -2,7 +2,8 @@
 #
 #   make            build build/lscrenew
 #   make demo       simulator + a real renewal campaign, end to end
-#   make check      unit tests (cmocka) + simulator tests + integration scenarios
+#   make check      source shape + unit tests (cmocka) + simulator tests
+#                   + integration scenarios
 #                   + the Debian package (lintian, contents, a run from it)
 #   make bench      cost at 1,000 / 10,000 / 40,000 phones (not part of check)
 #   make asan       the tests under AddressSanitizer + UBSan
@@ -72,7 +73,7 @@ ALL_CPPFLAGS := -I. -D_DEFAULT_SOURCE -DLSCRENEW_VERSION='"$(VERSION)"' $(CPPFLA
 ALL_CFLAGS   := -std=c11 $(WARN) $(OPT) $(HARDEN) -MMD -MP $(LIB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS  := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
-AXL_SRC     := $(wildcard axl/*.c)
+AXL_SRC     := $(wildcard axl/*.c axl/base/*.c)
 JOBS_SRC    := $(wildcard jobs/*.c)
 REPORTS_SRC := $(wildcard reports/*.c)
 CLI_SRC     := $(wildcard cli/*.c)
@@ -89,7 +90,7 @@ BIN        := $(BUILD)/lscrenew
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
 
-.PHONY: all deps deps-check deps-demo check check-unit check-sim check-integration \
+.PHONY: all deps deps-check deps-demo check check-source check-unit check-sim check-integration \
         check-deb deb demo bench asan valgrind fuzz lint install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # keep the test objects make would otherwise delete as intermediates
@@ -161,7 +162,14 @@ demo: deps-demo
 	@$(PYTHON) tests/demo.py --bin $(BIN)
 
 check: deps-check
-	@$(MAKE) --no-print-directory check-unit check-sim check-integration check-deb
+	@$(MAKE) --no-print-directory check-source check-unit check-sim check-integration check-deb
+
+# The shape of the sources: no two files that use each other, no function
+# over 120 lines (tests/source/).
+check-source: $(BIN)
+	@echo "== source shape"
+	@$(PYTHON) tests/source/cycles.py $(BUILD)/obj
+	@$(PYTHON) tests/source/funclen.py
 
 check-unit: $(BIN) $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \

@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 
-#include "axl/clock.h"
-#include "axl/err.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 
 enum axl_op {

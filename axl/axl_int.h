@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #include "axl/axl.h"
-#include "axl/buf.h"
-#include "axl/clock.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 #include "axl/soap.h"
 

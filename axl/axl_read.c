@@ -19,8 +19,8 @@
 
 #include "axl/axl.h"
 #include "axl/axl_int.h"
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/soap.h"
 
 #define MAX_REPAGES	16

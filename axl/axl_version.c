@@ -9,8 +9,8 @@
 
 #include "axl/axl.h"
 #include "axl/axl_int.h"
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 
 /* Parses "14.0.1.13900-155" into 14 and 0. */
 static int

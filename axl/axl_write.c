@@ -15,8 +15,9 @@
 
 #include "axl/axl.h"
 #include "axl/axl_int.h"
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
 #include "axl/soap.h"
 
 /* A name no device can have: longer than any device name CUCM allows. */
@@ -151,20 +152,6 @@ axl_can_write(struct axl_client *c, int *can, struct lsc_err *err)
 
 /* --- upgradeFinishTime ---------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int
 axl_format_finish_time(int64_t epoch, char *out, size_t outlen)
 {
@@ -186,9 +173,7 @@ axl_format_finish_time(int64_t epoch, char *out, size_t outlen)
 int
 axl_parse_finish_time(const char *s, int64_t *epoch)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int	 f[5], i, j, pos = 0, dim;
+	int	 f[5], i, j, pos = 0;
 	static const int widths[] = { 4, 2, 2, 2, 2 };
 
 	if (s == NULL || strlen(s) != 16)
@@ -203,15 +188,7 @@ axl_parse_finish_time(const char *s, int64_t *epoch)
 			f[i] = f[i] * 10 + (s[pos] - '0');
 		}
 	}
-	if (f[0] < 1970 || f[1] < 1 || f[1] > 12 || f[3] > 23 || f[4] > 59)
+	if ((*epoch = clock_timegm(f[0], f[1], f[2], f[3], f[4], 0)) == -1)
 		return -1;
-	dim = mdays[f[1] - 1];
-	if (f[1] == 2 && ((f[0] % 4 == 0 && f[0] % 100 != 0) ||
-	    f[0] % 400 == 0))
-		dim = 29;
-	if (f[2] < 1 || f[2] > dim)
-		return -1;
-	*epoch = days_from_civil(f[0], f[1], f[2]) * 86400 +
-	    (int64_t)f[3] * 3600 + (int64_t)f[4] * 60;
 	return 0;
 }

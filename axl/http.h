@@ -39,7 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 
 struct http_request {
 	const char	*url;		/* https://host:port/path */

@@ -17,7 +17,7 @@
 
 #include <curl/curl.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 
 #define DEFAULT_MAX_RESPONSE	(64ULL * 1024 * 1024)

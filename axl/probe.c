@@ -37,7 +37,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
 #include "axl/probe.h"
 
 struct probe {

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 
 #define PROBE_TIMEOUT_MS	10000	/* resolve, connect, handshake, each */
 #define PROBE_NAMELEN		512	/* a distinguished name, as text */

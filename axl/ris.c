@@ -18,9 +18,9 @@
 
 #include "axl/axl.h"
 #include "axl/axl_int.h"
-#include "axl/buf.h"
-#include "axl/clock.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 #include "axl/ris.h"
 #include "axl/soap.h"

@@ -18,8 +18,8 @@
 
 #include <stddef.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 
 #define SOAP_ENV_NS	"http://schemas.xmlsoap.org/soap/envelope/"

@@ -7,7 +7,7 @@
  */
 #include <stddef.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
 #include "axl/soap.h"
 
 

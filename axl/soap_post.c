@@ -8,12 +8,14 @@
  * never dumped with its markup or its stack trace.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
+#include "axl/base/utf8.h"
 #include "axl/http.h"
 #include "axl/soap.h"
 #include "axl/soap_int.h"
@@ -89,30 +91,24 @@ skip_raw(const char *s, size_t n, const char *name)
 static void
 printable(const char *s, size_t n, char *out, size_t outlen)
 {
-	size_t	 len = strlen(out), i, k, need;
-	unsigned char c;
+	size_t	 len = strlen(out), i, k;
+	uint32_t cp;
 
 	for (i = 0; i < n && len < outlen - 1; i += k) {
-		c = (unsigned char)s[i];
-		k = 1;
-		if (space(c)) {
+		if (space((unsigned char)s[i])) {
+			k = 1;
 			if (len > 0 && out[len - 1] != ' ')
 				out[len++] = ' ';
-			continue;
-		}
-		need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 :
-		    (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		if (need > 1 && need <= n - i &&
-		    utf8_xml_valid(s + i, need)) {
-			if (need > outlen - 1 - len)
-				break;
-			memcpy(out + len, s + i, need);
-			len += need;
-			k = need;
-		} else if (need == 1)
-			out[len++] = (char)c;
-		else
+		} else if (utf8_decode(s + i, n - i, &cp, &k) == -1 ||
+		    cp == 0xfffe || cp == 0xffff) {
+			k = 1;
 			out[len++] = '?';
+		} else if (k > outlen - 1 - len)
+			break;
+		else {
+			memcpy(out + len, s + i, k);
+			len += k;
+		}
 	}
 	out[len] = '\0';
 }

@@ -15,8 +15,8 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/soap.h"
 #include "axl/soap_int.h"
 

@@ -9,7 +9,8 @@
 #include <stdio.h>
 
 #include "axl/axl.h"
-#include "axl/err.h"
+#include "axl/base/err.h"
+#include "axl/base/json.h"
 #include "axl/http.h"
 #include "axl/ris.h"
 #include "cli/config.h"
@@ -45,6 +46,7 @@ struct cli {
 	int		 progress;	/* stderr is a terminal, not -q */
 	int64_t		 now;		/* the run's notion of now */
 	const char	*prog;
+	const struct cmd *cmd;		/* the command being run */
 };
 
 struct cmd {
@@ -55,9 +57,6 @@ struct cmd {
 	const char	*help;		/* options, one per line */
 };
 
-extern const struct cmd commands[];
-
-const struct cmd *cmd_find(const char *);
 /* Prints "usage: lscrenew SYNOPSIS" and the options of a command. */
 void	 cmd_usage(const struct cmd *, FILE *);
 
@@ -69,9 +68,6 @@ int	 cmd_report(struct cli *, int, char **);
 int	 cmd_phone(struct cli *, int, char **);
 int	 cmd_probe(struct cli *, int, char **);
 int	 cmd_reset(struct cli *, int, char **);
-int	 cmd_config(struct cli *, int, char **);
-int	 cmd_version(struct cli *, int, char **);
-int	 cmd_help(struct cli *, int, char **);
 
 /*
  * Parses the common options (and the command's own, listed in extra as
@@ -129,6 +125,15 @@ int	 log_level(void);
  */
 int	 cli_printf(FILE *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Ends the JSON document j writes into b, prints it to standard output and
+ * frees b.  (JSON escapes what a terminal must not see itself.) */
+void	 cli_json_out(struct json *j, struct buf *b);
+/*
+ * s cut and padded with spaces to exactly width terminal columns (display
+ * width: a CJK character takes two, a combining mark none), into out; a
+ * cut never splits a character.  Returns out.
+ */
+char	*cli_cell(char *out, size_t len, const char *s, int width);
 /* An http_trace_fn: SOAP bodies at trace level, secrets redacted. */
 void	 log_trace(void *, const char *what, const char *data, size_t len);
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
 
@@ -202,7 +202,7 @@ cmd_check(struct cli *cli, int argc, char **argv)
 	int i, rc, offline = 0;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("check"), argc, argv, extra, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL,
 	    check_opt, &offline)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i < argc) {

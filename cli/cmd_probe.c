@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "axl/buf.h"
+#include "axl/base/json.h"
 #include "axl/probe.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
@@ -256,33 +256,26 @@ print_text(const char *name, const char *where, const struct probe_cert *c,
 	ROW("TLS", "%s, %s", c->tls_version, c->cipher);
 }
 
+/* schema_version 2: times as RFC 3339 strings (1: seconds since the
+ * epoch) */
 static void
-json_head(struct buf *b, const char *arg, const char *name, const char *host,
-    unsigned port)
+json_head(struct json *j, struct buf *b, const char *arg, const char *name,
+    const char *host, unsigned port)
 {
-	buf_puts(b, "{\"schema_version\":1,\"target\":");
-	buf_put_json(b, arg);
-	buf_puts(b, ",\"name\":");
-	buf_put_json(b, name);
-	buf_puts(b, ",\"address\":");
-	buf_put_json(b, host != NULL && *host != '\0' ? host : NULL);
-	buf_printf(b, ",\"port\":%u", port);
+	json_init(j, b, 1);
+	json_obj(j, NULL);
+	json_int(j, "schema_version", 2);
+	json_str(j, "target", arg);
+	json_str(j, "name", name);
+	json_str(j, "address", host != NULL && *host != '\0' ? host : NULL);
+	json_int(j, "port", port);
 }
 
+/* A string member, null when empty. */
 static void
-json_str(struct buf *b, const char *key, const char *v)
+json_text(struct json *j, const char *key, const char *v)
 {
-	buf_printf(b, ",\"%s\":", key);
-	buf_put_json(b, v != NULL && *v != '\0' ? v : NULL);
-}
-
-static void
-json_out(struct buf *b)
-{
-	buf_puts(b, "}\n");
-	if (!buf_failed(b))
-		fputs(b->data, stdout);
-	buf_free(b, 0);
+	json_str(j, key, v != NULL && *v != '\0' ? v : NULL);
 }
 
 static void
@@ -290,60 +283,60 @@ print_json(const char *arg, const char *name, const struct probe_cert *c,
     const struct known *k, const struct verdict *v)
 {
 	struct buf b = BUF_INIT;
+	struct json j;
 
-	json_head(&b, arg, name, c->host, c->port);
-	buf_puts(&b, ",\"error\":null");
-	json_str(&b, "kind", probe_kind_name(c->kind));
-	json_str(&b, "subject", c->subject);
-	json_str(&b, "subject_cn", c->subject_cn);
-	json_str(&b, "issuer", c->issuer);
-	json_str(&b, "issuer_cn", c->issuer_cn);
-	json_str(&b, "serial", c->serial);
-	buf_printf(&b, ",\"not_before\":%lld,\"not_after\":%lld,"
-	    "\"days_left\":%lld,\"expired\":%s", (long long)c->not_before,
-	    (long long)c->not_after, c->days_left, c->expired ? "true" :
-	    "false");
-	json_str(&b, "sha256", c->sha256);
-	json_str(&b, "key_type", c->key_type);
-	buf_printf(&b, ",\"key_bits\":%d", c->key_bits);
-	json_str(&b, "key_curve", c->key_curve);
-	json_str(&b, "signature", c->signature);
-	json_str(&b, "names", c->names);
-	buf_printf(&b, ",\"name_match\":%s,\"chain_length\":%zu,\"chain\":[",
-	    c->name_match == 1 ? "true" : "false", c->chain_len);
+	json_head(&j, &b, arg, name, c->host, c->port);
+	json_null(&j, "error");
+	json_text(&j, "kind", probe_kind_name(c->kind));
+	json_text(&j, "subject", c->subject);
+	json_text(&j, "subject_cn", c->subject_cn);
+	json_text(&j, "issuer", c->issuer);
+	json_text(&j, "issuer_cn", c->issuer_cn);
+	json_text(&j, "serial", c->serial);
+	json_time(&j, "not_before", c->not_before);
+	json_time(&j, "not_after", c->not_after);
+	json_int(&j, "days_left", c->days_left);
+	json_bool(&j, "expired", c->expired);
+	json_text(&j, "sha256", c->sha256);
+	json_text(&j, "key_type", c->key_type);
+	json_int(&j, "key_bits", c->key_bits);
+	json_text(&j, "key_curve", c->key_curve);
+	json_text(&j, "signature", c->signature);
+	json_text(&j, "names", c->names);
+	json_bool(&j, "name_match", c->name_match == 1);
+	json_int(&j, "chain_length", (long long)c->chain_len);
+	json_arr(&j, "chain");
 	for (size_t i = 0; i < c->chain_len && i < PROBE_CHAIN_MAX; i++) {
-		buf_puts(&b, i ? ",{\"subject\":" : "{\"subject\":");
-		buf_put_json(&b, c->chain[i].subject);
-		buf_puts(&b, ",\"issuer\":");
-		buf_put_json(&b, c->chain[i].issuer);
-		buf_puts(&b, "}");
+		json_obj(&j, NULL);
+		json_str(&j, "subject", c->chain[i].subject);
+		json_str(&j, "issuer", c->chain[i].issuer);
+		json_end(&j);
 	}
-	buf_printf(&b, "],\"chain_root\":%s", c->chain_root ? "true" :
-	    "false");
-	json_str(&b, "browsers_must_trust", c->trust);
-	buf_printf(&b, ",\"verified\":%s", c->verify == PROBE_VERIFY_NONE ?
-	    "null" : c->verify == PROBE_VERIFY_OK ? "true" : "false");
-	json_str(&b, "verify_error", c->verify_error);
-	json_str(&b, "tls_version", c->tls_version);
-	json_str(&b, "cipher", c->cipher);
-	buf_puts(&b, ",\"cucm\":");
+	json_end(&j);
+	json_bool(&j, "chain_root", c->chain_root);
+	json_text(&j, "browsers_must_trust", c->trust);
+	if (c->verify == PROBE_VERIFY_NONE)
+		json_null(&j, "verified");
+	else
+		json_bool(&j, "verified", c->verify == PROBE_VERIFY_OK);
+	json_text(&j, "verify_error", c->verify_error);
+	json_text(&j, "tls_version", c->tls_version);
+	json_text(&j, "cipher", c->cipher);
 	if (k != NULL) {
-		buf_puts(&b, "{\"cluster\":");
-		buf_put_json(&b, k->cluster);
-		if (k->lsc_valid_until > 0)
-			buf_printf(&b, ",\"lsc_valid_until\":%lld",
-			    (long long)k->lsc_valid_until);
+		json_obj(&j, "cucm");
+		json_str(&j, "cluster", k->cluster);
+		json_time(&j, "lsc_valid_until", k->lsc_valid_until);
+		json_text(&j, "lsc_issuer", k->lsc_issuer);
+		json_bool(&j, "agrees", v->agrees);
+		if (v->issuer_agrees == -1)
+			json_null(&j, "issuer_agrees");
 		else
-			buf_puts(&b, ",\"lsc_valid_until\":null");
-		json_str(&b, "lsc_issuer", k->lsc_issuer);
-		buf_printf(&b, ",\"agrees\":%s,\"issuer_agrees\":%s",
-		    v->agrees ? "true" : "false", v->issuer_agrees == -1 ?
-		    "null" : v->issuer_agrees ? "true" : "false");
-		json_str(&b, "note", v->why);
-		buf_puts(&b, "}");
+			json_bool(&j, "issuer_agrees", v->issuer_agrees);
+		json_text(&j, "note", v->why);
+		json_end(&j);
 	} else
-		buf_puts(&b, "null");
-	json_out(&b);
+		json_null(&j, "cucm");
+	cli_json_out(&j, &b);
 }
 
 static int	fail(const struct cli *, int, const char *, const char *,
@@ -356,6 +349,7 @@ fail(const struct cli *cli, int status, const char *arg, const char *name,
     const char *host, unsigned port, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
+	struct json j;
 	char msg[LSC_ERR_MSGLEN];
 	va_list ap;
 
@@ -364,9 +358,9 @@ fail(const struct cli *cli, int status, const char *arg, const char *name,
 	va_end(ap);
 	cli_printf(stderr, "lscrenew probe: %s\n", msg);
 	if (cli->json) {
-		json_head(&b, arg, name, host, port);
-		json_str(&b, "error", msg);
-		json_out(&b);
+		json_head(&j, &b, arg, name, host, port);
+		json_text(&j, "error", msg);
+		cli_json_out(&j, &b);
 	}
 	return status;
 }
@@ -448,13 +442,13 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 	int i, k, rc, ret = EXIT_FAILED, names = 0, shown = 0;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("probe"), argc, argv, extra, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL,
 	    probe_opt, &a)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i >= argc) {
 		fprintf(stderr, "lscrenew probe: name the phones or give their "
 		    "addresses\n");
-		cmd_usage(cmd_find("probe"), stderr);
+		cmd_usage(cli->cmd, stderr);
 		return EXIT_USAGE;
 	}
 	for (k = i; k < argc; k++)

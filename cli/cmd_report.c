@@ -148,7 +148,7 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	int i, rc;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("report"), argc, argv, extra, "f:o:",
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, "f:o:",
 	    report_opt, &a)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i >= argc) {
@@ -219,12 +219,12 @@ cmd_phone(struct cli *cli, int argc, char **argv)
 	int i, rc;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("phone"), argc, argv, NULL, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, NULL, NULL,
 	    NULL, NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i + 1 != argc) {
 		fprintf(stderr, "lscrenew phone: name exactly one phone\n");
-		cmd_usage(cmd_find("phone"), stderr);
+		cmd_usage(cli->cmd, stderr);
 		return EXIT_USAGE;
 	}
 	report_opts_init(&ro);

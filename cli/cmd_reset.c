@@ -71,12 +71,12 @@ cmd_reset(struct cli *cli, int argc, char **argv)
 	int i, rc, found, ret = EXIT_FAILED, bad = 0;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("reset"), argc, argv, extra, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL,
 	    reset_opt, &cluster)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i >= argc) {
 		fprintf(stderr, "lscrenew reset: name the phones to reset\n");
-		cmd_usage(cmd_find("reset"), stderr);
+		cmd_usage(cli->cmd, stderr);
 		return EXIT_USAGE;
 	}
 	if ((rc = cli_load_config(cli, 0, &cf)) != 0)

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
 #include "jobs/engine.h"
@@ -48,55 +48,6 @@ run_opt(struct cli *cli, int c, const char *arg, void *p)
 	else
 		return -1;
 	return 0;
-}
-
-/*
- * The state directory must exist, be writable by no one else (a file
- * planted there, such as a symbolic link named lscrenew.db, would be
- * followed) and, to be written, be ours and writable: say how to fix it.
- */
-int
-cli_check_state_dir(const char *dir, int need_write)
-{
-	struct stat st;
-	char user[64], owner[64];
-	int bad_owner, bad_mode;
-
-	if (stat(dir, &st) == -1) {
-		fprintf(stderr, "lscrenew: state directory %s: %s (create it: "
-		    "install -d -m 0700 %s)\n", dir, strerror(errno), dir);
-		return EXIT_CONFIG;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "lscrenew: state directory %s: not a "
-		    "directory\n", dir);
-		return EXIT_CONFIG;
-	}
-	if (need_write && access(dir, W_OK | X_OK) == -1) {
-		fprintf(stderr, "lscrenew: state directory %s: not writable "
-		    "by uid %ld: %s\n", dir, (long)geteuid(), strerror(errno));
-		return EXIT_CONFIG;
-	}
-	bad_owner = need_write && st.st_uid != geteuid();
-	bad_mode = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-	if (!bad_owner && !bad_mode)
-		return 0;
-	config_user_name(geteuid(), user, sizeof(user));
-	config_user_name(st.st_uid, owner, sizeof(owner));
-	if (bad_owner && bad_mode)
-		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
-		    "not %s, and writable by group or others (mode %04o); run "
-		    "chown %s %s && chmod 700 %s\n", dir, owner, user,
-		    (unsigned)(st.st_mode & 07777), user, dir, dir);
-	else if (bad_owner)
-		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
-		    "not %s; run chown %s %s (or run lscrenew as %s)\n", dir,
-		    owner, user, user, dir, owner);
-	else
-		fprintf(stderr, "lscrenew: state directory %s is writable by "
-		    "group or others (mode %04o); run chmod 700 %s\n", dir,
-		    (unsigned)(st.st_mode & 07777), dir);
-	return EXIT_CONFIG;
 }
 
 /* Whether a campaign takes part, and with which pools (--pool). */
@@ -206,6 +157,81 @@ out:
 	return failed;
 }
 
+/* The campaigns that take part, comma-separated, into names; returns
+ * how many. */
+static size_t
+campaign_names(const struct cli *cli, const struct config *cf, char *names,
+    size_t len)
+{
+	struct policy sel;
+	char	*one = NULL;
+	size_t	 nsel = 0, off = 0;
+	int	 rc;
+
+	names[0] = '\0';
+	for (size_t k = 0; k < cf->ncampaigns; k++)
+		if (select_campaign(cli, &cf->campaigns[k], &sel, &one)) {
+			nsel++;
+			rc = snprintf(names + off, len - off, "%s%s",
+			    off ? "," : "", sel.name);
+			if (rc > 0 && (size_t)rc < len - off)
+				off += (size_t)rc;
+		}
+	return nsel;
+}
+
+/*
+ * The store a run or a plan works on: for a run, after the random delay
+ * and under the lock (*lock), read-write; for a plan, read-only, or in
+ * memory when there is none yet.  NULL with *ret set on failure.
+ */
+static struct store *
+open_store(struct cli *cli, const struct config *cf, const struct run_opts *ro,
+    enum engine_mode mode, const char *path, struct lsc_lock **lock,
+    int *ret)
+{
+	struct store *store;
+	struct lsc_err e;
+
+	err_clear(&e);
+	if (mode == ENGINE_RUN) {
+		random_delay(cf, ro);
+		/* the run starts now, after the delay (unless LSCRENEW_NOW) */
+		if (cli_now(&cli->now) == -1) {
+			*ret = EXIT_USAGE;
+			return NULL;
+		}
+		if ((*lock = lock_acquire(cf->global.state_dir,
+		    (int64_t)time(NULL), &e)) == NULL) {
+			fprintf(stderr, "lscrenew: %s\n", e.msg);
+			*ret = exit_for_error(&e);
+			return NULL;
+		}
+		store = store_open(path, STORE_RW, &e);
+	} else if (access(path, F_OK) == 0)
+		store = store_open(path, STORE_RO, &e);
+	else
+		store = store_open_memory(&e);
+	if (store == NULL)
+		fprintf(stderr, "lscrenew: %s\n", e.msg);
+	return store;
+}
+
+/* Drops the history older than the retention, after a good run. */
+static void
+prune(struct store *store, int64_t before)
+{
+	unsigned long pruned = 0;
+	struct lsc_err e;
+
+	err_clear(&e);
+	if (store_prune(store, before, &pruned, &e) == -1)
+		log_warn("pruning history: %s", e.msg);
+	else if (pruned > 0)
+		log_info("pruned %lu history rows older than the retention",
+		    pruned);
+}
+
 static int
 run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 {
@@ -214,7 +240,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ NULL, 0, NULL, 0 }
 	};
-	const struct cmd *cmd = cmd_find(mode == ENGINE_RUN ? "run" : "plan");
+	const struct cmd *cmd = cli->cmd;
 	struct run_opts ro = { 0, 0 };
 	struct config cf;
 	struct engine eng;
@@ -224,9 +250,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	struct store *store = NULL;
 	struct axl_stats stats;
 	struct lsc_err e, first;
-	struct policy sel;
-	char *one = NULL, path[4096], calls[512], names[1024];
-	size_t nsel = 0, off = 0;
+	char path[4096], calls[512], names[1024];
 	int64_t started_ms = 0, ended;
 	int ret = EXIT_FAILED, i, rc, failed = 0;
 
@@ -252,17 +276,7 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	if ((rc = cli_load_config(cli, CONFIG_CLUSTER, &cf)) != 0)
 		return rc;
 
-	/* which campaigns take part */
-	names[0] = '\0';
-	for (size_t k = 0; k < cf.ncampaigns; k++)
-		if (select_campaign(cli, &cf.campaigns[k], &sel, &one)) {
-			nsel++;
-			rc = snprintf(names + off, sizeof(names) - off, "%s%s",
-			    off ? "," : "", sel.name);
-			if (rc > 0 && (size_t)rc < sizeof(names) - off)
-				off += (size_t)rc;
-		}
-	if (nsel == 0) {
+	if (campaign_names(cli, &cf, names, sizeof(names)) == 0) {
 		fprintf(stderr, "lscrenew %s: no campaign covers device pool "
 		    "\"%s\"\n", cmd->name, cli->pool != NULL ? cli->pool : "");
 		ret = EXIT_USAGE;
@@ -279,28 +293,9 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		ret = EXIT_CONFIG;
 		goto out;
 	}
-	if (mode == ENGINE_RUN) {
-		random_delay(&cf, &ro);
-		/* the run starts now, after the delay (unless LSCRENEW_NOW) */
-		if (cli_now(&cli->now) == -1) {
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		if ((lock = lock_acquire(cf.global.state_dir,
-		    (int64_t)time(NULL), &e)) == NULL) {
-			fprintf(stderr, "lscrenew: %s\n", e.msg);
-			ret = exit_for_error(&e);
-			goto out;
-		}
-		store = store_open(path, STORE_RW, &e);
-	} else if (access(path, F_OK) == 0)
-		store = store_open(path, STORE_RO, &e);
-	else
-		store = store_open_memory(&e);
-	if (store == NULL) {
-		fprintf(stderr, "lscrenew: %s\n", e.msg);
+	if ((store = open_store(cli, &cf, &ro, mode, path, &lock,
+	    &ret)) == NULL)
 		goto out;
-	}
 
 	eng.mode = mode;
 	eng.store = store;
@@ -346,16 +341,8 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 			log_error("%s", e.msg);
 			ret = EXIT_FAILED;
 		}
-		if (!failed && cf.global.retention > 0) {
-			unsigned long pruned = 0;
-
-			if (store_prune(store, cli->now - cf.global.retention,
-			    &pruned, &e) == -1)
-				log_warn("pruning history: %s", e.msg);
-			else if (pruned > 0)
-				log_info("pruned %lu history rows older than "
-				    "the retention", pruned);
-		}
+		if (!failed && cf.global.retention > 0)
+			prune(store, cli->now - cf.global.retention);
 		run_after(cli, &cf, store, eng.run, &eng.counts, ret);
 	}
 	run_out_summary(&out, &eng.counts, eng.run, ret, failed ? &first :

@@ -3,10 +3,10 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "axl/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/json.h"
 #include "cli/cli.h"
 #include "cli/run_out.h"
 #include "jobs/store.h"
@@ -31,45 +31,37 @@ on_count(void *arg, const char *cluster, const char *campaign,
 	return 0;
 }
 
-static void
-fmt_utc(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		snprintf(buf, len, "-");
-	else
-		strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
+/* schema_version 2: times as RFC 3339 strings (1: seconds since the
+ * epoch) */
 static void
 print_json(const struct store_run *r, int have_run, const struct tally *t)
 {
 	struct buf b = BUF_INIT;
+	struct json j;
 
-	buf_puts(&b, "{\"schema_version\":1,\"last_run\":");
+	json_init(&j, &b, 1);
+	json_obj(&j, NULL);
+	json_int(&j, "schema_version", 2);
 	if (have_run) {
-		buf_printf(&b, "{\"id\":%lld,\"started\":%lld,\"finished\":%lld,"
-		    "\"exit_status\":%d,\"campaigns\":", (long long)r->id,
-		    (long long)r->started, (long long)r->finished,
-		    r->exit_status);
-		buf_put_json(&b, r->campaigns);
-		buf_printf(&b, ",\"phones\":%lu,\"queued\":%lu,\"renewed\":%lu,"
-		    "\"error\":", r->counts.phones, r->counts.queued,
-		    r->counts.renewed);
-		buf_put_json(&b, r->error);
-		buf_puts(&b, "}");
+		json_obj(&j, "last_run");
+		json_int(&j, "id", r->id);
+		json_time(&j, "started", r->started);
+		json_time(&j, "finished", r->finished);
+		json_int(&j, "exit_status", r->exit_status);
+		json_str(&j, "campaigns", r->campaigns);
+		json_int(&j, "phones", (long long)r->counts.phones);
+		json_int(&j, "queued", (long long)r->counts.queued);
+		json_int(&j, "renewed", (long long)r->counts.renewed);
+		json_str(&j, "error", r->error);
+		json_end(&j);
 	} else
-		buf_puts(&b, "null");
-	buf_printf(&b, ",\"phones\":%lu,\"states\":{", t->total);
+		json_null(&j, "last_run");
+	json_int(&j, "phones", (long long)t->total);
+	json_obj(&j, "states");
 	for (int i = 0; i < PS__MAX; i++)
-		buf_printf(&b, "%s\"%s\":%lu", i ? "," : "",
-		    phone_state_name((enum phone_state)i), t->state[i]);
-	buf_puts(&b, "}}\n");
-	if (!buf_failed(&b))
-		fputs(b.data, stdout);
-	buf_free(&b, 0);
+		json_int(&j, phone_state_name((enum phone_state)i),
+		    (long long)t->state[i]);
+	cli_json_out(&j, &b);
 }
 
 int
@@ -85,7 +77,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 
 	memset(&cf, 0, sizeof(cf));
 	memset(&t, 0, sizeof(t));
-	if ((i = cli_getopt(cli, cmd_find("status"), argc, argv, NULL, NULL,
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, NULL, NULL,
 	    NULL, NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i < argc) {
@@ -117,7 +109,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (found) {
-		fmt_utc(r.started, when, sizeof(when));
+		clock_fmt(CLOCK_UTC, "-", r.started, when, sizeof(when));
 		cli_printf(stdout, "last run %lld: %s, campaigns %s, exit "
 		    "status %d\n"
 		    "  %lu phones, %lu queued, %lu renewed, %lu newly left "

@@ -17,83 +17,6 @@
 #include "cli/run_out.h"
 #include "jobs/store.h"
 
-#define COMMON_HELP \
-	"  -c, --config FILE   configuration file (default " \
-	CONFIG_DEFAULT_PATH ")\n" \
-	"  -q, --quiet         print nothing unless a person is needed\n" \
-	"  -v, --verbose       say more; repeat for more (-vvv: SOAP bodies)\n" \
-	"  -h, --help          this help\n"
-
-const struct cmd commands[] = {
-	{ "run", cmd_run, "run [-qv] [-c FILE] [--campaign NAME] [--pool NAME]"
-	    " [--no-delay] [--json]",
-	    "verify, queue renewals for due registered phones, record the rest",
-	    COMMON_HELP
-	    "      --campaign NAME run only this campaign\n"
-	    "      --pool NAME     only this device pool of the campaigns\n"
-	    "      --no-delay      skip the configured random start delay\n"
-	    "      --json          print the run's summary as JSON\n" },
-	{ "plan", cmd_plan, "plan [-qv] [-c FILE] [--campaign NAME] [--pool "
-	    "NAME] [--all] [--json]",
-	    "show what a run would do, phone by phone, changing nothing",
-	    COMMON_HELP
-	    "      --campaign NAME plan only this campaign\n"
-	    "      --pool NAME     only this device pool of the campaigns\n"
-	    "      --all           list every phone, not only those with "
-	    "something to do\n"
-	    "      --json          one JSON object per phone\n" },
-	{ "check", cmd_check, "check [-qv] [-c FILE] [--offline]",
-	    "validate the configuration and each cluster's access",
-	    COMMON_HELP
-	    "      --offline       validate the configuration only\n" },
-	{ "status", cmd_status, "status [-c FILE] [--json]",
-	    "the last run and the phones by state",
-	    COMMON_HELP
-	    "      --json          print as JSON\n" },
-	{ "report", cmd_report, "report [-c FILE] KIND [--format FORMAT] "
-	    "[--output FILE] [--since LAST|DATE] [--campaign NAME] "
-	    "[--pool NAME] [NAME]",
-	    "left-behind, summary, forecast, history, phone, metrics, bat",
-	    COMMON_HELP
-	    "  -f, --format FORMAT text, csv, json, html, prom or bat\n"
-	    "  -o, --output FILE   write to FILE atomically instead of stdout\n"
-	    "      --since WHEN    left-behind: only changes since the last "
-	    "report (LAST) or a date (YYYY-MM-DD)\n"
-	    "      --json          same as --format json\n"
-	    "      --campaign NAME only this campaign\n"
-	    "      --pool NAME     only this device pool\n" },
-	{ "phone", cmd_phone, "phone [-c FILE] [--json] NAME",
-	    "one phone's state and history",
-	    COMMON_HELP
-	    "      --json          print as JSON\n" },
-	{ "probe", cmd_probe, "probe [-c FILE] [--json] [--port N] "
-	    "[--ca-file FILE] NAME|ADDRESS...",
-	    "the certificate a phone's web server presents",
-	    COMMON_HELP
-	    "      --port N        the phones' HTTPS port (default 443)\n"
-	    "      --ca-file FILE  verify the certificate against these CAs\n"
-	    "      --json          one JSON object per phone and line\n" },
-	{ "reset", cmd_reset, "reset [-c FILE] [--cluster NAME] NAME...",
-	    "clear abandoned / needs-attention so phones are tried again",
-	    COMMON_HELP
-	    "      --cluster NAME  the phones' cluster (when several)\n" },
-	{ "config", cmd_config, "config [-c FILE]",
-	    "print the effective configuration, secrets as *",
-	    COMMON_HELP },
-	{ "version", cmd_version, "version", "print the version", "" },
-	{ "help", cmd_help, "help [COMMAND]", "show help for a command", "" },
-	{ NULL, NULL, NULL, NULL, NULL }
-};
-
-const struct cmd *
-cmd_find(const char *name)
-{
-	for (const struct cmd *c = commands; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
 void
 cmd_usage(const struct cmd *c, FILE *f)
 {
@@ -363,59 +286,51 @@ cli_now(int64_t *now)
 	return 0;
 }
 
+/*
+ * The state directory must exist, be writable by no one else (a file
+ * planted there, such as a symbolic link named lscrenew.db, would be
+ * followed) and, to be written, be ours and writable: say how to fix it.
+ */
 int
-cmd_version(struct cli *cli, int argc, char **argv)
+cli_check_state_dir(const char *dir, int need_write)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	printf("lscrenew %s\n", LSCRENEW_VERSION);
-	return 0;
-}
+	struct stat st;
+	char user[64], owner[64];
+	int bad_owner, bad_mode;
 
-int
-cmd_help(struct cli *cli, int argc, char **argv)
-{
-	const struct cmd *c;
-
-	(void)cli;
-	if (argc < 2) {
-		printf("usage: lscrenew [-c FILE] COMMAND [options] "
-		    "[arguments]\n\ncommands:\n");
-		for (c = commands; c->name != NULL; c++)
-			printf("  %-9s %s\n", c->name, c->summary);
-		printf("\n'lscrenew help COMMAND' shows a command's options; "
-		    "see lscrenew(1).\n");
+	if (stat(dir, &st) == -1) {
+		fprintf(stderr, "lscrenew: state directory %s: %s (create it: "
+		    "install -d -m 0700 %s)\n", dir, strerror(errno), dir);
+		return EXIT_CONFIG;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "lscrenew: state directory %s: not a "
+		    "directory\n", dir);
+		return EXIT_CONFIG;
+	}
+	if (need_write && access(dir, W_OK | X_OK) == -1) {
+		fprintf(stderr, "lscrenew: state directory %s: not writable "
+		    "by uid %ld: %s\n", dir, (long)geteuid(), strerror(errno));
+		return EXIT_CONFIG;
+	}
+	bad_owner = need_write && st.st_uid != geteuid();
+	bad_mode = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
+	if (!bad_owner && !bad_mode)
 		return 0;
-	}
-	if ((c = cmd_find(argv[1])) == NULL) {
-		fprintf(stderr, "lscrenew help: unknown command \"%s\"\n",
-		    argv[1]);
-		return EXIT_USAGE;
-	}
-	printf("%s: %s\n", c->name, c->summary);
-	cmd_usage(c, stdout);
-	return 0;
-}
-
-int
-cmd_config(struct cli *cli, int argc, char **argv)
-{
-	struct config cf;
-	int i, rc;
-
-	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cmd_find("config"), argc, argv, NULL, NULL,
-	    NULL, NULL)) < 0)
-		return i == -2 ? 0 : EXIT_USAGE;
-	if (i < argc) {
-		fprintf(stderr, "lscrenew config: unexpected argument %s\n",
-		    argv[i]);
-		return EXIT_USAGE;
-	}
-	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
-		return rc;
-	config_print(&cf, stdout);
-	config_free(&cf);
-	return 0;
+	config_user_name(geteuid(), user, sizeof(user));
+	config_user_name(st.st_uid, owner, sizeof(owner));
+	if (bad_owner && bad_mode)
+		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
+		    "not %s, and writable by group or others (mode %04o); run "
+		    "chown %s %s && chmod 700 %s\n", dir, owner, user,
+		    (unsigned)(st.st_mode & 07777), user, dir, dir);
+	else if (bad_owner)
+		fprintf(stderr, "lscrenew: state directory %s is owned by %s, "
+		    "not %s; run chown %s %s (or run lscrenew as %s)\n", dir,
+		    owner, user, user, dir, owner);
+	else
+		fprintf(stderr, "lscrenew: state directory %s is writable by "
+		    "group or others (mode %04o); run chmod 700 %s\n", dir,
+		    (unsigned)(st.st_mode & 07777), dir);
+	return EXIT_CONFIG;
 }

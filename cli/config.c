@@ -26,63 +26,6 @@
 
 /* ---- problems ------------------------------------------------------------ */
 
-static char *aprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
-
-/* A formatted string in new memory, or NULL when out of memory. */
-static char *
-aprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-/* Control characters become spaces: one problem, one line. */
-void
-config_problem(struct config_ctx *c, int line, const char *sec,
-    const char *key, const char *val, const char *fmt, ...)
-{
-	struct config_found *pv;
-	va_list		 ap;
-	char		 why[1024], *text, *p;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (sec == NULL && key == NULL)
-		text = aprintf("%s: %s", c->path, why);
-	else
-		text = aprintf("%s: %s%s%s%s%s%s%s: %s", c->path,
-		    sec != NULL ? "[" : "", sec != NULL ? sec : "",
-		    sec != NULL ? "]" : "", sec != NULL && key != NULL ? " " :
-		    "", key != NULL ? key : "", val != NULL ? " = " : "",
-		    val != NULL ? val : "", why);
-	if (text == NULL ||
-	    (pv = reallocarray(c->pv, c->pn + 1, sizeof(*pv))) == NULL) {
-		free(text);
-		c->oom = 1;
-		return;
-	}
-	for (p = text; *p != '\0'; p++)
-		if (config_is_ctrl((unsigned char)*p))
-			*p = ' ';
-	c->pv = pv;
-	c->pv[c->pn].line = line;
-	c->pv[c->pn].seq = c->pn;
-	c->pv[c->pn].text = text;
-	c->pn++;
-}
-
 static int
 found_cmp(const void *a, const void *b)
 {
@@ -345,20 +288,3 @@ config_problems_free(struct config_problems *probs)
 	probs->n = 0;
 }
 
-const struct cluster_conf *
-config_cluster(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; name != NULL && i < cfg->nclusters; i++)
-		if (strcasecmp(cfg->clusters[i].name, name) == 0)
-			return &cfg->clusters[i];
-	return NULL;
-}
-
-const struct policy *
-config_campaign(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; name != NULL && i < cfg->ncampaigns; i++)
-		if (strcasecmp(cfg->campaigns[i].name, name) == 0)
-			return &cfg->campaigns[i];
-	return NULL;
-}

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "jobs/policy.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/lscrenew/lscrenew.conf"

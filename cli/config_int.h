@@ -2,15 +2,20 @@
  * config_int.h — what the files of the configuration layer share.  Not for
  * use outside cli/config*.c.
  *
- *   config.c          reading the file, the problem list, freeing, lookups
- *   config_scan.c     the line scan that catches what iniparser would hide
- *   config_keys.c     the key tables: every key, its type, range and check
- *   config_value.c    the strict value parsers, and values in words
- *   config_section.c  the sections: their keys, defaults and cross-checks
+ *   config.c          reading the file, sorting the problems, freeing
+ *   config_section.c  the sections: their keys, defaults and cross-checks;
+ *                     the lookups by name
  *   config_pools.c    a campaign's device_pools_file, and its pools in all
  *   config_access.c   the checks of CONFIG_CLUSTER: CA files, private and
  *                     trusted files
+ *   config_scan.c     the line scan that catches what iniparser would hide,
+ *                     and the problem list
+ *   config_keys.c     the key tables: every key, its type, range and check
+ *   config_value.c    the strict value parsers, values in words, the
+ *                     character classes
  *   config_print.c    config_print()
+ *
+ * In that order each file calls only the ones below it.
  */
 #ifndef LSC_CONFIG_INT_H
 #define LSC_CONFIG_INT_H
@@ -161,7 +166,7 @@ struct config_ctx {
 };
 
 /*
- * Records "FILE: [sec] key = value: why".  Each part but the file may be
+ * Records "FILE: [sec] key = value: why" (config_scan.c).  Each part but the file may be
  * NULL.  Problems are handed over sorted by line: 0 for the file as a
  * whole, LINE_END after every line.  Out of memory sets c->oom.
  */
@@ -171,9 +176,10 @@ void	 config_problem(struct config_ctx *c, int line, const char *sec,
 
 /* ---- the line scan (config_scan.c) --------------------------------------- */
 
-/* White space as iniparser sees it (ASCII). */
+/* White space as iniparser sees it (ASCII; config_value.c). */
 int	 config_is_space(int c);
-/* Strips white space at both ends, in place; returns the new start. */
+/* Strips white space at both ends, in place; returns the new start
+ * (config_value.c). */
 char	*config_strip(char *s);
 
 /*

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "axl/base/utf8.h"
 #include "cli/config_int.h"
 
 #define POOLS_FILE_MAX	(1024 * 1024)	/* bytes in a pools file */
@@ -108,44 +109,6 @@ out:
 /* ---- one name ------------------------------------------------------------ */
 
 /*
- * The length of the UTF-8 sequence at s (n bytes left) that starts with a
- * byte of 0x80 or more, and its code point in *cp; 0 when it is not valid
- * UTF-8 (overlong forms, surrogates and code points past U+10FFFF are not).
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t		 len;
-	uint32_t	 c, min;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-/*
  * Whether the n bytes at s make a pool name: UTF-8 without control
  * characters (C0, DEL or C1), at most POOL_NAME_MAX bytes.  0; -1 with the
  * whole "why; expected ..." in why.
@@ -171,7 +134,7 @@ check_pool_name(const unsigned char *s, size_t n, char *why, size_t len)
 		}
 		if (s[i] < 0x80)
 			continue;
-		if ((k = utf8_seq(s + i, n - i, &cp)) == 0) {
+		if (utf8_decode((const char *)s + i, n - i, &cp, &k) == -1) {
 			snprintf(why, len, "not UTF-8; %s, in UTF-8",
 			    per_line);
 			return -1;

@@ -10,6 +10,8 @@
  * what iniparser hands back is what the administrator meant.  The lines it
  * saw also give every later problem its line number (config_line_of()).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,32 +21,12 @@
 
 /* ---- text ---------------------------------------------------------------- */
 
-int
-config_is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-	    c == '\v';
-}
-
 static void
 lower(char *s)
 {
 	for (; *s != '\0'; s++)
 		if (*s >= 'A' && *s <= 'Z')
 			*s = (char)(*s - 'A' + 'a');
-}
-
-char *
-config_strip(char *s)
-{
-	size_t n;
-
-	while (config_is_space((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && config_is_space((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
 }
 
 /* ---- the lines seen ------------------------------------------------------ */
@@ -254,4 +236,63 @@ config_scan(struct config_ctx *c, const char *buf, size_t len)
 	}
 	explicit_bzero(ll, sizeof(ll));
 	free(cur);
+}
+
+/* ---- problems ------------------------------------------------------------ */
+
+static char *aprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* A formatted string in new memory, or NULL when out of memory. */
+static char *
+aprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Control characters become spaces: one problem, one line. */
+void
+config_problem(struct config_ctx *c, int line, const char *sec,
+    const char *key, const char *val, const char *fmt, ...)
+{
+	struct config_found *pv;
+	va_list		 ap;
+	char		 why[1024], *text, *p;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (sec == NULL && key == NULL)
+		text = aprintf("%s: %s", c->path, why);
+	else
+		text = aprintf("%s: %s%s%s%s%s%s%s: %s", c->path,
+		    sec != NULL ? "[" : "", sec != NULL ? sec : "",
+		    sec != NULL ? "]" : "", sec != NULL && key != NULL ? " " :
+		    "", key != NULL ? key : "", val != NULL ? " = " : "",
+		    val != NULL ? val : "", why);
+	if (text == NULL ||
+	    (pv = reallocarray(c->pv, c->pn + 1, sizeof(*pv))) == NULL) {
+		free(text);
+		c->oom = 1;
+		return;
+	}
+	for (p = text; *p != '\0'; p++)
+		if (config_is_ctrl((unsigned char)*p))
+			*p = ' ';
+	c->pv = pv;
+	c->pv[c->pn].line = line;
+	c->pv[c->pn].seq = c->pn;
+	c->pv[c->pn].text = text;
+	c->pn++;
 }

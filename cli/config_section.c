@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 #include "cli/config_int.h"
@@ -424,4 +425,22 @@ config_sections(struct config_ctx *c, dictionary *d, struct config *cfg)
 	if (c->nkind[KIND_CAMPAIGN] == 0)
 		config_problem(c, LINE_END, NULL, NULL, NULL, "no [campaign "
 		    "NAME] section; expected at least one");
+}
+
+const struct cluster_conf *
+config_cluster(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->nclusters; i++)
+		if (strcasecmp(cfg->clusters[i].name, name) == 0)
+			return &cfg->clusters[i];
+	return NULL;
+}
+
+const struct policy *
+config_campaign(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->ncampaigns; i++)
+		if (strcasecmp(cfg->campaigns[i].name, name) == 0)
+			return &cfg->campaigns[i];
+	return NULL;
 }

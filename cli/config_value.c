@@ -19,6 +19,13 @@
 /* ---- characters ---------------------------------------------------------- */
 
 int
+config_is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	    c == '\v';
+}
+
+int
 config_is_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -471,13 +478,77 @@ enum_index(const struct config_keydef *k, const char *v)
 	return -1;
 }
 
+/* config_set_value() for the numbers: integers, durations, sizes and
+ * numbers with decimals (kept in thousandths). */
+static int
+set_number(const struct config_keydef *k, void *base, const char *v,
+    const char *exp, char *why, size_t len)
+{
+	int64_t	 i = 0;
+	uint64_t u = 0;
+	unsigned uv;
+	double	 d;
+	int	 rc = 0;
+
+	switch (k->type) {
+	case V_DURATION:
+		if ((rc = duration(v, &i)) == -1) {
+			snprintf(why, len, "%s; expected %s", parse_int(v, &i)
+			    == 0 ? "a number without a unit" :
+			    "not a duration", exp);
+			return -1;
+		}
+		if (rc != -2 && i == 0 && (k->flags & F_ZERO))
+			break;
+		/* FALLTHROUGH */
+	case V_INT:
+	case V_UINT:
+		if (k->type != V_DURATION && parse_int(v, &i) == -1) {
+			snprintf(why, len, "not an integer; expected %s", exp);
+			return -1;
+		}
+		if (rc == -2 || i < k->min || i > k->max)
+			goto range;
+		break;
+	case V_SIZE:
+		if ((rc = size(v, &u)) == -1) {
+			snprintf(why, len, "not a size; expected %s", exp);
+			return -1;
+		}
+		if (rc == -2 || u < (uint64_t)k->min || u > (uint64_t)k->max)
+			goto range;
+		memcpy((char *)base + k->off, &u, sizeof(u));
+		return 0;
+	default:	/* V_MILLI */
+		if (milli(v, &i) == -1) {
+			snprintf(why, len, "not a number; expected %s", exp);
+			return -1;
+		}
+		if (i < k->min || i > k->max)
+			goto range;
+		d = (double)i / 1000.0;
+		memcpy((char *)base + k->off, &d, sizeof(d));
+		return 0;
+	}
+	if (k->type == V_INT)
+		set_int_field(base, k->off, (int)i);
+	else if (k->type == V_UINT) {
+		uv = (unsigned)i;
+		memcpy((char *)base + k->off, &uv, sizeof(uv));
+	} else
+		memcpy((char *)base + k->off, &i, sizeof(i));
+	return 0;
+range:
+	snprintf(why, len, "out of range; expected %s", exp);
+	return -1;
+}
+
 int
 config_set_value(const struct config_keydef *k, void *base, const char *v,
     char *why, size_t len)
 {
 	char	 exp[256], w[256] = "";
 	int64_t	 i = 0;
-	uint64_t u = 0;
 	char	**list = NULL;
 	size_t	 n = 0;
 	int	 a, b, rc;
@@ -533,62 +604,10 @@ config_set_value(const struct config_keydef *k, void *base, const char *v,
 		return 0;
 	case V_INT:
 	case V_UINT:
-		if (parse_int(v, &i) == -1) {
-			snprintf(why, len, "not an integer; expected %s", exp);
-			return -1;
-		}
-		if (i < k->min || i > k->max) {
-			snprintf(why, len, "out of range; expected %s", exp);
-			return -1;
-		}
-		if (k->type == V_INT)
-			set_int_field(base, k->off, (int)i);
-		else {
-			unsigned uv = (unsigned)i;
-
-			memcpy((char *)base + k->off, &uv, sizeof(uv));
-		}
-		return 0;
 	case V_DURATION:
-		if ((rc = duration(v, &i)) == -1) {
-			snprintf(why, len, "%s; expected %s", parse_int(v, &i)
-			    == 0 ? "a number without a unit" :
-			    "not a duration", exp);
-			return -1;
-		}
-		if (rc == -2 || ((i < k->min || i > k->max) &&
-		    !(i == 0 && (k->flags & F_ZERO)))) {
-			snprintf(why, len, "out of range; expected %s", exp);
-			return -1;
-		}
-		memcpy((char *)base + k->off, &i, sizeof(i));
-		return 0;
 	case V_SIZE:
-		if ((rc = size(v, &u)) == -1) {
-			snprintf(why, len, "not a size; expected %s", exp);
-			return -1;
-		}
-		if (rc == -2 || u < (uint64_t)k->min || u > (uint64_t)k->max) {
-			snprintf(why, len, "out of range; expected %s", exp);
-			return -1;
-		}
-		memcpy((char *)base + k->off, &u, sizeof(u));
-		return 0;
 	case V_MILLI:
-		if (milli(v, &i) == -1) {
-			snprintf(why, len, "not a number; expected %s", exp);
-			return -1;
-		}
-		if (i < k->min || i > k->max) {
-			snprintf(why, len, "out of range; expected %s", exp);
-			return -1;
-		}
-		{
-			double d = (double)i / 1000.0;
-
-			memcpy((char *)base + k->off, &d, sizeof(d));
-		}
-		return 0;
+		return set_number(k, base, v, exp, why, len);
 	case V_WINDOW:
 		if ((rc = window(v, &a, &b)) != 0) {
 			snprintf(why, len, "%s; expected %s", rc == -2 ?
@@ -614,3 +633,15 @@ config_set_value(const struct config_keydef *k, void *base, const char *v,
 	return -1;
 }
 
+char *
+config_strip(char *s)
+{
+	size_t n;
+
+	while (config_is_space((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && config_is_space((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}

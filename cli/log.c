@@ -15,7 +15,9 @@
 #include <strings.h>
 #include <syslog.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
+#include "axl/base/json.h"
+#include "axl/base/utf8.h"
 #include "cli/cli.h"
 
 static const char	*log_prog = "lscrenew";
@@ -106,6 +108,38 @@ cli_printf(FILE *f, const char *fmt, ...)
 }
 
 void
+cli_json_out(struct json *j, struct buf *b)
+{
+	json_finish(j);
+	if (!buf_failed(b))
+		fputs(b->data, stdout);
+	buf_free(b, 0);
+}
+
+char *
+cli_cell(char *out, size_t len, const char *s, int width)
+{
+	size_t	 o = 0, n;
+	uint32_t cp;
+	int	 w = 0, cw;
+
+	for (; s != NULL && *s != '\0'; s += n) {
+		n = utf8_next(s, &cp);
+		cw = utf8_unsafe(cp) ? 1 : utf8_cp_width(cp);
+		if (w + cw > width || o + n + (size_t)(width - w) >= len)
+			break;
+		memcpy(out + o, s, n);
+		o += n;
+		w += cw;
+	}
+	for (; w < width && o + 1 < len; w++)
+		out[o++] = ' ';
+	if (len > 0)
+		out[o] = '\0';
+	return out;
+}
+
+void
 log_msg(enum log_level level, const char *fmt, ...)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
@@ -183,23 +217,13 @@ log_trace(void *arg, const char *what, const char *data, size_t len)
 		buf_append(&in, carry, ncarry);
 	ncarry = 0;
 	buf_append(&in, data, len);
-	/* the start of the last character, and whether it is all there */
-	for (k = 1; k <= 3 && k <= in.len; k++) {
-		unsigned char c = (unsigned char)in.data[in.len - k];
-
-		if ((c & 0xc0) == 0x80)
-			continue;
-		if (c >= 0xc0 && k < (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u)) {
-			memcpy(carry, in.data + in.len - k, k);
-			ncarry = k;
-			in.len -= k;
-		}
-		break;
+	if ((k = in.len - utf8_cut(in.data, in.len, in.len)) > 0) {
+		memcpy(carry, in.data + in.len - k, k);
+		ncarry = k;
+		in.len -= k;
 	}
 	redact(&b, in.data != NULL ? in.data : "", in.len);
-	for (n = b.len > 65536 ? 65536 : b.len; n > 0 && n < b.len &&
-	    ((unsigned char)b.data[n] & 0xc0) == 0x80; n--)
-		;
+	n = utf8_cut(b.data, b.len, 65536);
 	log_msg(LOG_LEVEL_TRACE, "%s: %.*s", what, (int)n,
 	    b.data != NULL ? b.data : "");
 	buf_free(&in, 1);

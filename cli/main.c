@@ -1,5 +1,7 @@
 /*
- * main.c — set-up, dispatch and tear-down; each subcommand has its own file.
+ * main.c — set-up, the table of commands and dispatch, tear-down; each
+ * subcommand has its own file (help, version and config, a few lines
+ * each, are here).
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,6 +18,87 @@
 #include "axl/http.h"
 #include "cli/cli.h"
 
+#define COMMON_HELP \
+	"  -c, --config FILE   configuration file (default " \
+	CONFIG_DEFAULT_PATH ")\n" \
+	"  -q, --quiet         print nothing unless a person is needed\n" \
+	"  -v, --verbose       say more; repeat for more (-vvv: SOAP bodies)\n" \
+	"  -h, --help          this help\n"
+
+static int	cmd_version(struct cli *, int, char **);
+static int	cmd_help(struct cli *, int, char **);
+static int	cmd_config(struct cli *, int, char **);
+
+static const struct cmd commands[] = {
+	{ "run", cmd_run, "run [-qv] [-c FILE] [--campaign NAME] [--pool NAME]"
+	    " [--no-delay] [--json]",
+	    "verify, queue renewals for due registered phones, record the rest",
+	    COMMON_HELP
+	    "      --campaign NAME run only this campaign\n"
+	    "      --pool NAME     only this device pool of the campaigns\n"
+	    "      --no-delay      skip the configured random start delay\n"
+	    "      --json          print the run's summary as JSON\n" },
+	{ "plan", cmd_plan, "plan [-qv] [-c FILE] [--campaign NAME] [--pool "
+	    "NAME] [--all] [--json]",
+	    "show what a run would do, phone by phone, changing nothing",
+	    COMMON_HELP
+	    "      --campaign NAME plan only this campaign\n"
+	    "      --pool NAME     only this device pool of the campaigns\n"
+	    "      --all           list every phone, not only those with "
+	    "something to do\n"
+	    "      --json          one JSON object per phone\n" },
+	{ "check", cmd_check, "check [-qv] [-c FILE] [--offline]",
+	    "validate the configuration and each cluster's access",
+	    COMMON_HELP
+	    "      --offline       validate the configuration only\n" },
+	{ "status", cmd_status, "status [-c FILE] [--json]",
+	    "the last run and the phones by state",
+	    COMMON_HELP
+	    "      --json          print as JSON\n" },
+	{ "report", cmd_report, "report [-c FILE] KIND [--format FORMAT] "
+	    "[--output FILE] [--since LAST|DATE] [--campaign NAME] "
+	    "[--pool NAME] [--json] [NAME]",
+	    "left-behind, summary, forecast, history, phone, metrics, bat",
+	    COMMON_HELP
+	    "  -f, --format FORMAT text, csv, json, html, prom or bat\n"
+	    "  -o, --output FILE   write to FILE atomically instead of stdout\n"
+	    "      --since WHEN    left-behind: only changes since the last "
+	    "report (LAST) or a date (YYYY-MM-DD)\n"
+	    "      --json          same as --format json\n"
+	    "      --campaign NAME only this campaign\n"
+	    "      --pool NAME     only this device pool\n" },
+	{ "phone", cmd_phone, "phone [-c FILE] [--json] NAME",
+	    "one phone's state and history",
+	    COMMON_HELP
+	    "      --json          print as JSON\n" },
+	{ "probe", cmd_probe, "probe [-c FILE] [--json] [--port N] "
+	    "[--ca-file FILE] NAME|ADDRESS...",
+	    "the certificate a phone's web server presents",
+	    COMMON_HELP
+	    "      --port N        the phones' HTTPS port (default 443)\n"
+	    "      --ca-file FILE  verify the certificate against these CAs\n"
+	    "      --json          one JSON object per phone and line\n" },
+	{ "reset", cmd_reset, "reset [-c FILE] [--cluster NAME] NAME...",
+	    "clear abandoned / needs-attention so phones are tried again",
+	    COMMON_HELP
+	    "      --cluster NAME  the phones' cluster (when several)\n" },
+	{ "config", cmd_config, "config [-c FILE]",
+	    "print the effective configuration, secrets as *",
+	    COMMON_HELP },
+	{ "version", cmd_version, "version", "print the version", "" },
+	{ "help", cmd_help, "help [COMMAND]", "show help for a command", "" },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct cmd *
+cmd_find(const char *name)
+{
+	for (const struct cmd *c = commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
 static void
 usage(FILE *f)
 {
@@ -25,6 +108,58 @@ usage(FILE *f)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fprintf(f, "\n'lscrenew help COMMAND' shows a command's options; "
 	    "see lscrenew(1).\n");
+}
+
+static int
+cmd_version(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	printf("lscrenew %s\n", LSCRENEW_VERSION);
+	return 0;
+}
+
+static int
+cmd_help(struct cli *cli, int argc, char **argv)
+{
+	const struct cmd *c;
+
+	(void)cli;
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if ((c = cmd_find(argv[1])) == NULL) {
+		fprintf(stderr, "lscrenew help: unknown command \"%s\"\n",
+		    argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("%s: %s\n", c->name, c->summary);
+	cmd_usage(c, stdout);
+	return 0;
+}
+
+static int
+cmd_config(struct cli *cli, int argc, char **argv)
+{
+	struct config cf;
+	int i, rc;
+
+	memset(&cf, 0, sizeof(cf));
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, NULL, NULL,
+	    NULL, NULL)) < 0)
+		return i == -2 ? 0 : EXIT_USAGE;
+	if (i < argc) {
+		fprintf(stderr, "lscrenew config: unexpected argument %s\n",
+		    argv[i]);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
+		return rc;
+	config_print(&cf, stdout);
+	config_free(&cf);
+	return 0;
 }
 
 /*
@@ -101,6 +236,7 @@ main(int argc, char *argv[])
 		return EXIT_USAGE;
 	cli.tty = isatty(STDOUT_FILENO);
 
+	cli.cmd = cmd;
 	if (http_global_init(&e) == -1) {
 		fprintf(stderr, "lscrenew: %s\n", e.msg);
 		return EXIT_FAILED;

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "axl/buf.h"
+#include "axl/base/json.h"
 #include "cli/run_out.h"
 #include "reports/report.h"
 
@@ -75,28 +75,20 @@ static void
 plan_json(const struct engine_phone_event *ev)
 {
 	struct buf b = BUF_INIT;
+	struct json j;
 
-	buf_puts(&b, "{\"cluster\":");
-	buf_put_json(&b, ev->cluster);
-	buf_puts(&b, ",\"campaign\":");
-	buf_put_json(&b, ev->campaign);
-	buf_puts(&b, ",\"pool\":");
-	buf_put_json(&b, ev->pool);
-	buf_puts(&b, ",\"name\":");
-	buf_put_json(&b, ev->name);
-	buf_puts(&b, ",\"state\":");
-	buf_put_json(&b, ev->old_state < PS__MAX ?
+	json_init(&j, &b, 1);
+	json_obj(&j, NULL);
+	json_str(&j, "cluster", ev->cluster);
+	json_str(&j, "campaign", ev->campaign);
+	json_str(&j, "pool", ev->pool);
+	json_str(&j, "name", ev->name);
+	json_str(&j, "state", ev->old_state < PS__MAX ?
 	    phone_state_name(ev->old_state) : NULL);
-	buf_puts(&b, ",\"new_state\":");
-	buf_put_json(&b, phone_state_name(ev->new_state));
-	buf_puts(&b, ",\"action\":");
-	buf_put_json(&b, action_words[ev->action]);
-	buf_puts(&b, ",\"reason\":");
-	buf_put_json(&b, ev->reason);
-	buf_puts(&b, "}\n");
-	if (!buf_failed(&b))
-		fputs(b.data, stdout);
-	buf_free(&b, 0);
+	json_str(&j, "new_state", phone_state_name(ev->new_state));
+	json_str(&j, "action", action_words[ev->action]);
+	json_str(&j, "reason", ev->reason);
+	cli_json_out(&j, &b);
 }
 
 static void
@@ -104,6 +96,7 @@ on_phone(void *arg, const struct engine_phone_event *ev)
 {
 	struct run_out *o = arg;
 	int changed = ev->old_state != ev->new_state;
+	char pool[128];
 
 	if (ev->error != NULL) {
 		/* the message names the phone and the operation */
@@ -132,8 +125,8 @@ on_phone(void *arg, const struct engine_phone_event *ev)
 			    "STATE", "ACTION", "REASON");
 			o->header_done = 1;
 		}
-		cli_printf(stdout, "%-18s %-20.20s %-16s %-6s %s\n",
-		    ev->name, ev->pool != NULL ? ev->pool : "",
+		cli_printf(stdout, "%-18s %s %-16s %-6s %s\n", ev->name,
+		    cli_cell(pool, sizeof(pool), ev->pool, 20),
 		    phone_state_name(ev->new_state),
 		    action_words[ev->action], ev->reason);
 		return;
@@ -185,15 +178,16 @@ static int
 list_phone(void *arg, const struct store_phone *p, struct lsc_err *e)
 {
 	struct list_ctx *l = arg;
+	char pool[128];
 
 	(void)e;
 	if (l->shown >= SUMMARY_LIST) {
 		l->more++;
 		return 0;
 	}
-	cli_printf(stdout, "  %-18s %-20.20s %-16s %s\n", p->name,
-	    p->pool != NULL ? p->pool : "", phone_state_name(p->mem.state),
-	    p->mem.reason);
+	cli_printf(stdout, "  %-18s %s %-16s %s\n", p->name,
+	    cli_cell(pool, sizeof(pool), p->pool, 20),
+	    phone_state_name(p->mem.state), p->mem.reason);
 	l->shown++;
 	return 0;
 }
@@ -203,22 +197,27 @@ summary_json(const struct run_out *o, const struct store_counts *c,
     int64_t run, int status, const struct lsc_err *failure)
 {
 	struct buf b = BUF_INIT;
+	struct json j;
 
-	buf_printf(&b, "{\"schema_version\":1,\"run\":%lld,\"mode\":\"%s\","
-	    "\"exit_status\":%d,\"phones\":%lu,\"queued\":%lu,\"renewed\":%lu,"
-	    "\"newly_left_behind\":%lu,\"write_errors\":%lu,\"states\":{",
-	    (long long)run, o->mode == ENGINE_RUN ? "run" : "plan", status,
-	    o->seen, o->mode == ENGINE_RUN ? c->queued : o->act[ACT_QUEUE],
-	    c->renewed, c->newly_left_behind, o->write_errors);
+	json_init(&j, &b, 1);
+	json_obj(&j, NULL);
+	json_int(&j, "schema_version", 1);
+	json_int(&j, "run", run);
+	json_str(&j, "mode", o->mode == ENGINE_RUN ? "run" : "plan");
+	json_int(&j, "exit_status", status);
+	json_int(&j, "phones", (long long)o->seen);
+	json_int(&j, "queued", (long long)(o->mode == ENGINE_RUN ? c->queued :
+	    o->act[ACT_QUEUE]));
+	json_int(&j, "renewed", (long long)c->renewed);
+	json_int(&j, "newly_left_behind", (long long)c->newly_left_behind);
+	json_int(&j, "write_errors", (long long)o->write_errors);
+	json_obj(&j, "states");
 	for (int i = 0; i < PS__MAX; i++)
-		buf_printf(&b, "%s\"%s\":%lu", i ? "," : "",
-		    phone_state_name((enum phone_state)i), o->state[i]);
-	buf_puts(&b, "},\"error\":");
-	buf_put_json(&b, failure != NULL ? failure->msg : NULL);
-	buf_puts(&b, "}\n");
-	if (!buf_failed(&b))
-		fputs(b.data, stdout);
-	buf_free(&b, 0);
+		json_int(&j, phone_state_name((enum phone_state)i),
+		    (long long)o->state[i]);
+	json_end(&j);
+	json_str(&j, "error", failure != NULL ? failure->msg : NULL);
+	cli_json_out(&j, &b);
 }
 
 void

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "axl/base/clock.h"
 #include "cli/config.h"
 
 #define SECRET_MAX	4096	/* bytes read of a file or a command */
@@ -252,13 +253,33 @@ out:
 	return pw;
 }
 
-static int64_t
-now_ms(void)
+/* Starts /bin/sh -c cmd, its standard output on out, in a process group
+ * of its own; returns its pid, or -1 (errno set). */
+static pid_t
+spawn(const char *cmd, int out)
 {
-	struct timespec ts;
+	pid_t	 pid;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		/* its own group, so that a timeout kills what it started;
+		 * none of our descriptors (connections to CUCM) */
+		setpgid(0, 0);
+		if (dup2(out, STDOUT_FILENO) == -1)
+			_exit(127);
+		if (out != STDOUT_FILENO)
+			close(out);
+		closefrom(STDERR_FILENO + 1);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* both sides set the group: the kill that may follow cannot come
+	 * first */
+	setpgid(pid, pid);
+	return pid;
 }
 
 /*
@@ -291,35 +312,18 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		    "pipe: %s", cl->name, strerror(errno));
 		goto out;
 	}
-	fflush(NULL);
-	if ((pid = fork()) == -1) {
+	if ((pid = spawn(cl->password_command, pfd[1])) == -1) {
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
 		    "fork: %s", cl->name, strerror(errno));
 		goto out;
 	}
-	if (pid == 0) {
-		/* its own group, so that a timeout kills what it started;
-		 * none of our descriptors (connections to CUCM) */
-		setpgid(0, 0);
-		if (dup2(pfd[1], STDOUT_FILENO) == -1)
-			_exit(127);
-		if (pfd[1] != STDOUT_FILENO)
-			close(pfd[1]);
-		closefrom(STDERR_FILENO + 1);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cl->password_command,
-		    (char *)NULL);
-		_exit(127);
-	}
-	/* both sides set the group: the kill below cannot come first */
-	setpgid(pid, pid);
 	close(pfd[1]);
 	pfd[1] = -1;
 	/* Tells when the command ends; without it (a kernel before 5.3)
 	 * waitpid is asked every 100 ms. */
 	pidfd = pidfd_open(pid, 0);
 
-	deadline = now_ms() + (int64_t)timeout_s * 1000;
+	deadline = clock_mono_ms() + (int64_t)timeout_s * 1000;
 	for (;;) {
 		if (!reaped) {
 			if ((w = waitpid(pid, &status, WNOHANG)) == pid)
@@ -334,7 +338,7 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		}
 		if (reaped && (line || pfd[0] == -1))
 			break;
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - clock_mono_ms()) <= 0) {
 			timed_out = 1;
 			break;
 		}

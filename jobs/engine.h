@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "axl/axl.h"
-#include "axl/clock.h"
+#include "axl/base/clock.h"
 #include "axl/ris.h"
 #include "jobs/policy.h"
 #include "jobs/store.h"

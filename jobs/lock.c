@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "axl/base/clock.h"
 #include "jobs/lock.h"
 
 struct lsc_lock {
@@ -25,8 +26,6 @@ holder(int fd, char *buf, size_t len)
 	char text[64];
 	long long pid = 0, since = 0;
 	ssize_t n;
-	time_t t;
-	struct tm tm;
 	char when[40];
 
 	snprintf(buf, len, "another lscrenew");
@@ -36,10 +35,7 @@ holder(int fd, char *buf, size_t len)
 	text[n] = '\0';
 	if (sscanf(text, "%lld %lld", &pid, &since) != 2 || pid <= 0)
 		return;
-	t = (time_t)since;
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(when, sizeof(when), "%lld", since);
+	clock_fmt(CLOCK_SECONDS " UTC", "?", since, when, sizeof(when));
 	snprintf(buf, len, "pid %lld since %s", pid, when);
 }
 

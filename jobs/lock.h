@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 
 struct lsc_lock;
 

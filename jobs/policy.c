@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "axl/base/clock.h"
 #include "jobs/policy.h"
 
 static const char *const state_names[PS__MAX] = {
@@ -130,43 +131,6 @@ policy_window_open(const struct policy *p, int64_t now)
 	return m >= p->window_start || m < p->window_end;
 }
 
-static void
-fmt_time(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, len, "never");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
-static void
-fmt_date(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, len, "never");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%d", &tm);
-}
-
-/* Days from now to t, rounded towards the earlier day. */
-static long long
-days_until(int64_t t, int64_t now)
-{
-	int64_t d = t - now;
-
-	if (d >= 0)
-		return (long long)(d / 86400);
-	return -(long long)((-d + 86399) / 86400);
-}
-
 const char *
 policy_due_reason(const struct observation *o, const struct policy *p,
     int64_t now, char *buf, size_t len)
@@ -179,7 +143,7 @@ policy_due_reason(const struct observation *o, const struct policy *p,
 		snprintf(buf, len, "no LSC (MIC only)");
 		return buf;
 	}
-	days = days_until(o->lsc_valid_until, now);
+	days = clock_days(o->lsc_valid_until, now);
 	if (o->lsc_valid_until <= now) {
 		snprintf(buf, len, "LSC expired %lld day%s ago", -days,
 		    -days == 1 ? "" : "s");
@@ -384,7 +348,7 @@ pending_reason(struct phone_memory *m, enum reg_state reg)
 {
 	char when[40];
 
-	fmt_time(m->deadline, when, sizeof(when));
+	clock_fmt(CLOCK_UTC, "never", m->deadline, when, sizeof(when));
 	if (reg == REG_NO)
 		snprintf(m->reason, sizeof(m->reason),
 		    "Operation Pending, phone offline; completes by %s", when);
@@ -411,7 +375,8 @@ decide_due(const struct observation *o, const struct policy *p,
 		return ACT_NONE;
 	case PS_FAILED_RETRYABLE:
 		if (m->next_retry > c->now) {
-			fmt_time(m->next_retry, when, sizeof(when));
+			clock_fmt(CLOCK_UTC, "never", m->next_retry, when,
+			    sizeof(when));
 			snprintf(m->reason, sizeof(m->reason),
 			    "%s; retry after %s", why, when);
 			return ACT_NONE;
@@ -460,7 +425,7 @@ decide_due(const struct observation *o, const struct policy *p,
 		m->attempts++;
 		m->next_retry = 0;
 		clear_offline(m);
-		fmt_time(m->deadline, when, sizeof(when));
+		clock_fmt(CLOCK_UTC, "never", m->deadline, when, sizeof(when));
 		snprintf(m->reason, sizeof(m->reason),
 		    "%s; Install/Upgrade queued, completes by %s", why, when);
 		return ACT_QUEUE;
@@ -471,7 +436,7 @@ decide_due(const struct observation *o, const struct policy *p,
 		m->first_offline = c->now;
 	m->last_offline = c->now;
 	m->attempts++;
-	fmt_date(m->first_offline, since, sizeof(since));
+	clock_fmt(CLOCK_DATE, "never", m->first_offline, since, sizeof(since));
 	if ((p->give_up_after > 0 &&
 	    c->now - m->first_offline >= p->give_up_after) ||
 	    (p->give_up_attempts > 0 && m->attempts >= p->give_up_attempts)) {
@@ -511,7 +476,7 @@ capf_failed(const struct policy *p, const struct policy_ctx *c,
 	}
 	m->next_retry = c->now + policy_backoff(p, m->failures, name);
 	set_state(m, PS_FAILED_RETRYABLE, c->now);
-	fmt_time(m->next_retry, when, sizeof(when));
+	clock_fmt(CLOCK_UTC, "never", m->next_retry, when, sizeof(when));
 	snprintf(m->reason, sizeof(m->reason), "%.140s; retry after %s",
 	    what, when);
 	return 1;
@@ -544,6 +509,59 @@ timed_out(const struct observation *o, const struct policy *p,
 	set_state(m, PS_LEFT_BEHIND, c->now);
 	snprintf(m->reason, sizeof(m->reason), "%s", what);
 	return 0;
+}
+
+/*
+ * verify_op() for an operation CUCM still shows pending: past its
+ * deadline, sent but the phone never told, or waiting for the phone.
+ */
+static int
+op_in_cucm(const struct observation *o, const struct policy *p,
+    const struct policy_ctx *c, const char *name, struct phone_memory *m,
+    enum action *act)
+{
+	char when[40], buf[160];
+
+	if (m->deadline > 0 && c->now >= m->deadline) {
+		clock_fmt(CLOCK_UTC, "never", m->deadline, when,
+		    sizeof(when));
+		snprintf(buf, sizeof(buf), "deadline %s passed while "
+		    "the operation was pending", when);
+		return timed_out(o, p, c, name, m, buf, act);
+	}
+	if (m->phase == OP_NOTIFYING && p->notify != AXL_NOTIFY_APPLY) {
+		/* A restart or reset whose answer was lost: sending
+		 * it again would restart the phone in the middle of
+		 * CAPF.  The deadline catches one that never came. */
+		m->phase = OP_NOTIFIED;
+	}
+	if (m->phase == OP_SENDING || m->phase == OP_UPDATED ||
+	    m->phase == OP_NOTIFYING || m->phase == OP_GROUPED) {
+		/* The update landed (CUCM shows it) but the phone
+		 * was never told: a run was interrupted. */
+		set_state(m, PS_QUEUED, c->now);
+		clock_fmt(CLOCK_UTC, "never", m->deadline, when,
+		    sizeof(when));
+		if (!c->may_write) {
+			snprintf(m->reason, sizeof(m->reason),
+			    "operation set, phone not told yet; "
+			    "completes by %s", when);
+			return 1;
+		}
+		m->phase = OP_UPDATED;
+		snprintf(m->reason, sizeof(m->reason),
+		    "operation set by an interrupted run; telling "
+		    "the phone, completes by %s", when);
+		*act = ACT_NOTIFY;
+		return 1;
+	}
+	if (o->registered == REG_UNKNOWN) {
+		*act = ACT_NEED_REG;
+		return 1;
+	}
+	set_state(m, PS_PENDING, c->now);
+	pending_reason(m, o->registered);
+	return 1;
 }
 
 /*
@@ -596,7 +614,8 @@ verify_op(const struct observation *o, const struct policy *p,
 		m->failures = 0;
 		m->next_retry = 0;
 		m->renewed_at = c->now;
-		fmt_date(o->lsc_valid_until, when, sizeof(when));
+		clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when,
+		    sizeof(when));
 		due = policy_due_reason(o, p, c->now, buf, sizeof(buf));
 		if (due != NULL) {
 			/* renewed, yet due at once: CAPF issues certificates
@@ -647,46 +666,8 @@ verify_op(const struct observation *o, const struct policy *p,
 		break;
 	}
 
-	if (is_pending_op(o)) {
-		if (m->deadline > 0 && c->now >= m->deadline) {
-			fmt_time(m->deadline, when, sizeof(when));
-			snprintf(buf, sizeof(buf), "deadline %s passed while "
-			    "the operation was pending", when);
-			return timed_out(o, p, c, name, m, buf, act);
-		}
-		if (m->phase == OP_NOTIFYING && p->notify != AXL_NOTIFY_APPLY) {
-			/* A restart or reset whose answer was lost: sending
-			 * it again would restart the phone in the middle of
-			 * CAPF.  The deadline catches one that never came. */
-			m->phase = OP_NOTIFIED;
-		}
-		if (m->phase == OP_SENDING || m->phase == OP_UPDATED ||
-		    m->phase == OP_NOTIFYING || m->phase == OP_GROUPED) {
-			/* The update landed (CUCM shows it) but the phone
-			 * was never told: a run was interrupted. */
-			set_state(m, PS_QUEUED, c->now);
-			fmt_time(m->deadline, when, sizeof(when));
-			if (!c->may_write) {
-				snprintf(m->reason, sizeof(m->reason),
-				    "operation set, phone not told yet; "
-				    "completes by %s", when);
-				return 1;
-			}
-			m->phase = OP_UPDATED;
-			snprintf(m->reason, sizeof(m->reason),
-			    "operation set by an interrupted run; telling "
-			    "the phone, completes by %s", when);
-			*act = ACT_NOTIFY;
-			return 1;
-		}
-		if (o->registered == REG_UNKNOWN) {
-			*act = ACT_NEED_REG;
-			return 1;
-		}
-		set_state(m, PS_PENDING, c->now);
-		pending_reason(m, o->registered);
-		return 1;
-	}
+	if (is_pending_op(o))
+		return op_in_cucm(o, p, c, name, m, act);
 
 	/*
 	 * No operation in CUCM and no outcome: either our update never
@@ -753,7 +734,8 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 			m->deadline = until;
 			m->phase = OP_NONE;
 			m->prev_valid_until = o->lsc_valid_until;
-			fmt_time(until, when, sizeof(when));
+			clock_fmt(CLOCK_UTC, "never", until, when,
+			    sizeof(when));
 			snprintf(m->reason, sizeof(m->reason),
 			    "Operation Pending (not queued by lscrenew); "
 			    "completes by %s%s", when, o->finish_time ? "" :
@@ -773,7 +755,8 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 		m->next_retry = 0;
 		set_state(m, PS_OK, c->now);
 		if (o->lsc_valid_until > 0) {
-			fmt_date(o->lsc_valid_until, when, sizeof(when));
+			clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when,
+			    sizeof(when));
 			snprintf(m->reason, sizeof(m->reason),
 			    "not due: LSC valid until %s", when);
 		} else

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "jobs/policy.h"
 
 #define STORE_FILE		"lscrenew.db"
@@ -110,7 +110,8 @@ int	 store_phone_differs(const struct store_phone *a,
 
 enum store_order {
 	STORE_ORDER_NAME,	/* cluster, name */
-	STORE_ORDER_URGENCY	/* soonest LSC expiry first, no-LSC first */
+	STORE_ORDER_URGENCY,	/* soonest LSC expiry first, no-LSC first */
+	STORE_ORDER_POOL	/* cluster, pool (NULL as ""), name */
 };
 
 struct store_filter {
@@ -124,6 +125,44 @@ struct store_filter {
 
 int	 store_each_phone(struct store *, const struct store_filter *,
 	    store_phone_fn, void *, struct lsc_err *);
+
+/*
+ * What the summary counts of a group of phones (one cluster, campaign and
+ * pool; NULL text as ""): its phones by state, the renewals within the
+ * run [run_from, run_to] and in the 30 days to now, and, leaving out the
+ * phones gone from CUCM, the LSCs expired, expiring within 30, 60 and 90
+ * days of now (cumulative) and the phones without one.
+ */
+struct store_tally {
+	const char	*cluster, *campaign, *pool;	/* borrowed */
+	unsigned long	 phones;
+	unsigned long	 state[PS__MAX];
+	unsigned long	 renewed_run, renewed_30d;
+	unsigned long	 exp30, exp60, exp90, expired, no_lsc;
+};
+
+typedef int	(*store_tally_fn)(void *arg, const struct store_tally *,
+		    struct lsc_err *);
+/* The tallies of the phones f selects (its cluster, campaign and pool),
+ * one per group, counted by SQLite, in the order of their keys. */
+int	 store_each_tally(struct store *, const struct store_filter *f,
+	    int64_t now, int64_t run_from, int64_t run_to, store_tally_fn,
+	    void *, struct lsc_err *);
+
+/*
+ * When the LSCs of the phones f selects expire, counted per cluster, pool
+ * (NULL text as "") and month of expiry (UTC, counted from year 0 as
+ * y * 12 + month - 1), in that order; month STORE_NO_LSC for the phones
+ * without an LSC, STORE_EXPIRED for those expired by now.  Phones gone
+ * from CUCM are left out.
+ */
+#define STORE_NO_LSC	(-2L)
+#define STORE_EXPIRED	(-1L)
+typedef int	(*store_expiry_fn)(void *arg, const char *cluster,
+		    const char *pool, long month, unsigned long n,
+		    struct lsc_err *);
+int	 store_each_expiry(struct store *, const struct store_filter *f,
+	    int64_t now, store_expiry_fn, void *, struct lsc_err *);
 
 /* Counts by state, per cluster / campaign / pool. */
 typedef int	(*store_count_fn)(void *arg, const char *cluster,

@@ -238,7 +238,22 @@ store_phone_put(struct store *s, int64_t run, int64_t now,
 	return 0;
 }
 
-/* Builds the WHERE clause of a filter into sql; binds come in order. */
+/* A filter's conditions on the phone table p; binds ?1..?4 (bind()). */
+#define FILTER_SQL " (?1 IS NULL OR p.cluster = ?1 COLLATE NOCASE) AND" \
+	" (?2 IS NULL OR p.campaign = ?2 COLLATE NOCASE) AND" \
+	" (?3 IS NULL OR p.pool = ?3) AND (?4 IS NULL OR p.name = ?4)"
+
+static void
+bind_filter(sqlite3_stmt *st, const struct store_filter *f)
+{
+	if (f == NULL)
+		return;
+	store_bind_text(st, 1, f->cluster);
+	store_bind_text(st, 2, f->campaign);
+	store_bind_text(st, 3, f->pool);
+	store_bind_text(st, 4, f->name);
+}
+
 int
 store_each_phone(struct store *s, const struct store_filter *f,
     store_phone_fn fn, void *arg, struct lsc_err *e)
@@ -249,9 +264,7 @@ store_each_phone(struct store *s, const struct store_filter *f,
 	int rc, n = 0, slen;
 
 	slen = snprintf(sql, sizeof(sql), "SELECT " PHONE_COLS " FROM phone p"
-	    " WHERE (?1 IS NULL OR p.cluster = ?1 COLLATE NOCASE) AND (?2 IS NULL OR"
-	    " p.campaign = ?2 COLLATE NOCASE) AND (?3 IS NULL OR p.pool = ?3) AND"
-	    " (?4 IS NULL OR p.name = ?4)");
+	    " WHERE" FILTER_SQL);
 	if (f != NULL && f->states != 0) {
 		slen += snprintf(sql + slen, sizeof(sql) - (size_t)slen,
 		    " AND p.state IN (");
@@ -265,23 +278,109 @@ store_each_phone(struct store *s, const struct store_filter *f,
 	if (f != NULL && f->order == STORE_ORDER_URGENCY)
 		snprintf(sql + slen, sizeof(sql) - (size_t)slen, " ORDER BY"
 		    " p.lsc_valid_until, p.cluster, p.name");
+	else if (f != NULL && f->order == STORE_ORDER_POOL)
+		snprintf(sql + slen, sizeof(sql) - (size_t)slen, " ORDER BY"
+		    " p.cluster, COALESCE(p.pool, ''), p.name");
 	else
 		snprintf(sql + slen, sizeof(sql) - (size_t)slen, " ORDER BY"
 		    " p.cluster, p.name");
 	if ((st = store_prepare(s, sql, e)) == NULL)
 		return -1;
-	if (f != NULL) {
-		store_bind_text(st, 1, f->cluster);
-		store_bind_text(st, 2, f->campaign);
-		store_bind_text(st, 3, f->pool);
-		store_bind_text(st, 4, f->name);
-	}
+	bind_filter(st, f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_row_to_phone(st, 0, &p);
 		if (fn(arg, &p, e) == -1)
 			break;
 	}
 	return store_walk_end(s, st, rc, "reading phones", e);
+}
+
+int
+store_each_tally(struct store *s, const struct store_filter *f, int64_t now,
+    int64_t run_from, int64_t run_to, store_tally_fn fn, void *arg,
+    struct lsc_err *e)
+{
+	static const char *const sums[] = {
+		"p.renewed_at > 0 AND p.renewed_at BETWEEN ?5 AND ?6",
+		"p.renewed_at > ?7 - 30 * 86400 AND p.renewed_at <= ?7",
+		"p.lsc_valid_until > ?7 AND p.lsc_valid_until <= ?7 + 30 * 86400",
+		"p.lsc_valid_until > ?7 AND p.lsc_valid_until <= ?7 + 60 * 86400",
+		"p.lsc_valid_until > ?7 AND p.lsc_valid_until <= ?7 + 90 * 86400",
+		"p.lsc_valid_until > 0 AND p.lsc_valid_until <= ?7",
+		"p.lsc_valid_until <= 0",
+	};
+	unsigned long *col[7];
+	char sql[2048];
+	sqlite3_stmt *st;
+	struct store_tally t;
+	int rc, slen, k;
+
+	slen = snprintf(sql, sizeof(sql), "SELECT COALESCE(p.cluster, ''),"
+	    " COALESCE(p.campaign, ''), COALESCE(p.pool, ''), COUNT(*)");
+	for (int i = 0; i < PS__MAX; i++)
+		slen += snprintf(sql + slen, sizeof(sql) - (size_t)slen,
+		    ", SUM(p.state = '%s')",
+		    phone_state_name((enum phone_state)i));
+	for (size_t i = 0; i < sizeof(sums) / sizeof(sums[0]); i++)
+		slen += snprintf(sql + slen, sizeof(sql) - (size_t)slen,
+		    ", SUM(%s(%s))", i < 2 ? "" : "p.state <> 'gone' AND ",
+		    sums[i]);
+	snprintf(sql + slen, sizeof(sql) - (size_t)slen, " FROM phone p WHERE"
+	    FILTER_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	if ((st = store_prepare(s, sql, e)) == NULL)
+		return -1;
+	bind_filter(st, f);
+	sqlite3_bind_int64(st, 5, run_from);
+	sqlite3_bind_int64(st, 6, run_to);
+	sqlite3_bind_int64(st, 7, now);
+	col[0] = &t.renewed_run;
+	col[1] = &t.renewed_30d;
+	col[2] = &t.exp30;
+	col[3] = &t.exp60;
+	col[4] = &t.exp90;
+	col[5] = &t.expired;
+	col[6] = &t.no_lsc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t.cluster = store_col_text(st, 0);
+		t.campaign = store_col_text(st, 1);
+		t.pool = store_col_text(st, 2);
+		t.phones = (unsigned long)sqlite3_column_int64(st, 3);
+		for (k = 0; k < PS__MAX; k++)
+			t.state[k] = (unsigned long)sqlite3_column_int64(st,
+			    4 + k);
+		for (size_t i = 0; i < 7; i++)
+			*col[i] = (unsigned long)sqlite3_column_int64(st,
+			    4 + PS__MAX + (int)i);
+		if (fn(arg, &t, e) == -1)
+			break;
+	}
+	return store_walk_end(s, st, rc, "counting phones", e);
+}
+
+int
+store_each_expiry(struct store *s, const struct store_filter *f, int64_t now,
+    store_expiry_fn fn, void *arg, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_prepare(s, "SELECT COALESCE(p.cluster, ''),"
+	    " COALESCE(p.pool, ''), CASE WHEN p.lsc_valid_until <= 0 THEN -2"
+	    " WHEN p.lsc_valid_until <= ?5 THEN -1 ELSE"
+	    " CAST(strftime('%Y', p.lsc_valid_until, 'unixepoch') AS INTEGER)"
+	    " * 12 + CAST(strftime('%m', p.lsc_valid_until, 'unixepoch') AS"
+	    " INTEGER) - 1 END, COUNT(*) FROM phone p WHERE p.state <> 'gone'"
+	    " AND" FILTER_SQL " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", e);
+	if (st == NULL)
+		return -1;
+	bind_filter(st, f);
+	sqlite3_bind_int64(st, 5, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, store_col_text(st, 0), store_col_text(st, 1),
+		    (long)sqlite3_column_int64(st, 2),
+		    (unsigned long)sqlite3_column_int64(st, 3), e) == -1)
+			break;
+	return store_walk_end(s, st, rc, "counting expiries", e);
 }
 
 int

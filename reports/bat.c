@@ -33,23 +33,33 @@ bat_due(const struct store_phone *p)
 	    p->last_seen >= p->updated;
 }
 
+/* The phones come by cluster, pool and name: a new pool opens a group. */
 static int
 phone_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
 {
 	struct report_bat *bt = arg;
-	struct report_key k = { .cluster = ph->cluster, .pool = ph->pool };
-	struct report_bat_pool *p;
+	struct report_bat_pool *p = bt->n > 0 ? &bt->p[bt->n - 1] : NULL;
+	const char *pool = ph->pool != NULL ? ph->pool : "";
 	const char **v;
-	size_t i;
 
 	if (ph->mem.state == PS_GONE)
 		return 0;
 	/* every pool gets its group (and its BAT file), due phones or not */
-	if ((p = report_group_of(bt->p, &bt->n, &bt->cap, sizeof(*p), &k,
-	    &bt->strings, &i)) == NULL)
-		return report_syserr(e, "listing phones");
-	bt->p = p;
-	p = &bt->p[i];
+	if (p == NULL || strcmp(p->key.cluster, ph->cluster) != 0 ||
+	    strcmp(p->key.pool, pool) != 0) {
+		if ((p = report_grow(bt->p, bt->n, &bt->cap, sizeof(*p),
+		    16)) == NULL)
+			return report_syserr(e, "listing phones");
+		bt->p = p;
+		p = &bt->p[bt->n];
+		memset(p, 0, sizeof(*p));
+		p->key.cluster = report_phones_dup(&bt->strings, ph->cluster);
+		p->key.campaign = "";
+		p->key.pool = report_phones_dup(&bt->strings, pool);
+		if (p->key.cluster == NULL || p->key.pool == NULL)
+			return report_syserr(e, "listing phones");
+		bt->n++;
+	}
 	if (!bat_due(ph) || ph->name == NULL)
 		return 0;
 	if ((v = report_grow(p->names, p->n, &p->cap, sizeof(*v), 16)) == NULL)
@@ -69,6 +79,7 @@ report_bat_collect(struct report_ctx *ctx, struct report_bat *bt)
 
 	memset(bt, 0, sizeof(*bt));
 	report_filter(ctx->o, &f);
+	f.order = STORE_ORDER_POOL;
 	return store_each_phone(ctx->store, &f, phone_cb, bt, ctx->e);
 }
 

@@ -49,10 +49,10 @@ report_csv_str(struct report_csv *c, const char *s)
 	if (strchr("=+-@\t\r", *s) != NULL)
 		buf_append(&v, "'", 1);
 	for (p = s; *p != '\0'; p += n) {
-		n = report_utf8_next(p, &cp);
+		n = utf8_next(p, &cp);
 		if (cp == 0xfffd && !(n == 3 &&
 		    memcmp(p, "\xef\xbf\xbd", 3) == 0)) {
-			report_utf8_put(&v, cp);
+			buf_puts(&v, "\xef\xbf\xbd");
 			continue;
 		}
 		if (*p == '"' || *p == ',' || *p == '\r' || *p == '\n')
@@ -87,7 +87,7 @@ report_csv_time(struct report_csv *c, int64_t t)
 	sep(c);
 	if (t <= 0)
 		return;
-	report_fmt_csvtime(t, when, sizeof(when));
+	clock_fmt(CLOCK_SECONDS, "", t, when, sizeof(when));
 	buf_puts(c->b, when);
 }
 

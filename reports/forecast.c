@@ -17,66 +17,65 @@
 
 #include "reports/report_int.h"
 
-struct collect {
-	struct report_ctx	*ctx;
-	struct report_forecast	*f;
-};
-
 static void
-count(struct report_fc_pool *p, long first, int64_t now, int64_t v)
+count(struct report_fc_pool *p, long m, unsigned long n)
 {
-	long m;
-
-	p->phones++;
-	if (v <= 0)
-		p->no_lsc++;
-	else if (v <= now)
-		p->expired++;
-	else if ((m = report_month_index(v) - first) < FORECAST_MONTHS)
-		p->month[m]++;
+	p->phones += n;
+	if (m == STORE_NO_LSC)
+		p->no_lsc += n;
+	else if (m < 0)
+		p->expired += n;
+	else if (m < FORECAST_MONTHS)
+		p->month[m] += n;
 	else
-		p->later++;
+		p->later += n;
 }
 
+/* One (cluster, pool, month) as SQLite counted it, in key order. */
 static int
-count_cb(void *arg, const struct store_phone *ph, struct lsc_err *e)
+count_cb(void *arg, const char *cluster, const char *pool, long month,
+    unsigned long n, struct lsc_err *e)
 {
-	struct collect *c = arg;
-	struct report_forecast *f = c->f;
-	struct report_key k = { .cluster = ph->cluster, .pool = ph->pool };
-	struct report_fc_pool *p;
-	int64_t now = c->ctx->o->now;
-	size_t i;
+	struct report_forecast *f = arg;
+	struct report_fc_pool *p = f->n > 0 ? &f->p[f->n - 1] : NULL;
 
-	if (ph->mem.state == PS_GONE)
-		return 0;
-	if ((p = report_group_of(f->p, &f->n, &f->cap, sizeof(*p), &k,
-	    &f->strings, &i)) == NULL)
+	if (cluster == NULL || pool == NULL)
 		return report_syserr(e, "counting expiries");
-	f->p = p;
-	count(&f->p[i], f->first, now, ph->lsc_valid_until);
-	count(&f->total, f->first, now, ph->lsc_valid_until);
+	if (p == NULL || strcmp(p->key.cluster, cluster) != 0 ||
+	    strcmp(p->key.pool, pool) != 0) {
+		if ((p = report_grow(f->p, f->n, &f->cap, sizeof(*p), 16)) ==
+		    NULL)
+			return report_syserr(e, "counting expiries");
+		f->p = p;
+		p = &f->p[f->n];
+		memset(p, 0, sizeof(*p));
+		p->key.cluster = report_phones_dup(&f->strings, cluster);
+		p->key.campaign = "";
+		p->key.pool = report_phones_dup(&f->strings, pool);
+		if (p->key.cluster == NULL || p->key.pool == NULL)
+			return report_syserr(e, "counting expiries");
+		if (f->n == 0 || strcmp(f->p[f->n - 1].key.cluster,
+		    cluster) != 0)
+			f->clusters++;
+		f->n++;
+	}
+	if (month >= 0)
+		month -= f->first;
+	count(p, month, n);
+	count(&f->total, month, n);
 	return 0;
 }
 
 int
 report_forecast_collect(struct report_ctx *ctx, struct report_forecast *f)
 {
-	struct collect c;
 	struct store_filter flt;
 
 	memset(f, 0, sizeof(*f));
-	f->first = report_month_index(ctx->o->now);
-	c.ctx = ctx;
-	c.f = f;
+	f->first = clock_month(ctx->o->now);
 	report_filter(ctx->o, &flt);
-	if (store_each_phone(ctx->store, &flt, count_cb, &c, ctx->e) == -1)
-		return -1;
-	for (size_t i = 0; i < f->n; i++)
-		if (i == 0 || strcmp(f->p[i].key.cluster,
-		    f->p[i - 1].key.cluster) != 0)
-			f->clusters++;
-	return 0;
+	return store_each_expiry(ctx->store, &flt, ctx->o->now, count_cb, f,
+	    ctx->e);
 }
 
 void
@@ -139,7 +138,7 @@ text(struct report_ctx *ctx, const struct report_forecast *f)
 	size_t dropped = 0;
 	int rc = -1;
 
-	report_fmt_time(ctx->o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", ctx->o->now, now, sizeof(now));
 	report_filter_text(ctx->o, filt, sizeof(filt));
 	if (report_text_heading(ctx, "LSC expiries per month%s, %s UTC", filt,
 	    now) == -1)
@@ -159,8 +158,8 @@ text(struct report_ctx *ctx, const struct report_forecast *f)
 	}
 	row(t, f, "expired", ROW_EXPIRED);
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		report_fmt_month(report_month_start(f->first + m), label,
-		    sizeof(label));
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m),
+		    label, sizeof(label));
 		row(t, f, label, m);
 	}
 	row(t, f, "later", ROW_LATER);
@@ -192,8 +191,8 @@ csv(struct report_ctx *ctx, const struct report_forecast *f)
 	report_csv_str(&c, "pool");
 	report_csv_str(&c, "expired");
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		report_fmt_month(report_month_start(f->first + m), label,
-		    sizeof(label));
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m),
+		    label, sizeof(label));
 		report_csv_str(&c, label);
 	}
 	report_csv_str(&c, "later");
@@ -215,45 +214,45 @@ csv(struct report_ctx *ctx, const struct report_forecast *f)
 }
 
 static void
-json_counts(struct report_json *j, const struct report_fc_pool *p)
+json_counts(struct json *j, const struct report_fc_pool *p)
 {
-	report_json_int(j, "expired", (long long)p->expired);
-	report_json_arr_inline(j, "months");
+	json_int(j, "expired", (long long)p->expired);
+	json_arr_inline(j, "months");
 	for (int m = 0; m < FORECAST_MONTHS; m++)
-		report_json_int(j, NULL, (long long)p->month[m]);
-	report_json_end(j);
-	report_json_int(j, "later", (long long)p->later);
-	report_json_int(j, "no_lsc", (long long)p->no_lsc);
+		json_int(j, NULL, (long long)p->month[m]);
+	json_end(j);
+	json_int(j, "later", (long long)p->later);
+	json_int(j, "no_lsc", (long long)p->no_lsc);
 }
 
 static int
 json(struct report_ctx *ctx, const struct report_forecast *f)
 {
-	struct report_json j;
+	struct json j;
 	char label[32];
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
-	report_json_arr_inline(&j, "months");
+	json_arr_inline(&j, "months");
 	for (int m = 0; m < FORECAST_MONTHS; m++) {
-		report_fmt_month(report_month_start(f->first + m), label,
-		    sizeof(label));
-		report_json_str(&j, NULL, label);
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(f->first + m),
+		    label, sizeof(label));
+		json_str(&j, NULL, label);
 	}
-	report_json_end(&j);
-	report_json_obj(&j, "total");
+	json_end(&j);
+	json_obj(&j, "total");
 	json_counts(&j, &f->total);
-	report_json_end(&j);
-	report_json_arr(&j, "pools");
+	json_end(&j);
+	json_arr(&j, "pools");
 	for (size_t i = 0; i < f->n; i++) {
-		report_json_obj(&j, NULL);
-		report_json_str(&j, "cluster", f->p[i].key.cluster);
-		report_json_str(&j, "pool", f->p[i].key.pool);
+		json_obj(&j, NULL);
+		json_str(&j, "cluster", f->p[i].key.cluster);
+		json_str(&j, "pool", f->p[i].key.pool);
 		json_counts(&j, &f->p[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 
@@ -265,21 +264,13 @@ report_forecast(struct report_ctx *ctx)
 
 	if (report_forecast_collect(ctx, &f) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(ctx, &f);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(ctx, &f);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(ctx, &f);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "forecast: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(ctx, &f);
 	ctx->res.rows = f.n;
 out:
 	report_forecast_free(&f);

@@ -80,11 +80,12 @@ text(struct report_ctx *ctx, const struct report_runs *rs)
 	char now[32], when[32], took[32];
 	int rc;
 
-	report_fmt_time(ctx->o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", ctx->o->now, now, sizeof(now));
 	if (report_text_heading(ctx, "Runs, newest first, %s UTC", now) == -1)
 		return -1;
 	if (ctx->o->since == REPORT_SINCE_TIME) {
-		report_fmt_time(ctx->o->since_time, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", ctx->o->since_time, when,
+		    sizeof(when));
 		report_text_line(ctx, "Started since %s UTC.", when);
 	}
 	if (rs->n == 0)
@@ -107,7 +108,7 @@ text(struct report_ctx *ctx, const struct report_runs *rs)
 		const struct store_run *r = &rs->v[i];
 		int done = r->finished > 0;
 
-		report_fmt_time(r->started, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", r->started, when, sizeof(when));
 		report_tab_cellf(t, "%lld", (long long)r->id);
 		report_tab_cell(t, when);
 		if (done)
@@ -192,18 +193,18 @@ csv(struct report_ctx *ctx, const struct report_runs *rs)
 static int
 json(struct report_ctx *ctx, const struct report_runs *rs)
 {
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
-	report_json_arr(&j, "runs");
+	json_arr(&j, "runs");
 	for (size_t i = 0; i < rs->n; i++) {
-		report_json_obj(&j, NULL);
+		json_obj(&j, NULL);
 		report_json_run(&j, &rs->v[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 
@@ -217,21 +218,13 @@ report_history(struct report_ctx *ctx)
 
 	if (report_runs_load(ctx, ctx->o->limit, since, &rs) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(ctx, &rs);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(ctx, &rs);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(ctx, &rs);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "history: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(ctx, &rs);
 	ctx->res.rows = rs.n;
 out:
 	report_runs_free(&rs);

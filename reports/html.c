@@ -121,58 +121,6 @@ static const char *const css[] = {
 "}"
 };
 
-int
-report_html_esc_cut(struct buf *b, const char *s, size_t max)
-{
-	const char *p, *run;
-	uint32_t cp;
-	size_t n, count = 0;
-
-	if (s == NULL)
-		return 0;
-	for (run = p = s; *p != '\0'; p += n) {
-		const char *rep = NULL;
-
-		n = report_utf8_next(p, &cp);
-		if (count++ == max) {
-			buf_append(b, run, (size_t)(p - run));
-			buf_puts(b, "\xe2\x80\xa6");
-			return buf_failed(b) ? -1 : 0;
-		}
-		switch (cp) {
-		case '\'':
-			rep = "&#39;";
-			break;
-		case '\t':
-		case '\n':
-		case '\r':
-			rep = " ";
-			break;
-		default:
-			if ((rep = xml_ref(cp)) != NULL)
-				break;
-			/* a real U+FFFD passes as it is */
-			if (utf8_unsafe(cp) || (cp == 0xfffd && !(n == 3 &&
-			    memcmp(p, "\xef\xbf\xbd", 3) == 0)))
-				rep = "\xef\xbf\xbd";
-			break;
-		}
-		if (rep == NULL)
-			continue;
-		buf_append(b, run, (size_t)(p - run));
-		buf_puts(b, rep);
-		run = p + n;
-	}
-	buf_append(b, run, (size_t)(p - run));
-	return buf_failed(b) ? -1 : 0;
-}
-
-int
-report_html_esc(struct buf *b, const char *s)
-{
-	return report_html_esc_cut(b, s, (size_t)-1);
-}
-
 /* ---- pieces ---------------------------------------------------------------- */
 
 struct page {
@@ -208,7 +156,7 @@ td_time(struct buf *b, int64_t t)
 {
 	char when[32];
 
-	report_fmt_time(t, when, sizeof(when));
+	clock_fmt(CLOCK_MINUTE, "", t, when, sizeof(when));
 	td(b, "when", when);
 }
 
@@ -237,7 +185,7 @@ head(struct page *pg)
 	struct buf *b = pg->b;
 	char now[32], when[32], took[32], filt[600];
 
-	report_fmt_time(o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", o->now, now, sizeof(now));
 	report_filter_text(o, filt, sizeof(filt));
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
@@ -254,7 +202,7 @@ head(struct page *pg)
 	report_html_esc(b, filt);
 	buf_printf(b, "</h1>\n<p id=\"generated\">Generated %s UTC", now);
 	if (pg->sum.have_run) {
-		report_fmt_time(r->started, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", r->started, when, sizeof(when));
 		report_fmt_duration(r->finished - r->started, took,
 		    sizeof(took));
 		buf_printf(b, " \xc2\xb7 last run #%lld on %s UTC, took %s, "
@@ -367,9 +315,9 @@ left_behind(struct page *pg)
 		buf_puts(b, "</td>");
 		td(b, NULL, p->pool);
 		if (p->lsc_valid_until > 0) {
-			report_fmt_date(p->lsc_valid_until, date,
+			clock_fmt(CLOCK_DATE, "", p->lsc_valid_until, date,
 			    sizeof(date));
-			days = report_days_left(p->lsc_valid_until, now);
+			days = clock_days(p->lsc_valid_until, now);
 			td(b, "when", date);
 			buf_printf(b, "<td class=\"num%s\">%lld</td>",
 			    days < 0 ? " neg" : days <= 30 ? " soon" : "", days);
@@ -379,7 +327,8 @@ left_behind(struct page *pg)
 		}
 		badge(b, p->mem.state);
 		td(b, "reason", report_reason(p, now, reason, sizeof(reason)));
-		report_fmt_date(p->mem.first_offline, date, sizeof(date));
+		clock_fmt(CLOCK_DATE, "", p->mem.first_offline, date,
+		    sizeof(date));
 		td(b, "when", date);
 		buf_puts(b, "<td class=\"ip\">");
 		report_html_esc(b, p->last_ip);

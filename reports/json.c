@@ -18,8 +18,14 @@
  *   generated_at     the report's "now"
  *   filters          {cluster, campaign, pool}: strings or null
  *
- * Phone object (left-behind "phones" and "resolved", phone "phones"):
+ * Phone object (left-behind "phones" and "resolved", phone "phones"), in
+ * this order, which is also the left-behind CSV's (report_phone_fields()
+ * in shared.c is the one list):
  *   cluster, name, campaign, pool, model, description     strings
+ *   lsc_valid_until  time, null: no LSC (MIC only)
+ *   days_left        whole days to lsc_valid_until, negative once expired,
+ *                    null: no LSC
+ *   lsc_issuer       string
  *   state            "ok" | "due" | "queued" | "pending" | "renewed" |
  *                    "left_behind" | "failed_retryable" |
  *                    "needs_attention" | "abandoned" | "gone"
@@ -28,18 +34,14 @@
  *                    overdue operation followed by "; deadline passed"
  *   overdue          true when queued/pending and its deadline has passed
  *                    (the next run will find it left behind)
- *   lsc_valid_until  time, null: no LSC (MIC only)
- *   days_left        whole days to lsc_valid_until, negative once expired,
- *                    null: no LSC
- *   lsc_issuer       string
- *   cert_operation, cert_status   as CUCM last reported them
- *   last_seen        last time seen registered
- *   last_ip, last_node            last known address and CUCM node
  *   first_offline, last_offline   when first / last found offline while
  *                    due (null: not offline)
+ *   last_seen        last time seen registered
+ *   last_ip, last_node            last known address and CUCM node
  *   attempts         runs it was due and tried
  *   next_retry       time of the next retry after a CAPF failure
  *   deadline         the operation's "completes by" time
+ *   cert_operation, cert_status   as CUCM last reported them
  *   queued_at        when the operation was queued
  *   renewed_at       when it was last renewed
  *   last_run         id of the last run that saw it in CUCM
@@ -105,227 +107,80 @@
 #include "reports/report_int.h"
 
 void
-report_json_init(struct report_json *j, struct buf *b)
-{
-	memset(j, 0, sizeof(*j));
-	j->b = b;
-}
-
-static void
-indent(struct report_json *j, int depth)
-{
-	buf_append(j->b, "\n", 1);
-	for (int i = 0; i < depth; i++)
-		buf_append(j->b, "  ", 2);
-}
-
-/* Separator, indentation and key before a value. */
-static void
-member(struct report_json *j, const char *key)
-{
-	int d = j->depth;
-
-	if (d > 0) {
-		if (j->count[d] > 0)
-			buf_append(j->b, ",", 1);
-		if (j->inline_[d]) {
-			if (j->count[d] > 0)
-				buf_append(j->b, " ", 1);
-		} else
-			indent(j, d);
-		j->count[d]++;
-	}
-	if (key != NULL) {
-		buf_put_json(j->b, key);
-		buf_append(j->b, ": ", 2);
-	}
-}
-
-static void
-open_(struct report_json *j, const char *key, const char *bracket, int inl)
-{
-	member(j, key);
-	buf_puts(j->b, bracket);
-	if (j->depth + 1 >= JSON_MAX_DEPTH) {
-		j->b->failed = 1;
-		return;
-	}
-	j->depth++;
-	j->count[j->depth] = 0;
-	j->inline_[j->depth] = inl;
-	j->closer[j->depth] = *bracket == '{' ? '}' : ']';
-}
-
-void
-report_json_obj(struct report_json *j, const char *key)
-{
-	open_(j, key, "{", 0);
-}
-
-void
-report_json_arr(struct report_json *j, const char *key)
-{
-	open_(j, key, "[", 0);
-}
-
-void
-report_json_arr_inline(struct report_json *j, const char *key)
-{
-	open_(j, key, "[", 1);
-}
-
-void
-report_json_end(struct report_json *j)
-{
-	int d = j->depth;
-
-	if (d == 0) {
-		j->b->failed = 1;
-		return;
-	}
-	j->depth--;
-	if (j->count[d] > 0 && !j->inline_[d])
-		indent(j, j->depth);
-	buf_append(j->b, &j->closer[d], 1);
-}
-
-void
-report_json_str(struct report_json *j, const char *key, const char *v)
-{
-	member(j, key);
-	buf_put_json(j->b, v);
-}
-
-void
-report_json_int(struct report_json *j, const char *key, long long v)
-{
-	member(j, key);
-	buf_printf(j->b, "%lld", v);
-}
-
-void
-report_json_bool(struct report_json *j, const char *key, int v)
-{
-	member(j, key);
-	buf_puts(j->b, v ? "true" : "false");
-}
-
-void
-report_json_null(struct report_json *j, const char *key)
-{
-	member(j, key);
-	buf_puts(j->b, "null");
-}
-
-void
-report_json_time(struct report_json *j, const char *key, int64_t t)
-{
-	char when[32];
-
-	if (t <= 0) {
-		report_json_null(j, key);
-		return;
-	}
-	report_fmt_rfc3339(t, when, sizeof(when));
-	report_json_str(j, key, when);
-}
-
-void
-report_json_finish(struct report_json *j)
-{
-	while (j->depth > 0)
-		report_json_end(j);
-	buf_append(j->b, "\n", 1);
-}
-
-void
-report_json_envelope(struct report_ctx *ctx, struct report_json *j)
+report_json_envelope(struct report_ctx *ctx, struct json *j)
 {
 	const struct report_opts *o = ctx->o;
 
-	report_json_obj(j, NULL);
-	report_json_int(j, "schema_version", REPORT_SCHEMA_VERSION);
-	report_json_str(j, "report", report_kind_name(o->kind));
-	report_json_time(j, "generated_at", o->now);
-	report_json_obj(j, "filters");
-	report_json_str(j, "cluster", o->cluster);
-	report_json_str(j, "campaign", o->campaign);
-	report_json_str(j, "pool", o->pool);
-	report_json_end(j);
+	json_obj(j, NULL);
+	json_int(j, "schema_version", REPORT_SCHEMA_VERSION);
+	json_str(j, "report", report_kind_name(o->kind));
+	json_time(j, "generated_at", o->now);
+	json_obj(j, "filters");
+	json_str(j, "cluster", o->cluster);
+	json_str(j, "campaign", o->campaign);
+	json_str(j, "pool", o->pool);
+	json_end(j);
 }
 
 void
-report_json_phone(struct report_ctx *ctx, struct report_json *j,
+report_json_phone(struct report_ctx *ctx, struct json *j,
     const struct store_phone *p)
 {
-	const struct phone_memory *m = &p->mem;
-	int64_t now = ctx->o->now;
+	struct report_field f[REPORT_PHONE_FIELDS];
 	char reason[300];
 
-	report_json_str(j, "cluster", p->cluster);
-	report_json_str(j, "name", p->name);
-	report_json_str(j, "campaign", p->campaign);
-	report_json_str(j, "pool", p->pool);
-	report_json_str(j, "model", p->model);
-	report_json_str(j, "description", p->description);
-	report_json_str(j, "state", phone_state_name(m->state));
-	report_json_time(j, "state_since", m->state_since);
-	report_json_str(j, "reason", report_reason(p, now, reason,
-	    sizeof(reason)));
-	report_json_bool(j, "overdue", report_overdue(p, now));
-	report_json_time(j, "lsc_valid_until", p->lsc_valid_until);
-	if (p->lsc_valid_until > 0)
-		report_json_int(j, "days_left",
-		    report_days_left(p->lsc_valid_until, now));
-	else
-		report_json_null(j, "days_left");
-	report_json_str(j, "lsc_issuer", p->lsc_issuer);
-	report_json_str(j, "cert_operation", p->cert_operation);
-	report_json_str(j, "cert_status", p->cert_status);
-	report_json_time(j, "last_seen", p->last_seen);
-	report_json_str(j, "last_ip", p->last_ip);
-	report_json_str(j, "last_node", p->last_node);
-	report_json_time(j, "first_offline", m->first_offline);
-	report_json_time(j, "last_offline", m->last_offline);
-	report_json_int(j, "attempts", m->attempts);
-	report_json_time(j, "next_retry", m->next_retry);
-	report_json_time(j, "deadline", m->deadline);
-	report_json_time(j, "queued_at", m->queued_at);
-	report_json_time(j, "renewed_at", m->renewed_at);
-	report_json_int(j, "last_run", p->last_run);
+	report_phone_fields(p, ctx->o->now, f, reason, sizeof(reason));
+	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
+		switch (f[i].type) {
+		case RF_STR:
+			json_str(j, f[i].name, f[i].s);
+			break;
+		case RF_TIME:
+			json_time(j, f[i].name, f[i].n);
+			break;
+		case RF_INT:
+			json_int(j, f[i].name, f[i].n);
+			break;
+		case RF_BOOL:
+			json_bool(j, f[i].name, f[i].n != 0);
+			break;
+		default:
+			json_null(j, f[i].name);
+		}
+	}
 }
 
 void
-report_json_run(struct report_json *j, const struct store_run *r)
+report_json_run(struct json *j, const struct store_run *r)
 {
 	int done = r->finished > 0;
 
-	report_json_int(j, "id", r->id);
-	report_json_time(j, "started", r->started);
-	report_json_time(j, "finished", r->finished);
+	json_int(j, "id", r->id);
+	json_time(j, "started", r->started);
+	json_time(j, "finished", r->finished);
 	if (done)
-		report_json_int(j, "duration_seconds",
+		json_int(j, "duration_seconds",
 		    r->finished - r->started);
 	else
-		report_json_null(j, "duration_seconds");
-	report_json_str(j, "campaigns", r->campaigns);
-	report_json_str(j, "mode", r->mode);
-	report_json_int(j, "pid", r->pid);
+		json_null(j, "duration_seconds");
+	json_str(j, "campaigns", r->campaigns);
+	json_str(j, "mode", r->mode);
+	json_int(j, "pid", r->pid);
 	if (done && r->exit_status >= 0)
-		report_json_int(j, "exit_status", r->exit_status);
+		json_int(j, "exit_status", r->exit_status);
 	else
-		report_json_null(j, "exit_status");
-	report_json_str(j, "error", r->error);
-	report_json_str(j, "calls", r->calls);
-	report_json_int(j, "phones", (long long)r->counts.phones);
-	report_json_int(j, "queued", (long long)r->counts.queued);
-	report_json_int(j, "renewed", (long long)r->counts.renewed);
-	report_json_int(j, "newly_left_behind",
+		json_null(j, "exit_status");
+	json_str(j, "error", r->error);
+	json_str(j, "calls", r->calls);
+	json_int(j, "phones", (long long)r->counts.phones);
+	json_int(j, "queued", (long long)r->counts.queued);
+	json_int(j, "renewed", (long long)r->counts.renewed);
+	json_int(j, "newly_left_behind",
 	    (long long)r->counts.newly_left_behind);
-	report_json_int(j, "errors", (long long)r->counts.errors);
-	report_json_obj(j, "states");
+	json_int(j, "errors", (long long)r->counts.errors);
+	json_obj(j, "states");
 	for (int i = 0; i < PS__MAX; i++)
-		report_json_int(j, phone_state_name((enum phone_state)i),
+		json_int(j, phone_state_name((enum phone_state)i),
 		    (long long)r->counts.state[i]);
-	report_json_end(j);
+	json_end(j);
 }

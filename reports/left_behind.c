@@ -84,13 +84,6 @@ struct lb {
 	size_t			 nitems, nopen, nnew;
 };
 
-int
-report_overdue(const struct store_phone *p, int64_t now)
-{
-	return (p->mem.state == PS_QUEUED || p->mem.state == PS_PENDING) &&
-	    p->mem.deadline > 0 && p->mem.deadline <= now;
-}
-
 static int
 state_in_set(enum phone_state s)
 {
@@ -98,21 +91,11 @@ state_in_set(enum phone_state s)
 	    s == PS_NEEDS_ATTENTION || s == PS_ABANDONED;
 }
 
-int
-report_is_left_behind(const struct store_phone *p, int64_t now)
+/* Whether a phone is in the left-behind set at now. */
+static int
+in_set_now(const struct store_phone *p, int64_t now)
 {
 	return state_in_set(p->mem.state) || report_overdue(p, now);
-}
-
-const char *
-report_reason(const struct store_phone *p, int64_t now, char *buf,
-    size_t len)
-{
-	if (report_overdue(p, now))
-		snprintf(buf, len, "%s; deadline passed", p->mem.reason);
-	else
-		snprintf(buf, len, "%s", p->mem.reason);
-	return buf;
 }
 
 static int
@@ -145,7 +128,7 @@ report_left_behind_load(struct report_ctx *ctx, struct report_phones *ps)
 	    ps) == -1)
 		return -1;
 	for (i = 0; i < ps->n; i++)
-		if (report_is_left_behind(&ps->v[i], ctx->o->now))
+		if (in_set_now(&ps->v[i], ctx->o->now))
 			ps->v[k++] = ps->v[i];
 	ps->n = k;
 	if (ps->n > 1)
@@ -350,9 +333,9 @@ expiry_cells(const struct store_phone *p, int64_t now, char *date,
 		snprintf(date, dlen, "%s", "");
 		snprintf(days, nlen, "%s", "");
 	} else if (p->lsc_valid_until > 0) {
-		report_fmt_date(p->lsc_valid_until, date, dlen);
+		clock_fmt(CLOCK_DATE, "", p->lsc_valid_until, date, dlen);
 		snprintf(days, nlen, "%lld",
-		    report_days_left(p->lsc_valid_until, now));
+		    clock_days(p->lsc_valid_until, now));
 	} else {
 		snprintf(date, dlen, "no LSC");
 		snprintf(days, nlen, "%s", "");
@@ -403,13 +386,13 @@ text_table(struct lb *lb, size_t from, size_t to)
 			report_tab_cellf(t, "%u", p->mem.attempts);
 		else
 			report_tab_cell(t, "");
-		report_fmt_date(p != NULL ? p->mem.first_offline : 0, when,
-		    sizeof(when));
+		clock_fmt(CLOCK_DATE, "", p != NULL ? p->mem.first_offline : 0,
+		    when, sizeof(when));
 		report_tab_cell(t, when);
 		report_tab_cell(t, p != NULL ? p->last_ip : "");
 		report_tab_cell(t, p != NULL ? p->last_node : "");
-		report_fmt_time(p != NULL ? p->mem.next_retry : 0, when,
-		    sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", p != NULL ? p->mem.next_retry : 0,
+		    when, sizeof(when));
 		report_tab_cell(t, when);
 		/* the expiry has columns of its own: the reason's due
 		 * clause would only repeat them */
@@ -430,13 +413,13 @@ text(struct lb *lb)
 	size_t ncur = lb->cur->n, nres = lb->nitems - lb->nopen;
 	char now[32], when[32], filt[600];
 
-	report_fmt_time(o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", o->now, now, sizeof(now));
 	report_filter_text(o, filt, sizeof(filt));
 	if (report_text_heading(ctx, "Left behind%s: %zu phone%s due and not "
 	    "renewed, %s UTC", filt, ncur, ncur == 1 ? "" : "s", now) == -1)
 		return -1;
 	if (lb->since) {
-		report_fmt_time(lb->prev_time, when, sizeof(when));
+		clock_fmt(CLOCK_MINUTE, "", lb->prev_time, when, sizeof(when));
 		if (!lb->prev_found)
 			report_text_line(ctx, "No previous left-behind report "
 			    "with these filters: every phone is new.");
@@ -480,24 +463,35 @@ text(struct lb *lb)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
+static void
+csv_fields(struct report_csv *c, const struct report_field *f)
+{
+	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
+		if (f[i].type == RF_STR)
+			report_csv_str(c, f[i].s);
+		else if (f[i].type == RF_TIME)
+			report_csv_time(c, f[i].n);
+		else if (f[i].type == RF_NULL)
+			report_csv_str(c, NULL);
+		else
+			report_csv_num(c, f[i].n);
+	}
+}
+
 static int
 csv(struct lb *lb)
 {
-	static const char *const head[] = {
-		"cluster", "name", "campaign", "pool", "model", "description",
-		"lsc_valid_until", "days_left", "lsc_issuer", "state",
-		"state_since", "reason", "overdue", "first_offline",
-		"last_offline", "last_seen", "last_ip", "last_node",
-		"attempts", "next_retry", "deadline", NULL
-	};
 	struct report_ctx *ctx = lb->ctx;
-	int64_t now = ctx->o->now;
+	struct report_field f[REPORT_PHONE_FIELDS];
+	struct store_phone none;
 	struct report_csv c;
 	char reason[300];
 
+	memset(&none, 0, sizeof(none));
+	report_phone_fields(&none, 0, f, reason, sizeof(reason));
 	report_csv_init(&c, ctx->out);
-	for (size_t i = 0; head[i] != NULL; i++)
-		report_csv_str(&c, head[i]);
+	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++)
+		report_csv_str(&c, f[i].name);
 	if (lb->since) {
 		report_csv_str(&c, "change");
 		report_csv_str(&c, "previous_state");
@@ -505,38 +499,16 @@ csv(struct lb *lb)
 	report_csv_end(&c);
 	for (size_t i = 0; i < lb->nitems; i++) {
 		const struct item *it = &lb->items[i];
-		const struct store_phone *p = it->p;
 
-		report_csv_str(&c, it->cluster);
-		report_csv_str(&c, it->name);
-		if (p == NULL) {
-			for (size_t k = 2; head[k] != NULL; k++)
-				report_csv_str(&c, NULL);
+		if (it->p != NULL) {
+			report_phone_fields(it->p, ctx->o->now, f, reason,
+			    sizeof(reason));
+			csv_fields(&c, f);
 		} else {
-			report_csv_str(&c, p->campaign);
-			report_csv_str(&c, p->pool);
-			report_csv_str(&c, p->model);
-			report_csv_str(&c, p->description);
-			report_csv_time(&c, p->lsc_valid_until);
-			if (p->lsc_valid_until > 0)
-				report_csv_num(&c, report_days_left(
-				    p->lsc_valid_until, now));
-			else
+			report_csv_str(&c, it->cluster);
+			report_csv_str(&c, it->name);
+			for (size_t k = 2; k < REPORT_PHONE_FIELDS; k++)
 				report_csv_str(&c, NULL);
-			report_csv_str(&c, p->lsc_issuer);
-			report_csv_str(&c, phone_state_name(p->mem.state));
-			report_csv_time(&c, p->mem.state_since);
-			report_csv_str(&c, report_reason(p, now, reason,
-			    sizeof(reason)));
-			report_csv_num(&c, report_overdue(p, now));
-			report_csv_time(&c, p->mem.first_offline);
-			report_csv_time(&c, p->mem.last_offline);
-			report_csv_time(&c, p->last_seen);
-			report_csv_str(&c, p->last_ip);
-			report_csv_str(&c, p->last_node);
-			report_csv_num(&c, p->mem.attempts);
-			report_csv_time(&c, p->mem.next_retry);
-			report_csv_time(&c, p->mem.deadline);
 		}
 		if (lb->since) {
 			report_csv_str(&c, change_names[it->change]);
@@ -551,64 +523,64 @@ csv(struct lb *lb)
 /* ---- JSON ------------------------------------------------------------------ */
 
 static void
-json_item(struct lb *lb, struct report_json *j, const struct item *it)
+json_item(struct lb *lb, struct json *j, const struct item *it)
 {
-	report_json_obj(j, NULL);
+	json_obj(j, NULL);
 	if (it->p != NULL)
 		report_json_phone(lb->ctx, j, it->p);
 	else {
-		report_json_str(j, "cluster", it->cluster);
-		report_json_str(j, "name", it->name);
+		json_str(j, "cluster", it->cluster);
+		json_str(j, "name", it->name);
 	}
 	if (lb->since) {
-		report_json_str(j, "change", change_names[it->change]);
+		json_str(j, "change", change_names[it->change]);
 		if (it->prev_state < PS__MAX)
-			report_json_str(j, "previous_state",
+			json_str(j, "previous_state",
 			    phone_state_name(it->prev_state));
 		else
-			report_json_null(j, "previous_state");
+			json_null(j, "previous_state");
 	}
-	report_json_end(j);
+	json_end(j);
 }
 
 static int
 json(struct lb *lb)
 {
 	struct report_ctx *ctx = lb->ctx;
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
 	if (!lb->since)
-		report_json_null(&j, "since");
+		json_null(&j, "since");
 	else {
-		report_json_obj(&j, "since");
-		report_json_str(&j, "mode", ctx->o->since == REPORT_SINCE_LAST ?
+		json_obj(&j, "since");
+		json_str(&j, "mode", ctx->o->since == REPORT_SINCE_LAST ?
 		    "last" : "time");
-		report_json_time(&j, "time", lb->prev_found ? lb->prev_time :
+		json_time(&j, "time", lb->prev_found ? lb->prev_time :
 		    0);
-		report_json_bool(&j, "previous_found", lb->prev_found);
-		report_json_end(&j);
+		json_bool(&j, "previous_found", lb->prev_found);
+		json_end(&j);
 	}
-	report_json_int(&j, "count", (long long)lb->nopen);
-	report_json_arr(&j, "phones");
+	json_int(&j, "count", (long long)lb->nopen);
+	json_arr(&j, "phones");
 	for (size_t i = 0; i < lb->nopen; i++)
 		json_item(lb, &j, &lb->items[i]);
-	report_json_end(&j);
+	json_end(&j);
 	if (lb->since) {
-		report_json_obj(&j, "counts");
-		report_json_int(&j, "new", (long long)lb->nnew);
-		report_json_int(&j, "still_open", (long long)(lb->nopen -
+		json_obj(&j, "counts");
+		json_int(&j, "new", (long long)lb->nnew);
+		json_int(&j, "still_open", (long long)(lb->nopen -
 		    lb->nnew));
-		report_json_int(&j, "resolved", (long long)(lb->nitems -
+		json_int(&j, "resolved", (long long)(lb->nitems -
 		    lb->nopen));
-		report_json_end(&j);
-		report_json_arr(&j, "resolved");
+		json_end(&j);
+		json_arr(&j, "resolved");
 		for (size_t i = lb->nopen; i < lb->nitems; i++)
 			json_item(lb, &j, &lb->items[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_finish(&j);
+	json_finish(&j);
 	return 0;
 }
 
@@ -627,21 +599,13 @@ report_left_behind(struct report_ctx *ctx)
 	if (report_left_behind_load(ctx, lb.cur) == -1 ||
 	    load_prev(&lb) == -1 || build_items(&lb) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(&lb);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(&lb);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(&lb);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "left-behind: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(&lb);
 	if (rc == -1)
 		goto out;
 	ctx->res.rows = lb.cur->n;

@@ -182,104 +182,19 @@ kv(struct report_tab *t, const char *key, const char *value)
 	report_tab_cell(t, value != NULL && *value != '\0' ? value : "-");
 }
 
+/* The phone's history: every change of state and every write. */
 static int
-text_phone(struct story *st, size_t i)
+text_history(struct story *st, size_t i)
 {
 	struct report_ctx *ctx = st->ctx;
-	const struct store_phone *p = &st->phones.v[i];
-	const struct phone_memory *m = &p->mem;
-	int64_t now = ctx->o->now;
-	struct report_tab *t = NULL, *h = NULL;
-	char a[64], b[64], line[600], reason[300];
-	long long days;
-	int rc = -1;
+	struct report_tab *h;
+	char a[64];
+	int rc;
 
-	if (report_text_heading(ctx, "Phone %s (cluster %s)", p->name,
-	    p->cluster) == -1)
-		return -1;
-	if ((t = report_tab_new(0)) == NULL || (h = report_tab_new(1)) ==
-	    NULL) {
-		report_syserr(ctx->e, "building a table");
-		goto out;
-	}
-	report_tab_col(t, "", 0, 0, 0, 0);
-	report_tab_col(t, "", TAB_WRAP, 20, 0, 0);
-
-	report_fmt_time(m->state_since, a, sizeof(a));
-	snprintf(line, sizeof(line), "%s since %s UTC",
-	    phone_state_name(m->state), a);
-	kv(t, "state", line);
-	kv(t, "reason", report_reason(p, now, reason, sizeof(reason)));
-	kv(t, "campaign", p->campaign);
-	kv(t, "device pool", p->pool);
-	kv(t, "model", p->model);
-	kv(t, "description", p->description);
-	if (p->lsc_valid_until > 0) {
-		report_fmt_date(p->lsc_valid_until, a, sizeof(a));
-		days = report_days_left(p->lsc_valid_until, now);
-		if (days < 0)
-			snprintf(line, sizeof(line), "expired %s (%lld day%s "
-			    "ago)", a, -days, days == -1 ? "" : "s");
-		else
-			snprintf(line, sizeof(line), "valid until %s (%lld "
-			    "day%s left)", a, days, days == 1 ? "" : "s");
-		if (p->lsc_issuer != NULL && *p->lsc_issuer != '\0')
-			cat(line, sizeof(line), ", issued by %s",
-			    p->lsc_issuer);
-		kv(t, "LSC", line);
-	} else
-		kv(t, "LSC", "none (MIC only)");
-	if (p->cert_operation != NULL || p->cert_status != NULL) {
-		snprintf(line, sizeof(line), "%s, %s", p->cert_operation !=
-		    NULL ? p->cert_operation : "-", p->cert_status != NULL ?
-		    p->cert_status : "-");
-		kv(t, "CAPF operation", line);
-	}
-	report_fmt_time(p->last_seen, a, sizeof(a));
-	snprintf(line, sizeof(line), "%s%s", p->last_seen > 0 ? a : "never",
-	    p->last_seen > 0 ? " UTC" : "");
-	if (p->last_ip != NULL)
-		cat(line, sizeof(line), ", at %s", p->last_ip);
-	if (p->last_node != NULL)
-		cat(line, sizeof(line), ", via %s", p->last_node);
-	kv(t, "last registered", line);
-	if (m->first_offline > 0) {
-		report_fmt_time(m->first_offline, a, sizeof(a));
-		report_fmt_time(m->last_offline, b, sizeof(b));
-		snprintf(line, sizeof(line), "first %s UTC, last %s UTC", a,
-		    b);
-		kv(t, "found offline", line);
-	}
-	snprintf(line, sizeof(line), "%u", m->attempts);
-	if (m->next_retry > 0) {
-		report_fmt_time(m->next_retry, a, sizeof(a));
-		cat(line, sizeof(line), ", next retry %s UTC", a);
-	}
-	kv(t, "attempts", line);
-	if (m->deadline > 0) {
-		report_fmt_time(m->queued_at, a, sizeof(a));
-		report_fmt_time(m->deadline, b, sizeof(b));
-		snprintf(line, sizeof(line), "queued %s%s, completes by %s "
-		    "UTC%s", m->queued_at > 0 ? a : "by someone else",
-		    m->queued_at > 0 ? " UTC" : "", b, report_overdue(p, now) ?
-		    " (passed)" : "");
-		kv(t, "operation", line);
-	}
-	if (m->renewed_at > 0) {
-		report_fmt_time(m->renewed_at, a, sizeof(a));
-		snprintf(line, sizeof(line), "%s UTC", a);
-		kv(t, "renewed", line);
-	}
-	if (p->last_run > 0) {
-		snprintf(line, sizeof(line), "#%lld", (long long)p->last_run);
-		kv(t, "last run", line);
-	}
-	if (report_tab_render(ctx, t, 2, NULL) == -1)
-		goto out;
-
-	buf_puts(ctx->out, "\n");
 	if (report_text_heading(ctx, "History (%zu)", st->count[i]) == -1)
-		goto out;
+		return -1;
+	if ((h = report_tab_new(1)) == NULL)
+		return report_syserr(ctx->e, "building a table");
 	report_tab_col(h, "TIME", 0, 0, 0, 0);
 	report_tab_col(h, "RUN", TAB_RIGHT, 0, 0, 0);
 	report_tab_col(h, "WHAT", TAB_SHRINK, 12, 0, 0);
@@ -287,7 +202,7 @@ text_phone(struct story *st, size_t i)
 	for (size_t k = st->first[i]; k < st->first[i] + st->count[i]; k++) {
 		const struct entry *en = &st->v[k];
 
-		report_fmt_time(en->time, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", en->time, a, sizeof(a));
 		report_tab_cell(h, a);
 		if (en->run > 0)
 			report_tab_cellf(h, "%lld", (long long)en->run);
@@ -313,9 +228,108 @@ text_phone(struct story *st, size_t i)
 		rc = report_text_line(ctx, "  No history kept.");
 	else
 		rc = report_tab_render(ctx, h, 2, NULL);
+	report_tab_free(h);
+	return rc;
+}
+
+static int
+text_phone(struct story *st, size_t i)
+{
+	struct report_ctx *ctx = st->ctx;
+	const struct store_phone *p = &st->phones.v[i];
+	const struct phone_memory *m = &p->mem;
+	int64_t now = ctx->o->now;
+	struct report_tab *t = NULL;
+	char a[64], b[64], line[600], reason[300];
+	long long days;
+	int rc = -1;
+
+	if (report_text_heading(ctx, "Phone %s (cluster %s)", p->name,
+	    p->cluster) == -1)
+		return -1;
+	if ((t = report_tab_new(0)) == NULL) {
+		report_syserr(ctx->e, "building a table");
+		goto out;
+	}
+	report_tab_col(t, "", 0, 0, 0, 0);
+	report_tab_col(t, "", TAB_WRAP, 20, 0, 0);
+
+	clock_fmt(CLOCK_MINUTE, "", m->state_since, a, sizeof(a));
+	snprintf(line, sizeof(line), "%s since %s UTC",
+	    phone_state_name(m->state), a);
+	kv(t, "state", line);
+	kv(t, "reason", report_reason(p, now, reason, sizeof(reason)));
+	kv(t, "campaign", p->campaign);
+	kv(t, "device pool", p->pool);
+	kv(t, "model", p->model);
+	kv(t, "description", p->description);
+	if (p->lsc_valid_until > 0) {
+		clock_fmt(CLOCK_DATE, "", p->lsc_valid_until, a, sizeof(a));
+		days = clock_days(p->lsc_valid_until, now);
+		if (days < 0)
+			snprintf(line, sizeof(line), "expired %s (%lld day%s "
+			    "ago)", a, -days, days == -1 ? "" : "s");
+		else
+			snprintf(line, sizeof(line), "valid until %s (%lld "
+			    "day%s left)", a, days, days == 1 ? "" : "s");
+		if (p->lsc_issuer != NULL && *p->lsc_issuer != '\0')
+			cat(line, sizeof(line), ", issued by %s",
+			    p->lsc_issuer);
+		kv(t, "LSC", line);
+	} else
+		kv(t, "LSC", "none (MIC only)");
+	if (p->cert_operation != NULL || p->cert_status != NULL) {
+		snprintf(line, sizeof(line), "%s, %s", p->cert_operation !=
+		    NULL ? p->cert_operation : "-", p->cert_status != NULL ?
+		    p->cert_status : "-");
+		kv(t, "CAPF operation", line);
+	}
+	clock_fmt(CLOCK_MINUTE, "", p->last_seen, a, sizeof(a));
+	snprintf(line, sizeof(line), "%s%s", p->last_seen > 0 ? a : "never",
+	    p->last_seen > 0 ? " UTC" : "");
+	if (p->last_ip != NULL)
+		cat(line, sizeof(line), ", at %s", p->last_ip);
+	if (p->last_node != NULL)
+		cat(line, sizeof(line), ", via %s", p->last_node);
+	kv(t, "last registered", line);
+	if (m->first_offline > 0) {
+		clock_fmt(CLOCK_MINUTE, "", m->first_offline, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", m->last_offline, b, sizeof(b));
+		snprintf(line, sizeof(line), "first %s UTC, last %s UTC", a,
+		    b);
+		kv(t, "found offline", line);
+	}
+	snprintf(line, sizeof(line), "%u", m->attempts);
+	if (m->next_retry > 0) {
+		clock_fmt(CLOCK_MINUTE, "", m->next_retry, a, sizeof(a));
+		cat(line, sizeof(line), ", next retry %s UTC", a);
+	}
+	kv(t, "attempts", line);
+	if (m->deadline > 0) {
+		clock_fmt(CLOCK_MINUTE, "", m->queued_at, a, sizeof(a));
+		clock_fmt(CLOCK_MINUTE, "", m->deadline, b, sizeof(b));
+		snprintf(line, sizeof(line), "queued %s%s, completes by %s "
+		    "UTC%s", m->queued_at > 0 ? a : "by someone else",
+		    m->queued_at > 0 ? " UTC" : "", b, report_overdue(p, now) ?
+		    " (passed)" : "");
+		kv(t, "operation", line);
+	}
+	if (m->renewed_at > 0) {
+		clock_fmt(CLOCK_MINUTE, "", m->renewed_at, a, sizeof(a));
+		snprintf(line, sizeof(line), "%s UTC", a);
+		kv(t, "renewed", line);
+	}
+	if (p->last_run > 0) {
+		snprintf(line, sizeof(line), "#%lld", (long long)p->last_run);
+		kv(t, "last run", line);
+	}
+	if (report_tab_render(ctx, t, 2, NULL) == -1)
+		goto out;
+
+	buf_puts(ctx->out, "\n");
+	rc = text_history(st, i);
 out:
 	report_tab_free(t);
-	report_tab_free(h);
 	return rc;
 }
 
@@ -402,46 +416,46 @@ static int
 json(struct story *st)
 {
 	struct report_ctx *ctx = st->ctx;
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
-	report_json_str(&j, "name", ctx->o->phone);
-	report_json_arr(&j, "phones");
+	json_str(&j, "name", ctx->o->phone);
+	json_arr(&j, "phones");
 	for (size_t i = 0; i < st->phones.n; i++) {
-		report_json_obj(&j, NULL);
+		json_obj(&j, NULL);
 		report_json_phone(ctx, &j, &st->phones.v[i]);
-		report_json_arr(&j, "timeline");
+		json_arr(&j, "timeline");
 		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
 		    k++) {
 			const struct entry *en = &st->v[k];
 
-			report_json_obj(&j, NULL);
-			report_json_time(&j, "time", en->time);
+			json_obj(&j, NULL);
+			json_time(&j, "time", en->time);
 			if (en->run > 0)
-				report_json_int(&j, "run", en->run);
+				json_int(&j, "run", en->run);
 			else
-				report_json_null(&j, "run");
+				json_null(&j, "run");
 			if (en->type == ENTRY_STATE) {
-				report_json_str(&j, "type", "state");
-				report_json_str(&j, "old_state", en->has_old ?
+				json_str(&j, "type", "state");
+				json_str(&j, "old_state", en->has_old ?
 				    phone_state_name(en->old_state) : NULL);
-				report_json_str(&j, "new_state",
+				json_str(&j, "new_state",
 				    phone_state_name(en->new_state));
-				report_json_str(&j, "reason", en->reason);
+				json_str(&j, "reason", en->reason);
 			} else {
-				report_json_str(&j, "type", "write");
-				report_json_str(&j, "op", en->op);
-				report_json_str(&j, "values", en->values);
-				report_json_str(&j, "result", en->result);
+				json_str(&j, "type", "write");
+				json_str(&j, "op", en->op);
+				json_str(&j, "values", en->values);
+				json_str(&j, "result", en->result);
 			}
-			report_json_end(&j);
+			json_end(&j);
 		}
-		report_json_end(&j);
-		report_json_end(&j);
+		json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 
@@ -458,21 +472,13 @@ report_phone(struct report_ctx *ctx)
 		    "(a device name)");
 	if (load(&st) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(&st);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(&st);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(&st);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "phone: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(&st);
 	ctx->res.rows = st.n;
 out:
 	report_phones_free(&st.phones);

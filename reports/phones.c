@@ -1,6 +1,7 @@
 /*
  * phones.c — phones (and any other strings) copied out of the store, so a
- * report can sort and group them after the store's callback returned.
+ * report can sort them after the store's callback returned, and the
+ * arrays reports build as the callbacks come in (grown by doubling).
  *
  * Strings live in an arena of 64 KiB blocks freed all at once: a report of
  * 40,000 phones makes a handful of allocations, not half a million.
@@ -125,4 +126,18 @@ int
 report_syserr(struct lsc_err *e, const char *what)
 {
 	return err_set(e, ERR_SYSTEM, "%s: %s", what, strerror(errno));
+}
+
+void *
+report_grow(void *v, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap ? *cap * 2 : first;
+	if ((v = reallocarray(v, ncap, size)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return v;
 }

@@ -34,7 +34,7 @@ label(struct buf *b, const char *name, const char *v, int first)
 	if (v == NULL)
 		v = "";
 	for (run = p = v; *p != '\0'; p += n) {
-		n = report_utf8_next(p, &cp);
+		n = utf8_next(p, &cp);
 		if (*p != '\\' && *p != '"' && *p != '\n' && !(cp == 0xfffd &&
 		    !(n == 3 && memcmp(p, "\xef\xbf\xbd", 3) == 0)))
 			continue;
@@ -47,7 +47,7 @@ label(struct buf *b, const char *name, const char *v, int first)
 		else if (*p == '\n')
 			buf_puts(b, "\\n");
 		else
-			report_utf8_put(b, 0xfffd);
+			buf_puts(b, "\xef\xbf\xbd");
 	}
 	buf_append(b, run, (size_t)(p - run));
 	buf_append(b, "\"", 1);

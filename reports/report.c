@@ -14,25 +14,6 @@
 
 #include "reports/report_int.h"
 
-static const char *const kind_names[REPORT__MAX] = {
-	[REPORT_LEFT_BEHIND] = "left-behind",
-	[REPORT_SUMMARY] = "summary",
-	[REPORT_FORECAST] = "forecast",
-	[REPORT_HISTORY] = "history",
-	[REPORT_PHONE] = "phone",
-	[REPORT_METRICS] = "metrics",
-	[REPORT_BAT] = "bat",
-};
-
-static const char *const format_names[REPORT_FORMAT__MAX] = {
-	[REPORT_FORMAT_TEXT] = "text",
-	[REPORT_FORMAT_CSV] = "csv",
-	[REPORT_FORMAT_JSON] = "json",
-	[REPORT_FORMAT_HTML] = "html",
-	[REPORT_FORMAT_PROM] = "prom",
-	[REPORT_FORMAT_BAT] = "bat",
-};
-
 #define F(x)	(1u << REPORT_FORMAT_##x)
 static const unsigned supported[REPORT__MAX] = {
 	[REPORT_LEFT_BEHIND] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
@@ -53,44 +34,6 @@ report_opts_init(struct report_opts *o)
 	o->format = REPORT_FORMAT_TEXT;
 	o->since = REPORT_SINCE_NONE;
 	o->save_mark = 1;
-}
-
-const char *
-report_kind_name(enum report_kind k)
-{
-	if ((unsigned)k >= REPORT__MAX)
-		return "unknown";
-	return kind_names[k];
-}
-
-int
-report_kind_parse(const char *s, enum report_kind *k)
-{
-	for (int i = 0; i < REPORT__MAX; i++)
-		if (strcmp(s, kind_names[i]) == 0) {
-			*k = (enum report_kind)i;
-			return 0;
-		}
-	return -1;
-}
-
-const char *
-report_format_name(enum report_format f)
-{
-	if ((unsigned)f >= REPORT_FORMAT__MAX)
-		return "unknown";
-	return format_names[f];
-}
-
-int
-report_format_parse(const char *s, enum report_format *f)
-{
-	for (int i = 0; i < REPORT_FORMAT__MAX; i++)
-		if (strcmp(s, format_names[i]) == 0) {
-			*f = (enum report_format)i;
-			return 0;
-		}
-	return -1;
 }
 
 int
@@ -145,7 +88,7 @@ report_since_parse(const char *arg, int64_t now, struct report_opts *o,
 		if (p[0] != 'd' || p[1] != '\0' || days >= 100000)
 			goto bad;
 		o->since = REPORT_SINCE_TIME;
-		o->since_time = now - (int64_t)days * DAY_SECONDS;
+		o->since_time = now - (int64_t)days * CLOCK_DAY;
 		return 0;
 	}
 	if (digits(&p, 4, &y) == -1 || *p++ != '-' ||
@@ -162,7 +105,7 @@ report_since_parse(const char *arg, int64_t now, struct report_opts *o,
 		if (*p == 'Z')
 			p++;
 	}
-	if (*p != '\0' || (t = report_timegm(y, mon, d, h, mi, sec)) == -1)
+	if (*p != '\0' || (t = clock_timegm(y, mon, d, h, mi, sec)) == -1)
 		goto bad;
 	o->since = REPORT_SINCE_TIME;
 	o->since_time = t;
@@ -171,23 +114,6 @@ bad:
 	return err_set(e, ERR_USAGE, "--since %s: expected LAST, a date "
 	    "(YYYY-MM-DD, UTC), a time (YYYY-MM-DDTHH:MM[:SS]Z) or a number "
 	    "of days (7d)", arg);
-}
-
-void
-report_filter_text(const struct report_opts *o, char *buf, size_t len)
-{
-	int n = 0;
-
-	buf[0] = '\0';
-	if (o->cluster != NULL)
-		n += snprintf(buf + n, len - (size_t)n, "%s cluster %s",
-		    n ? "," : " for", o->cluster);
-	if (o->campaign != NULL && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, "%s campaign %s",
-		    n ? "," : " for", o->campaign);
-	if (o->pool != NULL && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "%s pool %s", n ? "," :
-		    " for", o->pool);
 }
 
 /* ---- building ----------------------------------------------------------------- */

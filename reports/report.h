@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "jobs/store.h"
 
 enum report_kind {

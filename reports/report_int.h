@@ -12,15 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
+#include "axl/base/json.h"
+#include "axl/base/utf8.h"
 #include "jobs/store.h"
 #include "reports/report.h"
 
 #define REPORT_SCHEMA_VERSION	1
 #define REPORT_DEFAULT_WIDTH	100
 #define REPORT_MIN_WIDTH	40
-#define DAY_SECONDS		86400
+#define CLOCK_DAY		86400
 #define FORECAST_MONTHS		24
 
 /* Which phones are left behind (see left_behind.c). */
@@ -68,7 +71,7 @@ const char *report_phones_dup(struct report_phones *, const char *);
 /* The store filter of the options (states 0, order by name). */
 void	 report_filter(const struct report_opts *, struct store_filter *);
 
-/* ---- arrays that grow, groups kept in key order (groups.c) ------------------ */
+/* ---- arrays that grow, group keys (phones.c) ------------------------------ */
 
 /*
  * Room for one more element in v, an array of n elements of size bytes with
@@ -79,56 +82,39 @@ void	 report_filter(const struct report_opts *, struct store_filter *);
 void	*report_grow(void *v, size_t n, size_t *cap, size_t size,
 	    size_t first);
 
-/* What a group of phones is keyed and ordered by (strcmp, in this order);
- * campaign is "" in groups per pool. */
+/* What a group of phones is keyed by (the store hands the groups over in
+ * key order); campaign is "" in groups per pool. */
 struct report_key {
 	const char	*cluster;
 	const char	*campaign;
 	const char	*pool;
 };
 
+/* ---- a phone's fields (shared.c) ---------------------------------------- */
+
+/* One field of a phone as the CSV and JSON forms show it. */
+struct report_field {
+	const char	*name;
+	enum { RF_STR, RF_TIME, RF_INT, RF_BOOL, RF_NULL } type;
+	const char	*s;		/* RF_STR (NULL: none) */
+	long long	 n;	/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
+};
+
+#define REPORT_PHONE_FIELDS 26
+
 /*
- * The group keyed k in v, an array of *n groups of size bytes kept in key
- * order, each starting with its struct report_key.  When there is none, a
- * zeroed one goes in at its place, with k copied into strings (a NULL
- * field as "").  Returns the array, moved when it had to grow, with the
- * group at index *at; NULL when memory runs out (v untouched).
+ * Every field of p at now, in order: the one list behind the CSV header,
+ * the CSV rows and the JSON phone object.  reason[len] holds the reason
+ * in words; the strings are p's (borrowed) or reason.
  */
-void	*report_group_of(void *v, size_t *n, size_t *cap, size_t size,
-	    const struct report_key *k, struct report_phones *strings,
-	    size_t *at);
+void	 report_phone_fields(const struct store_phone *p, int64_t now,
+	    struct report_field f[REPORT_PHONE_FIELDS], char *reason,
+	    size_t len);
 
-/* ---- times and numbers (fmt.c) ------------------------------------------------ */
+/* ---- durations (shared.c) ------------------------------------------------ */
 
-/* All in UTC; t <= 0 gives "" (the caller decides what "never" reads). */
-void	 report_fmt_date(int64_t t, char *, size_t);	/* 2025-06-16 */
-void	 report_fmt_time(int64_t t, char *, size_t);	/* 2025-06-16 06:00 */
-void	 report_fmt_csvtime(int64_t t, char *, size_t);	/* ... 06:00:00 */
-void	 report_fmt_rfc3339(int64_t t, char *, size_t);	/* ...T06:00:00Z */
-void	 report_fmt_month(int64_t t, char *, size_t);	/* 2025-06 */
 /* "45s", "14m 05s", "2h 03m", "3d 04h". */
 void	 report_fmt_duration(int64_t secs, char *, size_t);
-/* Whole days from now to t, rounded towards the earlier day: negative
- * once t has passed. */
-long long report_days_left(int64_t t, int64_t now);
-/* Months since year 0 of the UTC month holding t. */
-long	 report_month_index(int64_t t);
-/* The first second (UTC) of month index m. */
-int64_t	 report_month_start(long m);
-/* Seconds since the epoch of a UTC civil time; -1 when out of range. */
-int64_t	 report_timegm(int y, int mon, int d, int h, int mi, int s);
-
-/* ---- UTF-8 (utf8.c) ------------------------------------------------------ */
-
-/* Decodes one character at s (never past the NUL); returns the bytes it
- * took (>= 1) and the code point, U+FFFD for an invalid sequence. */
-size_t	 report_utf8_next(const char *s, uint32_t *cp);
-/* Appends the UTF-8 encoding of cp. */
-int	 report_utf8_put(struct buf *, uint32_t cp);
-/* Terminal columns a character takes: 0, 1 or 2. */
-int	 report_cp_width(uint32_t cp);
-/* Columns of s once cleaned for a terminal (buf_put_text()). */
-size_t	 report_text_width(const char *s);
 
 /* ---- the text table (text.c) ---------------------------------------------- */
 
@@ -152,7 +138,6 @@ int	 report_tab_col(struct report_tab *, const char *title, unsigned flags,
 int	 report_tab_cell(struct report_tab *, const char *);
 int	 report_tab_cellf(struct report_tab *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-size_t	 report_tab_rows(const struct report_tab *);
 /* Renders the table into ctx->out, at most ctx->width columns a line;
  * *dropped (may be NULL) counts the optional columns left out. */
 int	 report_tab_render(struct report_ctx *, struct report_tab *,
@@ -189,39 +174,14 @@ void	 report_csv_header(struct report_csv *, const char *const *);
 
 /* ---- JSON (json.c) ---------------------------------------------------------- */
 
-#define JSON_MAX_DEPTH 16
-
-struct report_json {
-	struct buf	*b;
-	int		 depth;
-	int		 count[JSON_MAX_DEPTH];	/* members written */
-	int		 inline_[JSON_MAX_DEPTH];/* on one line */
-	char		 closer[JSON_MAX_DEPTH];/* '}' or ']' */
-};
-
-void	 report_json_init(struct report_json *, struct buf *);
-/* key is NULL inside arrays. */
-void	 report_json_obj(struct report_json *, const char *key);
-void	 report_json_arr(struct report_json *, const char *key);
-/* An array of scalars on one line. */
-void	 report_json_arr_inline(struct report_json *, const char *key);
-void	 report_json_end(struct report_json *);	/* } or ] */
-void	 report_json_str(struct report_json *, const char *key, const char *);
-void	 report_json_int(struct report_json *, const char *key, long long);
-void	 report_json_bool(struct report_json *, const char *key, int);
-void	 report_json_null(struct report_json *, const char *key);
-/* RFC 3339 UTC, or null for t <= 0. */
-void	 report_json_time(struct report_json *, const char *key, int64_t);
-/* Closes everything and ends the document with a newline. */
-void	 report_json_finish(struct report_json *);
 /* The envelope every report starts with: schema_version, report,
  * generated_at, filters. */
-void	 report_json_envelope(struct report_ctx *, struct report_json *);
+void	 report_json_envelope(struct report_ctx *, struct json *);
 /* The phone object (see json.c). */
-void	 report_json_phone(struct report_ctx *, struct report_json *,
+void	 report_json_phone(struct report_ctx *, struct json *,
 	    const struct store_phone *);
 /* A run object (see json.c). */
-void	 report_json_run(struct report_json *, const struct store_run *);
+void	 report_json_run(struct json *, const struct store_run *);
 
 /* ---- HTML (html.c, svg.c) ------------------------------------------------------ */
 
@@ -229,7 +189,8 @@ void	 report_json_run(struct report_json *, const struct store_run *);
  * references, controls and bidirectional overrides as U+FFFD (tab, CR, LF
  * as a space), bytes that are not UTF-8 as U+FFFD. */
 int	 report_html_esc(struct buf *, const char *);
-/* The same, cut to at most max characters ("…" marks a cut). */
+/* The same, cut to at most max characters ("…" marks a cut).  Both in
+ * shared.c. */
 int	 report_html_esc_cut(struct buf *, const char *, size_t max);
 /* The charts: expiries per month, and phones by state per pool. */
 int	 report_svg_forecast(struct buf *, const struct report_forecast *);
@@ -252,7 +213,7 @@ void	 report_runs_free(struct report_runs *);
 /* ---- aggregates (summary.c) -------------------------------------------------- */
 
 struct report_group {
-	struct report_key key;		/* first (report_group_of()) */
+	struct report_key key;
 	unsigned long	 phones;
 	unsigned long	 state[PS__MAX];
 	unsigned long	 renewed_run;	/* renewed in the last run */
@@ -277,13 +238,11 @@ void	 report_summary_free(struct report_summary *);
  * ""), by cluster and pool; *pools is the caller's to free. */
 int	 report_summary_by_pool(const struct report_summary *,
 	    struct report_group **pools, size_t *n, struct lsc_err *);
-/* Sums g into t (keys untouched). */
-void	 report_group_add(struct report_group *t, const struct report_group *g);
 
 /* ---- forecast (forecast.c) --------------------------------------------------- */
 
 struct report_fc_pool {
-	struct report_key key;		/* first; campaign "" */
+	struct report_key key;		/* campaign "" */
 	unsigned long	 expired;
 	unsigned long	 month[FORECAST_MONTHS];
 	unsigned long	 later;
@@ -305,13 +264,12 @@ void	 report_forecast_free(struct report_forecast *);
 
 /* ---- left behind (left_behind.c) ------------------------------------------------ */
 
-/* Whether a phone is in the left-behind set at ctx->o->now. */
-int	 report_is_left_behind(const struct store_phone *, int64_t now);
 /* The left-behind set of the options' filters, most urgent first. */
 int	 report_left_behind_load(struct report_ctx *, struct report_phones *);
-/* Whether a queued/pending phone's deadline has passed. */
+/* Whether a queued/pending phone's deadline has passed (shared.c). */
 int	 report_overdue(const struct store_phone *, int64_t now);
-/* The reason shown (the store's, and "deadline passed" when overdue). */
+/* The reason shown (the store's, and "deadline passed" when overdue;
+ * shared.c). */
 const char *report_reason(const struct store_phone *, int64_t now, char *,
 	    size_t);
 /* Saves ctx->mark (after the output was written). */
@@ -330,7 +288,7 @@ int	 report_html(struct report_ctx *);
 
 /* BAT: device names due and registered, per pool. */
 struct report_bat_pool {
-	struct report_key key;		/* first; campaign "" */
+	struct report_key key;		/* campaign "" */
 	const char	**names;
 	size_t		 n, cap;
 };
@@ -342,7 +300,7 @@ struct report_bat {
 int	 report_bat_collect(struct report_ctx *, struct report_bat *);
 void	 report_bat_free(struct report_bat *);
 
-/* " in cluster X, campaign Y, pool Z" or "" (report.c). */
+/* " in cluster X, campaign Y, pool Z" or "" (shared.c). */
 void	 report_filter_text(const struct report_opts *, char *, size_t);
 
 /* Sets ERR_SYSTEM from errno with a prefix. */

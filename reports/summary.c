@@ -17,21 +17,15 @@
 
 #include "reports/report_int.h"
 
-#define EXP_WINDOW(d)	((int64_t)(d) * DAY_SECONDS)
-
 /* Short column titles for the states, in enum order. */
 static const char *const state_titles[PS__MAX] = {
 	"OK", "DUE", "QUEUE", "PEND", "RENEW", "LEFT", "FAIL", "ATTN",
 	"ABAND", "GONE"
 };
 
-struct collect {
-	struct report_ctx	*ctx;
-	struct report_summary	*s;
-};
-
-void
-report_group_add(struct report_group *t, const struct report_group *g)
+/* Sums g into t (keys untouched). */
+static void
+group_add(struct report_group *t, const struct report_group *g)
 {
 	t->phones += g->phones;
 	for (int i = 0; i < PS__MAX; i++)
@@ -45,52 +39,40 @@ report_group_add(struct report_group *t, const struct report_group *g)
 	t->no_lsc += g->no_lsc;
 }
 
+/* One group as SQLite counted it; they come in key order. */
 static int
-count_cb(void *arg, const struct store_phone *p, struct lsc_err *e)
+tally_cb(void *arg, const struct store_tally *t, struct lsc_err *e)
 {
-	struct collect *c = arg;
-	struct report_summary *s = c->s;
-	int64_t now = c->ctx->o->now, v = p->lsc_valid_until;
-	int64_t r = p->mem.renewed_at;
-	struct report_key k = { .cluster = p->cluster,
-	    .campaign = p->campaign, .pool = p->pool };
+	struct report_summary *s = arg;
 	struct report_group *g;
-	size_t i;
 
-	if ((g = report_group_of(s->g, &s->n, &s->cap, sizeof(*g), &k,
-	    &s->strings, &i)) == NULL)
+	if ((g = report_grow(s->g, s->n, &s->cap, sizeof(*g), 16)) == NULL)
 		return report_syserr(e, "counting phones");
 	s->g = g;
-	g = &s->g[i];
-	g->phones++;
-	if (p->mem.state < PS__MAX)
-		g->state[p->mem.state]++;
-	if (s->have_run && r > 0 && r >= s->last.started &&
-	    r <= s->last.finished)
-		g->renewed_run++;
-	if (r > 0 && r <= now && r > now - EXP_WINDOW(30))
-		g->renewed_30d++;
-	if (p->mem.state == PS_GONE)
-		return 0;
-	if (v <= 0)
-		g->no_lsc++;
-	else if (v <= now)
-		g->expired++;
-	else {
-		if (v - now <= EXP_WINDOW(30))
-			g->exp30++;
-		if (v - now <= EXP_WINDOW(60))
-			g->exp60++;
-		if (v - now <= EXP_WINDOW(90))
-			g->exp90++;
-	}
+	g = &s->g[s->n];
+	memset(g, 0, sizeof(*g));
+	g->key.cluster = report_phones_dup(&s->strings, t->cluster);
+	g->key.campaign = report_phones_dup(&s->strings, t->campaign);
+	g->key.pool = report_phones_dup(&s->strings, t->pool);
+	if (g->key.cluster == NULL || g->key.campaign == NULL ||
+	    g->key.pool == NULL)
+		return report_syserr(e, "counting phones");
+	s->n++;
+	g->phones = t->phones;
+	memcpy(g->state, t->state, sizeof(g->state));
+	g->renewed_run = t->renewed_run;
+	g->renewed_30d = t->renewed_30d;
+	g->exp30 = t->exp30;
+	g->exp60 = t->exp60;
+	g->exp90 = t->exp90;
+	g->expired = t->expired;
+	g->no_lsc = t->no_lsc;
 	return 0;
 }
 
 int
 report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
 {
-	struct collect c;
 	struct store_filter f;
 	struct store_run *r = &s->last;
 
@@ -104,13 +86,13 @@ report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
 		r->error = report_phones_dup(&s->strings, r->error);
 		r->calls = report_phones_dup(&s->strings, r->calls);
 	}
-	c.ctx = ctx;
-	c.s = s;
 	report_filter(ctx->o, &f);
-	if (store_each_phone(ctx->store, &f, count_cb, &c, ctx->e) == -1)
+	if (store_each_tally(ctx->store, &f, ctx->o->now, s->have_run ?
+	    r->started : 1, s->have_run ? r->finished : 0, tally_cb, s,
+	    ctx->e) == -1)
 		return -1;
 	for (size_t i = 0; i < s->n; i++)
-		report_group_add(&s->total, &s->g[i]);
+		group_add(&s->total, &s->g[i]);
 	return 0;
 }
 
@@ -152,7 +134,7 @@ report_summary_by_pool(const struct report_summary *s,
 	qsort(v, s->n, sizeof(*v), by_pool);
 	for (size_t i = 0; i < s->n; i++) {
 		if (k > 0 && by_pool(&v[k - 1], &v[i]) == 0)
-			report_group_add(&v[k - 1], &v[i]);
+			group_add(&v[k - 1], &v[i]);
 		else
 			v[k++] = v[i];
 		v[k - 1].key.campaign = "";
@@ -172,7 +154,7 @@ text_last_run(struct report_ctx *ctx, const struct report_summary *s)
 
 	if (!s->have_run)
 		return report_text_para(ctx, 0, "No run has finished yet.");
-	report_fmt_time(r->started, when, sizeof(when));
+	clock_fmt(CLOCK_MINUTE, "", r->started, when, sizeof(when));
 	report_fmt_duration(r->finished - r->started, took, sizeof(took));
 	return report_text_para(ctx, 0, "Last run #%lld: %s UTC, took %s, "
 	    "exit status %d; %lu phones, %lu queued, %lu renewed, %lu newly "
@@ -200,7 +182,7 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 	size_t np = 0;
 	int rc = -1;
 
-	report_fmt_time(ctx->o->now, now, sizeof(now));
+	clock_fmt(CLOCK_MINUTE, "", ctx->o->now, now, sizeof(now));
 	report_filter_text(ctx->o, filt, sizeof(filt));
 	person = tot->state[PS_LEFT_BEHIND] + tot->state[PS_FAILED_RETRYABLE] +
 	    tot->state[PS_NEEDS_ATTENTION] + tot->state[PS_ABANDONED];
@@ -330,50 +312,50 @@ csv(struct report_ctx *ctx, const struct report_summary *s)
 }
 
 static void
-json_counts(struct report_json *j, const struct report_group *g)
+json_counts(struct json *j, const struct report_group *g)
 {
-	report_json_int(j, "phones", (long long)g->phones);
-	report_json_obj(j, "states");
+	json_int(j, "phones", (long long)g->phones);
+	json_obj(j, "states");
 	for (int k = 0; k < PS__MAX; k++)
-		report_json_int(j, phone_state_name((enum phone_state)k),
+		json_int(j, phone_state_name((enum phone_state)k),
 		    (long long)g->state[k]);
-	report_json_end(j);
-	report_json_int(j, "renewed_last_run", (long long)g->renewed_run);
-	report_json_int(j, "renewed_30d", (long long)g->renewed_30d);
-	report_json_int(j, "expiring_30d", (long long)g->exp30);
-	report_json_int(j, "expiring_60d", (long long)g->exp60);
-	report_json_int(j, "expiring_90d", (long long)g->exp90);
-	report_json_int(j, "expired", (long long)g->expired);
-	report_json_int(j, "no_lsc", (long long)g->no_lsc);
+	json_end(j);
+	json_int(j, "renewed_last_run", (long long)g->renewed_run);
+	json_int(j, "renewed_30d", (long long)g->renewed_30d);
+	json_int(j, "expiring_30d", (long long)g->exp30);
+	json_int(j, "expiring_60d", (long long)g->exp60);
+	json_int(j, "expiring_90d", (long long)g->exp90);
+	json_int(j, "expired", (long long)g->expired);
+	json_int(j, "no_lsc", (long long)g->no_lsc);
 }
 
 static int
 json(struct report_ctx *ctx, const struct report_summary *s)
 {
-	struct report_json j;
+	struct json j;
 
-	report_json_init(&j, ctx->out);
+	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
 	if (s->have_run) {
-		report_json_obj(&j, "last_run");
+		json_obj(&j, "last_run");
 		report_json_run(&j, &s->last);
-		report_json_end(&j);
+		json_end(&j);
 	} else
-		report_json_null(&j, "last_run");
-	report_json_arr(&j, "groups");
+		json_null(&j, "last_run");
+	json_arr(&j, "groups");
 	for (size_t i = 0; i < s->n; i++) {
-		report_json_obj(&j, NULL);
-		report_json_str(&j, "cluster", s->g[i].key.cluster);
-		report_json_str(&j, "campaign", s->g[i].key.campaign);
-		report_json_str(&j, "pool", s->g[i].key.pool);
+		json_obj(&j, NULL);
+		json_str(&j, "cluster", s->g[i].key.cluster);
+		json_str(&j, "campaign", s->g[i].key.campaign);
+		json_str(&j, "pool", s->g[i].key.pool);
 		json_counts(&j, &s->g[i]);
-		report_json_end(&j);
+		json_end(&j);
 	}
-	report_json_end(&j);
-	report_json_obj(&j, "total");
+	json_end(&j);
+	json_obj(&j, "total");
 	json_counts(&j, &s->total);
-	report_json_end(&j);
-	report_json_finish(&j);
+	json_end(&j);
+	json_finish(&j);
 	return 0;
 }
 
@@ -385,21 +367,13 @@ report_summary(struct report_ctx *ctx)
 
 	if (report_summary_collect(ctx, &s) == -1)
 		goto out;
-	switch (ctx->o->format) {
-	case REPORT_FORMAT_TEXT:
-		rc = text(ctx, &s);
-		break;
-	case REPORT_FORMAT_CSV:
+	/* report.c let only text, csv and json through */
+	if (ctx->o->format == REPORT_FORMAT_CSV)
 		rc = csv(ctx, &s);
-		break;
-	case REPORT_FORMAT_JSON:
+	else if (ctx->o->format == REPORT_FORMAT_JSON)
 		rc = json(ctx, &s);
-		break;
-	default:
-		rc = err_set(ctx->e, ERR_USAGE, "summary: no %s format",
-		    report_format_name(ctx->o->format));
-		break;
-	}
+	else
+		rc = text(ctx, &s);
 	ctx->res.rows = s.n;
 out:
 	report_summary_free(&s);

@@ -99,7 +99,8 @@ report_svg_forecast(struct buf *b, const struct report_forecast *f)
 		if (v > 0 && h < 2)
 			h = 2;
 		m = f->first + (i < 0 ? 0 : i);
-		report_fmt_month(report_month_start(m), month, sizeof(month));
+		clock_fmt(CLOCK_MONTH, "", clock_month_start(m), month,
+		    sizeof(month));
 		buf_printf(b, "<rect class=\"bar%s\" x=\"%d\" y=\"%d\" "
 		    "width=\"%d\" height=\"%d\"><title>%s: %lu</title>"
 		    "</rect>", i < 0 ? " bar-expired" : "", x, base - h,

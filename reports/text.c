@@ -145,8 +145,8 @@ report_tab_cellf(struct report_tab *t, const char *fmt, ...)
 	return rc;
 }
 
-size_t
-report_tab_rows(const struct report_tab *t)
+static size_t
+tab_rows(const struct report_tab *t)
 {
 	return t->ncols ? t->ncells / t->ncols : 0;
 }
@@ -164,8 +164,8 @@ fit(const char *s, int w, int *cols)
 	int used = 0, cw;
 
 	while (*p != '\0') {
-		n = report_utf8_next(p, &cp);
-		cw = report_cp_width(cp);
+		n = utf8_next(p, &cp);
+		cw = utf8_cp_width(cp);
 		if (used + cw > w)
 			break;
 		used += cw;
@@ -173,8 +173,8 @@ fit(const char *s, int w, int *cols)
 	}
 	/* keep combining marks with their base */
 	while (*p != '\0') {
-		n = report_utf8_next(p, &cp);
-		if (report_cp_width(cp) != 0)
+		n = utf8_next(p, &cp);
+		if (utf8_cp_width(cp) != 0)
 			break;
 		p += n;
 	}
@@ -189,9 +189,9 @@ put_cut(struct buf *b, const char *s, int w)
 	int cols;
 	size_t n;
 
-	if ((int)report_text_width(s) <= w) {
+	if ((int)utf8_width(s) <= w) {
 		buf_puts(b, s);
-		return (int)report_text_width(s);
+		return (int)utf8_width(s);
 	}
 	if (w <= 0)
 		return 0;
@@ -219,8 +219,8 @@ wrap_next(const char *s, int w, size_t *len, int *cols)
 			/* a character wider than the column */
 			uint32_t cp;
 
-			n = report_utf8_next(s, &cp);
-			c = report_cp_width(cp);
+			n = utf8_next(s, &cp);
+			c = utf8_cp_width(cp);
 		}
 		*len = n;
 		*cols = c;
@@ -246,8 +246,8 @@ wrap_next(const char *s, int w, size_t *len, int *cols)
 	for (const char *p = s; p < s + brk;) {
 		uint32_t cp;
 
-		p += report_utf8_next(p, &cp);
-		*cols += report_cp_width(cp);
+		p += utf8_next(p, &cp);
+		*cols += utf8_cp_width(cp);
 	}
 	return s + brk + 1;
 }
@@ -289,15 +289,15 @@ comfort(const struct tcol *c)
 static void
 layout(struct report_tab *t, int avail)
 {
-	size_t i, nrows = report_tab_rows(t);
+	size_t i, nrows = tab_rows(t);
 	int total, shown, best, w;
 
 	for (i = 0; i < t->ncols; i++) {
 		struct tcol *c = &t->cols[i];
 
-		c->nat = t->header ? (int)report_text_width(c->title) : 1;
+		c->nat = t->header ? (int)utf8_width(c->title) : 1;
 		for (size_t r = 0; r < nrows; r++) {
-			w = (int)report_text_width(t->cells[r * t->ncols + i]);
+			w = (int)utf8_width(t->cells[r * t->ncols + i]);
 			if (w > c->nat)
 				c->nat = w;
 		}
@@ -472,7 +472,7 @@ report_tab_render(struct report_ctx *ctx, struct report_tab *t, int indent,
 			buf_free(&line, 0);
 		}
 	}
-	nrows = report_tab_rows(t);
+	nrows = tab_rows(t);
 	for (i = 0; i < nrows; i++)
 		put_row(t, b, &t->cells[i * t->ncols], indent);
 	return 0;

@@ -18,11 +18,9 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_LIBS    := $(shell pkg-config --libs libcurl libxml-2.0 openssl sqlite3) \
                 -liniparser
 
-SOAP_SRC   := tests/fuzz/fuzz_soap.c $(wildcard axl/soap_*.c) axl/buf.c axl/buf_json.c \
-              axl/err.c
+SOAP_SRC   := tests/fuzz/fuzz_soap.c $(wildcard axl/soap_*.c) $(wildcard axl/base/*.c)
 CONFIG_SRC := tests/fuzz/fuzz_config.c $(filter-out cli/main.c,$(wildcard \
-              cli/config*.c cli/secret.c)) jobs/policy.c axl/buf.c axl/err.c \
-              axl/buf_json.c
+              cli/config*.c cli/secret.c)) jobs/policy.c $(wildcard axl/base/*.c)
 
 .PHONY: all run
 all: run

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "cli/config.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "axl/soap.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);

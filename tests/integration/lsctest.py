@@ -123,6 +123,13 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def rfc3339(epoch):
+    """A time as every JSON output of lscrenew writes it."""
+    import datetime
+    return datetime.datetime.fromtimestamp(
+        epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def sim_pools(sim):
     pools = []
     for d in sim.devices():

@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 from lsctest import (BIN, DAY, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE,
-                     SimTestCase)
+                     SimTestCase, rfc3339)
 
 CAPF_DUE = "SEP00000000C001"      # CAPF LSC due in 20 days: renewed by a run
 ENTERPRISE = "SEP00000000E002"    # enterprise LSC, leaf + issuing CA sent
@@ -86,14 +86,15 @@ class Probe(SimTestCase):
             self.assertEqual(j["address"], t["ip"])
             self.assertEqual(j["kind"], kind)
             self.assertEqual(j["issuer_cn"], t["lscissuername"])
-            self.assertEqual(j["not_after"], t["lscvaliduntil"])
+            self.assertEqual(j["not_after"], rfc3339(t["lscvaliduntil"]))
             self.assertEqual(j["days_left"],
                              (t["lscvaliduntil"] - self.sim.now()) // DAY)
             self.assertEqual(j["subject_cn"], name)
             self.assertRegex(j["sha256"], r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
             self.assertTrue(j["name_match"])
             self.assertIsNone(j["verified"])
-            self.assertEqual(j["cucm"]["lsc_valid_until"], t["lscvaliduntil"])
+            self.assertEqual(j["cucm"]["lsc_valid_until"],
+                             rfc3339(t["lscvaliduntil"]))
             self.assertTrue(j["cucm"]["agrees"], j)
             self.assertTrue(j["cucm"]["issuer_agrees"], j)
         j = self.probe_json(ENTERPRISE)
@@ -118,7 +119,7 @@ class Probe(SimTestCase):
         r = self.e.run("run")
         self.assertIn(CAPF_DUE, self.e.phones_in("queued", "pending"), r)
         j = self.probe_json(CAPF_DUE)
-        self.assertEqual(j["not_after"], old)
+        self.assertEqual(j["not_after"], rfc3339(old))
         self.assertTrue(j["cucm"]["agrees"])
 
         # CAPF does its work; the phone presents the new LSC before the
@@ -127,9 +128,9 @@ class Probe(SimTestCase):
         new = self.sim.devices(name=CAPF_DUE)[0]["lscvaliduntil"]
         self.assertGreater(new, old)
         j = self.probe_json(CAPF_DUE)
-        self.assertEqual(j["not_after"], new)
+        self.assertEqual(j["not_after"], rfc3339(new))
         self.assertFalse(j["cucm"]["agrees"])
-        self.assertEqual(j["cucm"]["lsc_valid_until"], old)
+        self.assertEqual(j["cucm"]["lsc_valid_until"], rfc3339(old))
         r = self.probe(CAPF_DUE)
         self.assertIn("does not agree: the phone presents a newer LSC", r.out)
 
@@ -137,9 +138,9 @@ class Probe(SimTestCase):
         r = self.e.run("run")
         self.assertIn(CAPF_DUE, self.e.phones_in("renewed"), r)
         j = self.probe_json(CAPF_DUE)
-        self.assertEqual(j["not_after"], new)
+        self.assertEqual(j["not_after"], rfc3339(new))
         self.assertEqual(j["issuer_cn"], self.sim.info["capf_issuer"])
-        self.assertEqual(j["cucm"]["lsc_valid_until"], new)
+        self.assertEqual(j["cucm"]["lsc_valid_until"], rfc3339(new))
         self.assertTrue(j["cucm"]["agrees"])
         self.assertGreater(j["days_left"], 1000)
 

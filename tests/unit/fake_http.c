@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 #include "tests/unit/fake_http.h"
 

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "axl/clock.h"
-#include "axl/err.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 
 #define FAKE_CHUNK_RANDOM	((size_t)-1)	/* 1..64 bytes, seeded */

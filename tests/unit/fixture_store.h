@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "axl/err.h"
+#include "axl/base/err.h"
 #include "jobs/store.h"
 
 #define FIXTURE_NOW		((int64_t)1750053600)	/* 2025-06-16 06:00 UTC */

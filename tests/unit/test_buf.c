@@ -12,9 +12,11 @@
 
 #include <cmocka.h>
 
-#include "axl/buf.h"
-#include "axl/clock.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/clock.h"
+#include "axl/base/err.h"
+#include "axl/base/json.h"
+#include "axl/base/utf8.h"
 #include "tests/unit/fake_http.h"
 
 static void
@@ -174,15 +176,124 @@ test_buf_json(void **state)
 	struct buf b = BUF_INIT;
 
 	(void)state;
-	buf_put_json(&b, "ctl\x01\x1f\x7f tab\t nl\n cr\r q\" bs\\ /"
+	json_quote(&b, "ctl\x01\x1f\x7f tab\t nl\n cr\r q\" bs\\ /"
 	    " \xc3\xa9 \xe2\x80\xa8 \xc2\x85 bad\xff end \xef\xbf\xbd "
 	    "bidi\xe2\x80\xae\xe2\x81\xa7");
 	assert_string_equal(b.data, "\"ctl\\u0001\\u001f\\u007f tab\\t nl\\n"
 	    " cr\\r q\\\" bs\\\\ / \xc3\xa9 \\u2028 \\u0085 bad\\ufffd end "
 	    "\xef\xbf\xbd bidi\\u202e\\u2067\"");
 	buf_reset(&b);
-	buf_put_json(&b, NULL);
+	json_quote(&b, NULL);
 	assert_string_equal(b.data, "null");
+	buf_free(&b, 0);
+}
+
+/* The time module: UTC formats, whole days rounded down, months, timegm. */
+static void
+test_clock_calendar(void **state)
+{
+	const int64_t now = 1750053600;	/* 2025-06-16 06:00 UTC */
+	char b[64];
+
+	(void)state;
+	assert_string_equal(clock_fmt(CLOCK_RFC3339, "", now, b, sizeof(b)),
+	    "2025-06-16T06:00:00Z");
+	assert_string_equal(clock_fmt(CLOCK_MINUTE, "", 1709164800, b,
+	    sizeof(b)), "2024-02-29 00:00");
+	assert_string_equal(clock_fmt(CLOCK_DATE, "", 951782400, b,
+	    sizeof(b)), "2000-02-29");
+	assert_string_equal(clock_fmt(CLOCK_SECONDS, "", 4102444799, b,
+	    sizeof(b)), "2099-12-31 23:59:59");
+	assert_string_equal(clock_fmt(CLOCK_UTC, "never", now, b, sizeof(b)),
+	    "2025-06-16 06:00 UTC");
+	assert_string_equal(clock_fmt(CLOCK_DATE, "", 0, b, sizeof(b)), "");
+	assert_string_equal(clock_fmt(CLOCK_UTC, "never", -5, b, sizeof(b)),
+	    "never");
+	assert_int_equal(clock_days(now + 86399, now), 0);
+	assert_int_equal(clock_days(now + 86400, now), 1);
+	assert_int_equal(clock_days(now - 1, now), -1);
+	assert_int_equal(clock_days(now - 86400, now), -1);
+	assert_int_equal(clock_days(now - 86401, now), -2);
+	for (long m = clock_month(1); m < clock_month(1) + 1200; m += 7)
+		assert_int_equal(clock_month(clock_month_start(m)), m);
+	assert_string_equal(clock_fmt(CLOCK_MONTH, "", clock_month_start(
+	    clock_month(now) + 23), b, sizeof(b)), "2027-05");
+	assert_int_equal(clock_timegm(2025, 2, 29, 0, 0, 0), -1);
+	assert_int_equal(clock_timegm(2024, 2, 29, 0, 0, 0), 1709164800);
+	assert_int_equal(clock_timegm(2025, 4, 31, 0, 0, 0), -1);
+	assert_int_equal(clock_timegm(2025, 6, 16, 24, 0, 0), -1);
+	assert_int_equal(clock_timegm(1969, 12, 31, 0, 0, 0), -1);
+	assert_int_equal(clock_timegm(2025, 6, 16, 6, 0, 0), now);
+}
+
+/* The UTF-8 module: decoding, cutting at a boundary, display width. */
+static void
+test_utf8(void **state)
+{
+	uint32_t cp;
+
+	(void)state;
+	assert_int_equal(utf8_next("\xc3\xa9", &cp), 2);
+	assert_int_equal(cp, 0xe9);
+	assert_int_equal(utf8_next("\xe2\x80\xa6", &cp), 3);
+	assert_int_equal(cp, 0x2026);
+	assert_int_equal(utf8_next("\xf0\x9f\x93\x9e", &cp), 4);
+	assert_int_equal(cp, 0x1f4de);
+	assert_int_equal(utf8_next("\xc0\xaf", &cp), 1);	/* overlong */
+	assert_int_equal(cp, 0xfffd);
+	assert_int_equal(utf8_next("\xed\xa0\x80", &cp), 3); /* surrogate */
+	assert_int_equal(cp, 0xfffd);
+	assert_int_equal(utf8_next("\xe2\x80", &cp), 2);	/* cut */
+	assert_int_equal(cp, 0xfffd);
+	/* a cut never splits a character; a sequence cut short is left out */
+	assert_int_equal(utf8_cut("ab\xc3\xa9", 4, 3), 2);
+	assert_int_equal(utf8_cut("ab\xc3\xa9", 4, 4), 4);
+	assert_int_equal(utf8_cut("ab\xe2\x80", 4, 10), 2);
+	assert_int_equal(utf8_cut("\xf0\x9f\x93\x9e!", 5, 4), 4);
+	assert_int_equal(utf8_cut("\xf0\x9f\x93\x9e!", 5, 3), 0);
+	assert_int_equal(utf8_cut("abc", 3, 0), 0);
+	/* display width: CJK two columns, combining marks none */
+	assert_int_equal(utf8_width("abc"), 3);
+	assert_int_equal(utf8_width("M\xc3\xbc" "nchen S\xc3\xbc" "d"), 11);
+	assert_int_equal(utf8_width("\xe6\x9d\xb1\xe4\xba\xac"), 4);
+	assert_int_equal(utf8_width("e\xcc\x81"), 1);
+	assert_int_equal(utf8_width("\xea\xb0\x80\xe3\x81\x8b\xe3\x82\x99"),
+	    4);
+}
+
+/* The writer: indented for the reports, one line for the command line. */
+static void
+test_json_writer(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct json j;
+
+	(void)state;
+	json_init(&j, &b, 1);
+	json_obj(&j, NULL);
+	json_int(&j, "n", -3);
+	json_time(&j, "at", 1750053600);
+	json_time(&j, "never", 0);
+	json_arr(&j, "a");
+	json_str(&j, NULL, "x\n");
+	json_bool(&j, NULL, 1);
+	json_end(&j);
+	json_finish(&j);
+	assert_string_equal(b.data, "{\"n\":-3,\"at\":\"2025-06-16T06:00:00Z\","
+	    "\"never\":null,\"a\":[\"x\\n\",true]}\n");
+	buf_reset(&b);
+	json_init(&j, &b, 0);
+	json_obj(&j, NULL);
+	json_arr_inline(&j, "m");
+	json_int(&j, NULL, 1);
+	json_int(&j, NULL, 2);
+	json_end(&j);
+	json_finish(&j);
+	assert_string_equal(b.data, "{\n  \"m\": [1, 2]\n}\n");
+	buf_reset(&b);
+	json_init(&j, &b, 1);
+	json_end(&j);		/* nothing open */
+	assert_true(buf_failed(&b));
 	buf_free(&b, 0);
 }
 
@@ -311,6 +422,9 @@ main(void)
 		cmocka_unit_test(test_buf_sql_literal),
 		cmocka_unit_test(test_buf_text),
 		cmocka_unit_test(test_buf_json),
+		cmocka_unit_test(test_json_writer),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_clock_calendar),
 		cmocka_unit_test(test_err_record),
 		cmocka_unit_test(test_err_kinds),
 		cmocka_unit_test(test_backoff),

@@ -29,8 +29,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 
 #define USER		"axluser"

@@ -187,7 +187,7 @@ json_string(const char *p)
 				return NULL;
 			continue;
 		}
-		n = report_utf8_next(p, &cp);
+		n = utf8_next(p, &cp);
 		if (cp == 0xfffd && memcmp(p, "\xef\xbf\xbd", 3) != 0)
 			return NULL;
 		p += n;
@@ -498,9 +498,9 @@ assert_fits(const char *doc, int width)
 		assert_non_null(nl);
 		line = strndup(p, (size_t)(nl - p));
 		assert_non_null(line);
-		if ((int)report_text_width(line) > width)
+		if ((int)utf8_width(line) > width)
 			fail_msg("line %d is %zu columns wide (max %d): %s", n,
-			    report_text_width(line), width, line);
+			    utf8_width(line), width, line);
 		if (nl > p && nl[-1] == ' ')
 			fail_msg("line %d ends with a space", n);
 		free(line);
@@ -993,21 +993,11 @@ test_prom_labels(void **state)
 /* ---- helpers under the reports ----------------------------------------------------- */
 
 static void
-test_fmt(void **state)
+test_fmt_duration(void **state)
 {
 	char b[64];
 
 	(void)state;
-	report_fmt_rfc3339(FIXTURE_NOW, b, sizeof(b));
-	assert_string_equal(b, "2025-06-16T06:00:00Z");
-	report_fmt_time(1709164800, b, sizeof(b));
-	assert_string_equal(b, "2024-02-29 00:00");
-	report_fmt_date(951782400, b, sizeof(b));	/* 2000-02-29 */
-	assert_string_equal(b, "2000-02-29");
-	report_fmt_csvtime(4102444799, b, sizeof(b));
-	assert_string_equal(b, "2099-12-31 23:59:59");
-	report_fmt_date(0, b, sizeof(b));
-	assert_string_equal(b, "");
 	report_fmt_duration(45, b, sizeof(b));
 	assert_string_equal(b, "45s");
 	report_fmt_duration(822, b, sizeof(b));
@@ -1016,45 +1006,6 @@ test_fmt(void **state)
 	assert_string_equal(b, "2h 03m");
 	report_fmt_duration(3 * 86400 + 4 * 3600, b, sizeof(b));
 	assert_string_equal(b, "3d 04h");
-	assert_int_equal(report_days_left(FIXTURE_NOW + 86399, FIXTURE_NOW), 0);
-	assert_int_equal(report_days_left(FIXTURE_NOW + 86400, FIXTURE_NOW), 1);
-	assert_int_equal(report_days_left(FIXTURE_NOW - 1, FIXTURE_NOW), -1);
-	assert_int_equal(report_days_left(FIXTURE_NOW - 86400, FIXTURE_NOW),
-	    -1);
-	assert_int_equal(report_days_left(FIXTURE_NOW - 86401, FIXTURE_NOW),
-	    -2);
-	for (long m = report_month_index(0); m < report_month_index(0) + 1200;
-	    m += 7)
-		assert_int_equal(report_month_index(report_month_start(m)), m);
-	report_fmt_month(report_month_start(report_month_index(FIXTURE_NOW) +
-	    23), b, sizeof(b));
-	assert_string_equal(b, "2027-05");
-	assert_int_equal(report_timegm(2025, 2, 29, 0, 0, 0), -1);
-	assert_int_equal(report_timegm(2025, 6, 16, 6, 0, 0), FIXTURE_NOW);
-}
-
-static void
-test_utf8(void **state)
-{
-	uint32_t cp;
-
-	(void)state;
-	assert_int_equal(report_utf8_next("\xc3\xa9", &cp), 2);
-	assert_int_equal(cp, 0xe9);
-	assert_int_equal(report_utf8_next("\xe2\x80\xa6", &cp), 3);
-	assert_int_equal(cp, 0x2026);
-	assert_int_equal(report_utf8_next("\xf0\x9f\x93\x9e", &cp), 4);
-	assert_int_equal(cp, 0x1f4de);
-	assert_int_equal(report_utf8_next("\xc0\xaf", &cp), 1);	/* overlong */
-	assert_int_equal(cp, 0xfffd);
-	assert_int_equal(report_utf8_next("\xed\xa0\x80", &cp), 3); /* UTF-16
-								      surrogate */
-	assert_int_equal(cp, 0xfffd);
-	assert_int_equal(report_utf8_next("\xe2\x80", &cp), 2);	/* cut */
-	assert_int_equal(cp, 0xfffd);
-	assert_int_equal(report_text_width("abc"), 3);
-	assert_int_equal(report_text_width("\xe6\x9d\xb1\xe4\xba\xac"), 4);
-	assert_int_equal(report_text_width("e\xcc\x81"), 1);
 }
 
 int
@@ -1076,8 +1027,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_empty_store),
 		cmocka_unit_test(test_prom_labels),
-		cmocka_unit_test(test_fmt),
-		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_fmt_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "axl/axl.h"
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/ris.h"
 #include "tests/unit/fake_http.h"
 

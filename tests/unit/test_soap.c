@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
 #include "axl/http.h"
 #include "axl/soap.h"
 #include "tests/unit/fake_http.h"

@@ -53,18 +53,10 @@ int	 buf_put_xml(struct buf *, const char *);
 int	 buf_put_sql_literal(struct buf *, const char *);
 
 /*
- * Appends s as a JSON string (RFC 8259), quotes included: '"' and '\\'
- * escaped, \b \f \n \r \t as such, every other character utf8_unsafe()
- * refuses and U+2028, U+2029 as \uXXXX, bytes that are not UTF-8 as
- * \ufffd, the rest as UTF-8.  NULL is written as null.  (buf_json.c)
- */
-int	 buf_put_json(struct buf *, const char *);
-
-/*
  * Appends the n bytes at s as text for a terminal, a log line or a
  * report: each character utf8_unsafe() refuses (a NUL among them) as '?',
  * each sequence that is not UTF-8 as U+FFFD.  The text CUCM, a phone or the
- * state store hands over passes through here (or buf_put_json) before a
+ * state store hands over passes through here (or json_quote(), json.h) before a
  * person sees it.
  */
 int	 buf_put_text(struct buf *, const char *s, size_t n);
@@ -76,22 +68,6 @@ int	 buf_failed(const struct buf *);
 
 /* Whether s is valid UTF-8 without characters XML 1.0 forbids. */
 int	 utf8_xml_valid(const char *, size_t);
-
-/*
- * Decodes the UTF-8 character at s, n >= 1 bytes readable.  Returns 0 with
- * the code point in *cp and its length in *len; or -1 when the bytes are
- * not UTF-8 (a byte no character starts with, a sequence cut short,
- * overlong, a surrogate or beyond U+10FFFF), with *len the bytes to pass
- * over: up to the first one that does not continue the sequence.
- */
-int	 utf8_decode(const char *s, size_t n, uint32_t *cp, size_t *len);
-
-/*
- * Whether a character must not reach a terminal, a log or a page as it
- * is: the C0 and C1 controls, DEL, and the bidirectional controls that
- * reorder text (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069).
- */
-int	 utf8_unsafe(uint32_t cp);
 
 /*
  * The reference that stands for c in XML or HTML text and attribute values

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "axl/buf.h"
+#include "axl/base/buf.h"
+#include "axl/base/utf8.h"
 
 void
 buf_init(struct buf *b)
@@ -142,52 +143,6 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	rc = buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return rc;
-}
-
-int
-utf8_decode(const char *s, size_t n, uint32_t *cp, size_t *len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t c;
-	size_t	 want, i;
-
-	*len = 1;
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 0;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		want = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		want = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		want = 4;
-		c = p[0] & 0x07;
-	} else
-		return -1;
-	for (i = 1; i < want; i++) {
-		if (i == n || (p[i] & 0xc0) != 0x80) {
-			*len = i;
-			return -1;
-		}
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	*len = want;
-	if ((want == 3 && c < 0x800) || (want == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*cp = c;
-	return 0;
-}
-
-int
-utf8_unsafe(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
-	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
 int

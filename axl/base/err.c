@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "axl/buf.h"
-#include "axl/err.h"
+#include "axl/base/buf.h"
+#include "axl/base/err.h"
+#include "axl/base/utf8.h"
 
 static const char *const kind_names[ERR__MAX] = {
 	[ERR_NONE] = "none",
@@ -37,23 +38,10 @@ static const char *const kind_names[ERR__MAX] = {
 static void
 sanitize(char *s)
 {
-	size_t	 len, i, o, k, start;
+	size_t	 len, i, o, k;
 	uint32_t cp;
-	unsigned char c;
-	int	 need;
 
-	if ((len = strlen(s)) == 0)
-		return;
-	/* Find the start of the last (possibly partial) sequence. */
-	start = len - 1;
-	while (start > 0 && len - start < 4 &&
-	    ((unsigned char)s[start] & 0xc0) == 0x80)
-		start--;
-	c = (unsigned char)s[start];
-	need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ?
-	    3 : (c & 0xf8) == 0xf0 ? 4 : 1;
-	if (len - start < (size_t)need)
-		len = start;
+	len = utf8_cut(s, strlen(s), SIZE_MAX);
 	for (i = o = 0; i < len; i += k) {
 		if (utf8_decode(s + i, len - i, &cp, &k) == -1)
 			s[o++] = '?';
