@@ -6,7 +6,8 @@
 #                   + integration scenarios
 #                   + the Debian package (lintian, contents, a run from it)
 #   make bench      cost at 1,000 / 10,000 / 40,000 phones (not part of check)
-#   make asan       the tests under AddressSanitizer + UBSan
+#   make asan       the unit and integration tests under AddressSanitizer + UBSan
+#                   (make check runs the unit tests so: check-unit-asan)
 #   make valgrind   the unit tests under valgrind
 #   make fuzz       build and briefly run the fuzz targets
 #   make lint       cppcheck + mandoc -Tlint
@@ -91,7 +92,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
 
 .PHONY: all deps deps-check deps-demo check check-source check-unit check-sim check-integration \
-        check-deb deb demo bench asan valgrind fuzz lint install uninstall clean help FORCE
+        check-deb check-unit-asan deb demo bench asan valgrind fuzz lint install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # keep the test objects make would otherwise delete as intermediates
 .SECONDARY:
@@ -162,7 +163,8 @@ demo: deps-demo
 	@$(PYTHON) tests/demo.py --bin $(BIN)
 
 check: deps-check
-	@$(MAKE) --no-print-directory check-source check-unit check-sim check-integration check-deb
+	@$(MAKE) --no-print-directory check-source check-unit check-unit-asan check-sim \
+	  check-integration check-deb
 
 # The shape of the sources: no two files that use each other, no function
 # over 120 lines (tests/source/).
@@ -187,10 +189,18 @@ bench: deps-demo
 	@$(MAKE) --no-print-directory $(BIN)
 	@$(PYTHON) tests/bench/bench.py --bin $(BIN)
 
+SAN_MAKE := $(MAKE) --no-print-directory BUILD=build-asan \
+  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+  LDFLAGS="-fsanitize=address,undefined"
+
+# The unit tests under ASan+UBSan: any memory error or undefined behaviour
+# fails make check (the build goes to build-asan).
+check-unit-asan:
+	@echo "== unit tests under ASan+UBSan"
+	@$(SAN_MAKE) check-unit
+
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan \
-	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" check-unit check-integration
+	@$(SAN_MAKE) check-unit check-integration
 
 valgrind: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== valgrind $$t"; \

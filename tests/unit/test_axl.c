@@ -863,8 +863,8 @@ test_inventory_selectors(void **state)
 	env_close(&e);
 
 	env_open(&e, "14.0", 0);
-	for (int i = 0; i < 150; i++) {
-		snprintf(names[i], sizeof(names[i]), "P%03d", i);
+	for (unsigned i = 0; i < 150; i++) {
+		snprintf(names[i], sizeof(names[i]), "P%03u", i);
 		many[i].pool = names[i];
 		many[i].name_like = NULL;
 	}
