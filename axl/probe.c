@@ -495,6 +495,8 @@ probe_new(const char *ca_file, long timeout_ms, struct lsc_err *e)
 	/* the certificate is read, not trusted: verification comes after */
 	SSL_CTX_set_verify(p->ssl, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(p->ssl, SSL_SESS_CACHE_OFF);
+	/* OpenSSL's own bound (100 KiB) is more than a phone needs */
+	SSL_CTX_set_max_cert_list(p->ssl, PROBE_CERT_LIST_MAX);
 	if (ca_file == NULL)
 		return p;
 	/* fopen first, for an errno a person understands */
@@ -771,6 +773,11 @@ handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
 			    where, ssl_reason("failed"));
 		default:
 			if (ERR_GET_REASON(ERR_peek_last_error()) ==
+			    SSL_R_EXCESSIVE_MESSAGE_SIZE)
+				return err_set(e, ERR_TLS, "%s: TLS handshake: "
+				    "the certificates sent exceed %d bytes",
+				    where, PROBE_CERT_LIST_MAX);
+			if (ERR_GET_REASON(ERR_peek_last_error()) ==
 			    SSL_R_UNEXPECTED_EOF_WHILE_READING)
 				return err_set(e, ERR_TLS, "%s: TLS handshake: "
 				    "the connection was closed", where);
@@ -831,6 +838,12 @@ probe_connect(struct probe *p, const char *host, unsigned port, int64_t now,
 	    sk_X509_num(chain) == 0) {
 		err_set(e, ERR_TLS, "%s: TLS handshake: no certificate was "
 		    "sent", where);
+		goto out;
+	}
+	if (sk_X509_num(chain) > PROBE_CHAIN_LIMIT) {
+		err_set(e, ERR_TLS, "%s: TLS handshake: %d certificates were "
+		    "sent, more than %d", where, sk_X509_num(chain),
+		    PROBE_CHAIN_LIMIT);
 		goto out;
 	}
 	if (describe(p, chain, host, now, where, c, e) == -1)

@@ -27,6 +27,8 @@
 #define PROBE_TIMEOUT_MS	10000	/* resolve, connect, handshake, each */
 #define PROBE_NAMELEN		512	/* a distinguished name, as text */
 #define PROBE_CHAIN_MAX		8	/* chain entries described */
+#define PROBE_CHAIN_LIMIT	10	/* a longer chain is refused */
+#define PROBE_CERT_LIST_MAX	32768	/* bytes: the Certificate message */
 
 enum probe_kind {
 	PROBE_MIC,		/* issuer a Cisco Manufacturing CA */
@@ -115,7 +117,10 @@ void	 probe_free(struct probe *);
  * Returns 0, or -1 with a one-line message starting with "host:port: "
  * ("127.1.1.14:8443: connect: Connection refused") and kind ERR_NETWORK
  * (resolve, connect, reset, timeout), ERR_TLS (the handshake failed) or
- * ERR_PARSE (a certificate that cannot be described).  SIGPIPE is held
+ * ERR_PARSE (a certificate that cannot be described).  A phone that sends
+ * more than PROBE_CERT_LIST_MAX bytes of certificates or more than
+ * PROBE_CHAIN_LIMIT certificates gets ERR_TLS and is not described: a
+ * phone is an untrusted device, and what it sends is bounded.  SIGPIPE is held
  * back during the handshake; the caller's signal setup is left as it was.
  */
 int	 probe_connect(struct probe *, const char *host, unsigned port,
