@@ -29,6 +29,8 @@
 #define PROBE_CHAIN_MAX		8	/* chain entries described */
 #define PROBE_CHAIN_LIMIT	10	/* a longer chain is refused */
 #define PROBE_CERT_LIST_MAX	32768	/* bytes: the Certificate message */
+#define PROBE_CONCURRENCY	32	/* handshakes in flight */
+#define PROBE_RATE		20	/* new connections a second */
 
 enum probe_kind {
 	PROBE_MIC,		/* issuer a Cisco Manufacturing CA */
@@ -125,6 +127,34 @@ void	 probe_free(struct probe *);
  */
 int	 probe_connect(struct probe *, const char *host, unsigned port,
 	    int64_t now, struct probe_cert *, struct lsc_err *);
+
+/* One phone to probe: an IP literal (or a host name) and a port. */
+struct probe_target {
+	const char	*host;
+	unsigned	 port;
+};
+
+/*
+ * Called once per target, in the order the probes end: c on success, else
+ * NULL and e says why (as probe_connect() would).  Returns 0, or -1 to
+ * stop the loop (probes in flight are closed, not reported).
+ */
+typedef int	(*probe_done_fn)(void *arg, size_t i,
+		    const struct probe_cert *c, const struct lsc_err *e);
+
+/*
+ * Probes the n targets concurrently in one poll() loop: at most
+ * concurrency handshakes in flight (0: 1), at most rate new connections
+ * a second (0: no limit), each with its connect and handshake deadline
+ * (the prober's timeout), nothing sent after the handshake.  A host name
+ * is resolved before its connection starts (bounded by the timeout);
+ * only the first address is tried.  Memory is bounded by concurrency,
+ * not by n.  Returns 0, or -1 when done asked to stop (e as done left it)
+ * or with ERR_SYSTEM when the loop itself failed.
+ */
+int	 probe_many(struct probe *, const struct probe_target *, size_t n,
+	    unsigned concurrency, unsigned rate, int64_t now,
+	    probe_done_fn done, void *arg, struct lsc_err *);
 
 /*
  * Describes a chain given as PEM (leaf first, as a phone sends it), the

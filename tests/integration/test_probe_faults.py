@@ -76,5 +76,55 @@ class ProbeFaults(SimTestCase):
         self.assertEqual(len(r.err.splitlines()), 1, r)
 
 
+KINDS = {"mic": "mic", "capf_lsc": "lsc-capf", "enterprise_lsc": "lsc-ca",
+         "self_signed": "self-signed"}
+
+
+class ProbeMany(SimTestCase):
+    """Many operands are probed at once: a phone that stalls holds one
+    slot until its deadline while the others are described, and what each
+    presents agrees with the simulator's ground truth."""
+    sim_options = {"phones": 40, "pools": 2, "seed": 5, "phone_web": 40,
+                   "phone_web_port": 0}
+
+    def test_concurrent_audit(self):
+        web = self.sim.phone_web()
+        port = str(self.sim.info["phone_web_port"])
+        stalled = web[0]
+        self.sim.phone_faults(phones={stalled["name"]: "stall"})
+        e = self.env()
+        r = e.run("probe", "--json", "--port", port,
+                  *[p["address"] for p in web])
+        self.assertEqual(r.rc, EXIT_UNREACHABLE, r)
+        lines = [json.loads(x) for x in r.out.splitlines()]
+        self.assertEqual(sorted(j["address"] for j in lines),
+                         sorted(p["address"] for p in web))
+        # given first, it ends last: the others did not wait for it
+        self.assertEqual(lines[-1]["address"], stalled["address"])
+        self.assertIn("TLS handshake: timed out after 10 s",
+                      lines[-1]["error"])
+        self.assertEqual(r.err.splitlines(), [
+            f"lscrenew probe: {stalled['address']}:{port}: TLS handshake: "
+            "timed out after 10 s"])
+        truth = {p["address"]: p["certificate"] for p in web}
+        for j in lines[:-1]:
+            t = truth[j["address"]]
+            self.assertIsNone(j["error"], j)
+            self.assertEqual(j["kind"], KINDS[t["kind"]], j)
+            self.assertEqual(j["subject_cn"], t["subject_cn"])
+            self.assertEqual(j["issuer_cn"], t["issuer_cn"])
+            self.assertEqual(j["serial"].lower().lstrip("0"),
+                             t["serial"].lstrip("0"))
+            self.assertEqual(j["sha256"].replace(":", "").lower(),
+                             t["sha256"])
+            self.assertEqual(j["not_after"], t["not_after"])
+        # one connection each, nothing sent after a handshake
+        counts = self.sim.phone_web_counts(open_at_most=0)
+        self.assertEqual(counts["connections"], len(web))
+        self.assertEqual(counts["handshakes"], len(web) - 1)
+        self.assertEqual(counts["requests"], 0)
+        self.assertEqual(counts["not_tls_clients"], 0)
+
+
 if __name__ == "__main__":
     unittest.main()
