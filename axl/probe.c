@@ -495,6 +495,8 @@ probe_new(const char *ca_file, long timeout_ms, struct lsc_err *e)
 	/* the certificate is read, not trusted: verification comes after */
 	SSL_CTX_set_verify(p->ssl, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_session_cache_mode(p->ssl, SSL_SESS_CACHE_OFF);
+	/* OpenSSL's own bound (100 KiB) is more than a phone needs */
+	SSL_CTX_set_max_cert_list(p->ssl, PROBE_CERT_LIST_MAX);
 	if (ca_file == NULL)
 		return p;
 	/* fopen first, for an errno a person understands */
@@ -739,13 +741,51 @@ dial(const char *host, unsigned port, const char *where, long timeout_ms,
 	    strerror(saved));
 }
 
+/*
+ * After SSL_connect() returned rc: 0 with the event to wait for in *ev,
+ * or -1 with the handshake's failure in e.
+ */
+static int
+hs_step(SSL *ssl, int rc, const char *where, short *ev, struct lsc_err *e)
+{
+	switch (SSL_get_error(ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		*ev = POLLIN;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		*ev = POLLOUT;
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (errno != 0)
+			return err_set(e, ERR_NETWORK, "%s: TLS handshake: %s",
+			    where, strerror(errno));
+		if (ERR_peek_last_error() == 0)
+			return err_set(e, ERR_TLS, "%s: TLS handshake: the "
+			    "connection was closed", where);
+		return err_set(e, ERR_TLS, "%s: TLS handshake: %s", where,
+		    ssl_reason("failed"));
+	default:
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    SSL_R_EXCESSIVE_MESSAGE_SIZE)
+			return err_set(e, ERR_TLS, "%s: TLS handshake: the "
+			    "certificates sent exceed %d bytes", where,
+			    PROBE_CERT_LIST_MAX);
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+			return err_set(e, ERR_TLS, "%s: TLS handshake: the "
+			    "connection was closed", where);
+		return err_set(e, ERR_TLS, "%s: TLS handshake: %s", where,
+		    ssl_reason("failed"));
+	}
+}
+
 static int
 handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
     struct lsc_err *e)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
 	char t[32];
-	short ev;
+	short ev = 0;
 	int rc;
 
 	for (;;) {
@@ -753,30 +793,8 @@ handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
 		errno = 0;
 		if ((rc = SSL_connect(ssl)) == 1)
 			return 0;
-		switch (SSL_get_error(ssl, rc)) {
-		case SSL_ERROR_WANT_READ:
-			ev = POLLIN;
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			ev = POLLOUT;
-			break;
-		case SSL_ERROR_SYSCALL:
-			if (errno != 0)
-				return err_set(e, ERR_NETWORK, "%s: TLS "
-				    "handshake: %s", where, strerror(errno));
-			if (ERR_peek_last_error() == 0)
-				return err_set(e, ERR_TLS, "%s: TLS handshake: "
-				    "the connection was closed", where);
-			return err_set(e, ERR_TLS, "%s: TLS handshake: %s",
-			    where, ssl_reason("failed"));
-		default:
-			if (ERR_GET_REASON(ERR_peek_last_error()) ==
-			    SSL_R_UNEXPECTED_EOF_WHILE_READING)
-				return err_set(e, ERR_TLS, "%s: TLS handshake: "
-				    "the connection was closed", where);
-			return err_set(e, ERR_TLS, "%s: TLS handshake: %s",
-			    where, ssl_reason("failed"));
-		}
+		if (hs_step(ssl, rc, where, &ev, e) == -1)
+			return -1;
 		if ((rc = wait_fd(fd, ev, deadline)) <= 0) {
 			if (rc == -1)
 				return err_set(e, ERR_NETWORK, "%s: TLS "
@@ -788,56 +806,108 @@ handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
 	}
 }
 
-int
-probe_connect(struct probe *p, const char *host, unsigned port, int64_t now,
-    struct probe_cert *c, struct lsc_err *e)
+/* A new SSL on fd, with SNI for a host name; NULL with e set. */
+static SSL *
+ssl_on(struct probe *p, int fd, const char *host, const char *where,
+    struct lsc_err *e)
 {
-	STACK_OF(X509) *chain;
-	SSL *ssl = NULL;
-	sigset_t pipeset, old, pending;
-	struct timespec zero = { 0, 0 };
-	char where[300];
-	int fd = -1, rc = -1, was_pending;
+	SSL *ssl;
 
-	memset(c, 0, sizeof(*c));
-	snprintf(where, sizeof(where), strchr(host, ':') != NULL ?
-	    "[%s]:%u" : "%s:%u", host, port);
-	copy_text(c->host, sizeof(c->host), (const unsigned char *)host,
-	    strlen(host));
-	c->port = port;
-
-	/* a phone that hangs up mid-handshake must not kill the process */
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipeset, &old);
-	sigpending(&pending);
-	was_pending = sigismember(&pending, SIGPIPE);
-
-	if (dial(host, port, where, p->timeout_ms, &fd, e) == -1)
-		goto out;
 	if ((ssl = SSL_new(p->ssl)) == NULL || SSL_set_fd(ssl, fd) != 1) {
 		err_set(e, ERR_SYSTEM, "%s: TLS: %s", where,
 		    ssl_reason("out of memory"));
-		goto out;
+		SSL_free(ssl);
+		return NULL;
 	}
 	/* SNI carries host names only (RFC 6066) */
 	if (!is_ip_literal(host) && SSL_set_tlsext_host_name(ssl, host) != 1) {
 		err_set(e, ERR_USAGE, "%s: not a usable host name", where);
-		goto out;
+		SSL_free(ssl);
+		return NULL;
 	}
-	if (handshake(ssl, fd, where, p->timeout_ms, e) == -1)
-		goto out;
+	return ssl;
+}
+
+/* After a handshake: the chain, bounded, described into c. */
+static int
+finish(struct probe *p, SSL *ssl, const char *host, int64_t now,
+    const char *where, struct probe_cert *c, struct lsc_err *e)
+{
+	STACK_OF(X509) *chain;
+
 	if ((chain = SSL_get_peer_cert_chain(ssl)) == NULL ||
-	    sk_X509_num(chain) == 0) {
-		err_set(e, ERR_TLS, "%s: TLS handshake: no certificate was "
-		    "sent", where);
-		goto out;
-	}
+	    sk_X509_num(chain) == 0)
+		return err_set(e, ERR_TLS, "%s: TLS handshake: no certificate "
+		    "was sent", where);
+	if (sk_X509_num(chain) > PROBE_CHAIN_LIMIT)
+		return err_set(e, ERR_TLS, "%s: TLS handshake: %d certificates "
+		    "were sent, more than %d", where, sk_X509_num(chain),
+		    PROBE_CHAIN_LIMIT);
 	if (describe(p, chain, host, now, where, c, e) == -1)
-		goto out;
+		return -1;
 	snprintf(c->tls_version, sizeof(c->tls_version), "%s",
 	    SSL_get_version(ssl));
 	snprintf(c->cipher, sizeof(c->cipher), "%s", SSL_get_cipher_name(ssl));
+	return 0;
+}
+
+/* SIGPIPE held back: a phone that hangs up must not kill the process. */
+struct sigpipe {
+	sigset_t	 set, old;
+	int		 was_pending;
+};
+
+static void
+sigpipe_hold(struct sigpipe *s)
+{
+	sigset_t pending;
+
+	sigemptyset(&s->set);
+	sigaddset(&s->set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &s->set, &s->old);
+	sigpending(&pending);
+	s->was_pending = sigismember(&pending, SIGPIPE);
+}
+
+static void
+sigpipe_release(struct sigpipe *s)
+{
+	struct timespec zero = { 0, 0 };
+
+	if (!s->was_pending)
+		while (sigtimedwait(&s->set, NULL, &zero) == -1 &&
+		    errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+}
+
+static void
+fmt_where(const char *host, unsigned port, char *buf, size_t len)
+{
+	snprintf(buf, len, strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u",
+	    host, port);
+}
+
+int
+probe_connect(struct probe *p, const char *host, unsigned port, int64_t now,
+    struct probe_cert *c, struct lsc_err *e)
+{
+	SSL *ssl = NULL;
+	struct sigpipe sp;
+	char where[300];
+	int fd = -1, rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	fmt_where(host, port, where, sizeof(where));
+	copy_text(c->host, sizeof(c->host), (const unsigned char *)host,
+	    strlen(host));
+	c->port = port;
+	sigpipe_hold(&sp);
+	if (dial(host, port, where, p->timeout_ms, &fd, e) == -1 ||
+	    (ssl = ssl_on(p, fd, host, where, e)) == NULL ||
+	    handshake(ssl, fd, where, p->timeout_ms, e) == -1 ||
+	    finish(p, ssl, host, now, where, c, e) == -1)
+		goto out;
 	rc = 0;
 out:
 	/* no SSL_shutdown: nothing, not even close_notify, follows */
@@ -845,11 +915,228 @@ out:
 	if (fd != -1)
 		close(fd);
 	ERR_clear_error();
-	if (!was_pending)
-		while (sigtimedwait(&pipeset, NULL, &zero) == -1 &&
-		    errno == EINTR)
-			;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigpipe_release(&sp);
+	return rc;
+}
+
+/* One connection of probe_many(). */
+struct slot {
+	int		 fd;		/* -1: free */
+	SSL		*ssl;		/* NULL while connecting */
+	size_t		 i;		/* the target */
+	int64_t		 deadline;	/* monotonic ms */
+	short		 ev;
+	char		 where[300];
+};
+
+static void
+slot_close(struct slot *s)
+{
+	SSL_free(s->ssl);
+	if (s->fd != -1)
+		close(s->fd);
+	s->ssl = NULL;
+	s->fd = -1;
+	ERR_clear_error();
+}
+
+/* Starts target i in s: 0 in flight, -1 failed already (e says why). */
+static int
+slot_start(struct probe *p, struct slot *s, const struct probe_target *t,
+    size_t i, struct lsc_err *e)
+{
+	struct addrinfo *res = NULL;
+	char service[16], tm[32];
+	int rc, late;
+
+	s->i = i;
+	s->ssl = NULL;
+	fmt_where(t->host, t->port, s->where, sizeof(s->where));
+	snprintf(service, sizeof(service), "%u", t->port);
+	if ((rc = resolve(t->host, service, p->timeout_ms, &res, &late)) !=
+	    0) {
+		fmt_timeout(p->timeout_ms, tm, sizeof(tm));
+		if (late)
+			return err_set(e, ERR_NETWORK, "%s: resolving: timed "
+			    "out after %s", s->where, tm);
+		return err_set(e, ERR_NETWORK, "%s: resolving: %s", s->where,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	}
+	s->fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, res->ai_protocol);
+	rc = s->fd == -1 ? -1 : connect(s->fd, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	if (rc == -1 && (s->fd == -1 || errno != EINPROGRESS)) {
+		err_set(e, ERR_NETWORK, "%s: connect: %s", s->where,
+		    strerror(errno));
+		slot_close(s);
+		return -1;
+	}
+	s->ev = POLLOUT;
+	s->deadline = mono_ms() + p->timeout_ms;
+	return 0;
+}
+
+/*
+ * One step of s after poll() (or its deadline): 0 still in flight, 1 done
+ * with c filled, -1 failed with e set.
+ */
+static int
+slot_step(struct probe *p, struct slot *s, const struct probe_target *t,
+    int64_t now, struct probe_cert *c, struct lsc_err *e)
+{
+	socklen_t sl = sizeof(int);
+	char tm[32];
+	int soerr = 0, rc;
+
+	if (mono_ms() >= s->deadline) {
+		fmt_timeout(p->timeout_ms, tm, sizeof(tm));
+		return err_set(e, ERR_NETWORK, "%s: %s: timed out after %s",
+		    s->where, s->ssl == NULL ? "connect" : "TLS handshake",
+		    tm);
+	}
+	if (s->ssl == NULL) {
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ==
+		    -1)
+			soerr = errno;
+		if (soerr != 0)
+			return err_set(e, ERR_NETWORK, "%s: connect: %s",
+			    s->where, strerror(soerr));
+		if ((s->ssl = ssl_on(p, s->fd, t->host, s->where, e)) == NULL)
+			return -1;
+		s->deadline = mono_ms() + p->timeout_ms;
+	}
+	ERR_clear_error();
+	errno = 0;
+	if ((rc = SSL_connect(s->ssl)) != 1)
+		return hs_step(s->ssl, rc, s->where, &s->ev, e);
+	memset(c, 0, sizeof(*c));
+	copy_text(c->host, sizeof(c->host), (const unsigned char *)t->host,
+	    strlen(t->host));
+	c->port = t->port;
+	return finish(p, s->ssl, t->host, now, s->where, c, e) == -1 ? -1 : 1;
+}
+
+/* Milliseconds until target number started may start, given the rate. */
+static int64_t
+rate_wait(int64_t t0, size_t started, unsigned rate)
+{
+	int64_t due;
+
+	if (rate == 0)
+		return 0;
+	due = t0 + (int64_t)(started * 1000 / rate);
+	return due - mono_ms();
+}
+
+/* Starts what concurrency and rate allow; -1 when done said stop. */
+static int
+fill(struct probe *p, struct slot *sl, unsigned conc,
+    const struct probe_target *t, size_t n, size_t *next, unsigned *active,
+    int64_t t0, unsigned rate, probe_done_fn done, void *arg,
+    struct lsc_err *e)
+{
+	struct lsc_err fe;
+
+	for (unsigned k = 0; k < conc && *next < n; k++) {
+		if (sl[k].fd != -1)
+			continue;
+		if (rate_wait(t0, *next, rate) > 0)
+			return 0;
+		err_clear(&fe);
+		if (slot_start(p, &sl[k], &t[*next], *next, &fe) == 0)
+			(*active)++;
+		else if (done(arg, *next, NULL, &fe) == -1) {
+			*e = fe;
+			return -1;
+		}
+		(*next)++;
+	}
+	return 0;
+}
+
+/* One poll() over the slots in flight, then a step for each ready one. */
+static int
+turn(struct probe *p, struct slot *sl, struct pollfd *pf, unsigned conc,
+    const struct probe_target *t, int64_t now, unsigned *active,
+    int wait_ms, struct probe_cert *c, probe_done_fn done, void *arg,
+    struct lsc_err *e)
+{
+	struct lsc_err fe;
+	int64_t m = mono_ms();
+	int rc, stop = 0;
+
+	for (unsigned k = 0; k < conc; k++) {
+		pf[k].fd = sl[k].fd;
+		pf[k].events = sl[k].ev;
+		pf[k].revents = 0;
+		if (sl[k].fd != -1 && sl[k].deadline - m < wait_ms)
+			wait_ms = (int)(sl[k].deadline - m > 0 ?
+			    sl[k].deadline - m : 0);
+	}
+	if (poll(pf, conc, wait_ms) == -1 && errno != EINTR)
+		return err_set(e, ERR_SYSTEM, "probe: poll: %s",
+		    strerror(errno));
+	m = mono_ms();
+	for (unsigned k = 0; k < conc && !stop; k++) {
+		if (sl[k].fd == -1 || (pf[k].revents == 0 &&
+		    m < sl[k].deadline))
+			continue;
+		err_clear(&fe);
+		if ((rc = slot_step(p, &sl[k], &t[sl[k].i], now, c, &fe)) == 0)
+			continue;
+		stop = done(arg, sl[k].i, rc == 1 ? c : NULL, &fe) == -1;
+		if (stop)
+			*e = fe;
+		slot_close(&sl[k]);
+		(*active)--;
+	}
+	return stop ? -1 : 0;
+}
+
+int
+probe_many(struct probe *p, const struct probe_target *t, size_t n,
+    unsigned concurrency, unsigned rate, int64_t now, probe_done_fn done,
+    void *arg, struct lsc_err *e)
+{
+	struct slot *sl;
+	struct pollfd *pf;
+	struct probe_cert *c;
+	struct sigpipe sp;
+	size_t next = 0;
+	unsigned active = 0, conc = concurrency > 0 ? concurrency : 1;
+	int64_t t0 = mono_ms(), w;
+	int rc = 0;
+
+	if ((size_t)conc > n && n > 0)
+		conc = (unsigned)n;
+	sl = calloc(conc, sizeof(*sl));
+	pf = calloc(conc, sizeof(*pf));
+	c = malloc(sizeof(*c));
+	if (sl == NULL || pf == NULL || c == NULL) {
+		free(sl);
+		free(pf);
+		free(c);
+		return err_set(e, ERR_SYSTEM, "probe: out of memory");
+	}
+	for (unsigned k = 0; k < conc; k++)
+		sl[k].fd = -1;
+	sigpipe_hold(&sp);
+	while (rc == 0 && (next < n || active > 0)) {
+		if ((rc = fill(p, sl, conc, t, n, &next, &active, t0, rate,
+		    done, arg, e)) == -1 || (next == n && active == 0))
+			break;
+		w = next < n && active < conc ? rate_wait(t0, next, rate) :
+		    60000;
+		rc = turn(p, sl, pf, conc, t, now, &active, (int)(w < 0 ? 0 :
+		    w > 60000 ? 60000 : w), c, done, arg, e);
+	}
+	for (unsigned k = 0; k < conc; k++)
+		slot_close(&sl[k]);
+	sigpipe_release(&sp);
+	free(sl);
+	free(pf);
+	free(c);
 	return rc;
 }
 

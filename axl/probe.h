@@ -27,6 +27,10 @@
 #define PROBE_TIMEOUT_MS	10000	/* resolve, connect, handshake, each */
 #define PROBE_NAMELEN		512	/* a distinguished name, as text */
 #define PROBE_CHAIN_MAX		8	/* chain entries described */
+#define PROBE_CHAIN_LIMIT	10	/* a longer chain is refused */
+#define PROBE_CERT_LIST_MAX	32768	/* bytes: the Certificate message */
+#define PROBE_CONCURRENCY	32	/* handshakes in flight */
+#define PROBE_RATE		20	/* new connections a second */
 
 enum probe_kind {
 	PROBE_MIC,		/* issuer a Cisco Manufacturing CA */
@@ -115,11 +119,42 @@ void	 probe_free(struct probe *);
  * Returns 0, or -1 with a one-line message starting with "host:port: "
  * ("127.1.1.14:8443: connect: Connection refused") and kind ERR_NETWORK
  * (resolve, connect, reset, timeout), ERR_TLS (the handshake failed) or
- * ERR_PARSE (a certificate that cannot be described).  SIGPIPE is held
+ * ERR_PARSE (a certificate that cannot be described).  A phone that sends
+ * more than PROBE_CERT_LIST_MAX bytes of certificates or more than
+ * PROBE_CHAIN_LIMIT certificates gets ERR_TLS and is not described: a
+ * phone is an untrusted device, and what it sends is bounded.  SIGPIPE is held
  * back during the handshake; the caller's signal setup is left as it was.
  */
 int	 probe_connect(struct probe *, const char *host, unsigned port,
 	    int64_t now, struct probe_cert *, struct lsc_err *);
+
+/* One phone to probe: an IP literal (or a host name) and a port. */
+struct probe_target {
+	const char	*host;
+	unsigned	 port;
+};
+
+/*
+ * Called once per target, in the order the probes end: c on success, else
+ * NULL and e says why (as probe_connect() would).  Returns 0, or -1 to
+ * stop the loop (probes in flight are closed, not reported).
+ */
+typedef int	(*probe_done_fn)(void *arg, size_t i,
+		    const struct probe_cert *c, const struct lsc_err *e);
+
+/*
+ * Probes the n targets concurrently in one poll() loop: at most
+ * concurrency handshakes in flight (0: 1), at most rate new connections
+ * a second (0: no limit), each with its connect and handshake deadline
+ * (the prober's timeout), nothing sent after the handshake.  A host name
+ * is resolved before its connection starts (bounded by the timeout);
+ * only the first address is tried.  Memory is bounded by concurrency,
+ * not by n.  Returns 0, or -1 when done asked to stop (e as done left it)
+ * or with ERR_SYSTEM when the loop itself failed.
+ */
+int	 probe_many(struct probe *, const struct probe_target *, size_t n,
+	    unsigned concurrency, unsigned rate, int64_t now,
+	    probe_done_fn done, void *arg, struct lsc_err *);
 
 /*
  * Describes a chain given as PEM (leaf first, as a phone sends it), the

@@ -365,64 +365,135 @@ fail(const struct cli *cli, int status, const char *arg, const char *name,
 	return status;
 }
 
+/* One operand: where it is probed, and what the store knows of it. */
+struct operand {
+	const char	*arg;
+	const char	*name;		/* NULL for an address */
+	char		 host[256];
+	struct known	 k;
+	int		 rc;		/* its exit status */
+};
+
+struct probing {
+	const struct cli	*cli;
+	const struct probe_args	*a;
+	struct operand		*ops;
+	size_t			*idx;	/* target -> operand */
+	int			 shown;
+};
+
+/* Where operand o is probed: 0, or its exit status (said already). */
 static int
-probe_one(const struct cli *cli, struct probe *pr, struct store *store,
-    const struct probe_args *a, const char *arg, int *shown)
+place(const struct cli *cli, struct store *store, const struct probe_args *a,
+    struct operand *o)
 {
-	struct probe_cert c;
-	struct known k;
-	struct verdict v;
 	struct store_filter f;
 	struct lsc_err e;
-	const char *name = NULL;
-	char host[256];
 
-	memset(&k, 0, sizeof(k));
-	memset(&v, 0, sizeof(v));
+	memset(&o->k, 0, sizeof(o->k));
 	err_clear(&e);
-	if (!as_address(arg, host, sizeof(host))) {
-		name = arg;
-		memset(&f, 0, sizeof(f));
-		f.name = name;
-		if (store != NULL && store_each_phone(store, &f, on_phone, &k,
-		    &e) == -1)
-			return fail(cli, EXIT_FAILED, arg, name, NULL, a->port,
-			    "%s", e.msg);
-		if (k.n == 0)
-			return fail(cli, EXIT_USAGE, arg, name, NULL, a->port,
-			    "%s: not a phone in the state store; run lscrenew "
-			    "run first, or give a host name with its domain",
-			    name);
-		if (k.n > 1)
-			return fail(cli, EXIT_USAGE, arg, name, NULL, a->port,
-			    "%s: known in %u clusters; probe its address "
-			    "instead", name, k.n);
-		if (k.ip[0] == '\0')
-			return fail(cli, EXIT_FAILED, arg, name, NULL, a->port,
-			    "%s: no known address; run lscrenew run first",
-			    name);
-		snprintf(host, sizeof(host), "%s", k.ip);
-	}
-	if (probe_connect(pr, host, a->port, cli->now, &c, &e) == -1) {
-		if (name != NULL)
-			err_prefix(&e, "%s", name);
-		return fail(cli, exit_for_error(&e), arg, name, host, a->port,
+	if (as_address(o->arg, o->host, sizeof(o->host)))
+		return 0;
+	o->name = o->arg;
+	memset(&f, 0, sizeof(f));
+	f.name = o->name;
+	if (store != NULL && store_each_phone(store, &f, on_phone, &o->k,
+	    &e) == -1)
+		return fail(cli, EXIT_FAILED, o->arg, o->name, NULL, a->port,
 		    "%s", e.msg);
-	}
-	if (name != NULL)
-		judge(&k, &c, &v);
-	if (cli->json)
-		print_json(arg, name, &c, name != NULL ? &k : NULL, &v);
-	else {
-		char where[300];
-
-		snprintf(where, sizeof(where), strchr(c.host, ':') != NULL ?
-		    "[%s]:%u" : "%s:%u", c.host, c.port);
-		print_text(name, where, &c, name != NULL ? &k : NULL, &v,
-		    *shown == 0, cli->now);
-	}
-	(*shown)++;
+	if (o->k.n == 0)
+		return fail(cli, EXIT_USAGE, o->arg, o->name, NULL, a->port,
+		    "%s: not a phone in the state store; run lscrenew run "
+		    "first, or give a host name with its domain", o->name);
+	if (o->k.n > 1)
+		return fail(cli, EXIT_USAGE, o->arg, o->name, NULL, a->port,
+		    "%s: known in %u clusters; probe its address instead",
+		    o->name, o->k.n);
+	if (o->k.ip[0] == '\0')
+		return fail(cli, EXIT_FAILED, o->arg, o->name, NULL, a->port,
+		    "%s: no known address; run lscrenew run first", o->name);
+	snprintf(o->host, sizeof(o->host), "%s", o->k.ip);
 	return 0;
+}
+
+/* probe_many()'s report of one phone: shown as it ends. */
+static int
+probed(void *arg, size_t i, const struct probe_cert *c,
+    const struct lsc_err *pe)
+{
+	struct probing *pg = arg;
+	struct operand *o = &pg->ops[pg->idx[i]];
+	struct verdict v;
+	struct lsc_err e;
+	char where[300];
+
+	memset(&v, 0, sizeof(v));
+	if (c == NULL) {
+		e = *pe;
+		if (o->name != NULL)
+			err_prefix(&e, "%s", o->name);
+		o->rc = fail(pg->cli, exit_for_error(&e), o->arg, o->name,
+		    o->host, pg->a->port, "%s", e.msg);
+		return 0;
+	}
+	if (o->name != NULL)
+		judge(&o->k, c, &v);
+	if (pg->cli->json)
+		print_json(o->arg, o->name, c, o->name != NULL ? &o->k : NULL,
+		    &v);
+	else {
+		snprintf(where, sizeof(where), strchr(c->host, ':') != NULL ?
+		    "[%s]:%u" : "%s:%u", c->host, c->port);
+		print_text(o->name, where, c, o->name != NULL ? &o->k : NULL,
+		    &v, pg->shown == 0, pg->cli->now);
+	}
+	fflush(stdout);
+	pg->shown++;
+	return 0;
+}
+
+/*
+ * Probes the operands that have an address, concurrently; every operand
+ * is probed, and the first one's failure (in operand order) is the status.
+ */
+static int
+probe_all(const struct cli *cli, struct probe *pr, struct store *store,
+    const struct probe_args *a, char **args, size_t n)
+{
+	struct operand *ops = calloc(n, sizeof(*ops));
+	struct probe_target *t = calloc(n, sizeof(*t));
+	size_t *idx = calloc(n, sizeof(*idx)), nt = 0;
+	struct probing pg = { cli, a, ops, idx, 0 };
+	struct lsc_err e;
+	int ret = 0;
+
+	if (ops == NULL || t == NULL || idx == NULL) {
+		fprintf(stderr, "lscrenew probe: out of memory\n");
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		ops[k].arg = args[k];
+		if ((ops[k].rc = place(cli, store, a, &ops[k])) != 0)
+			continue;
+		t[nt].host = ops[k].host;
+		t[nt].port = a->port;
+		idx[nt++] = k;
+	}
+	err_clear(&e);
+	if (probe_many(pr, t, nt, PROBE_CONCURRENCY, PROBE_RATE, cli->now,
+	    probed, &pg, &e) == -1) {
+		cli_printf(stderr, "lscrenew probe: %s\n", e.msg);
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	for (size_t k = 0; k < n && ret == 0; k++)
+		ret = ops[k].rc;
+out:
+	free(ops);
+	free(t);
+	free(idx);
+	return ret;
 }
 
 int
@@ -439,7 +510,7 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 	struct probe *pr = NULL;
 	struct lsc_err e;
 	char host[256];
-	int i, k, rc, ret = EXIT_FAILED, names = 0, shown = 0;
+	int i, k, rc, ret = EXIT_FAILED, names = 0;
 
 	memset(&cf, 0, sizeof(cf));
 	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL,
@@ -465,12 +536,7 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 		ret = rc;
 		goto out;
 	}
-	/* every operand is probed; the first failure sets the status */
-	ret = 0;
-	for (k = i; k < argc; k++)
-		if ((rc = probe_one(cli, pr, store, &a, argv[k], &shown)) !=
-		    0 && ret == 0)
-			ret = rc;
+	ret = probe_all(cli, pr, store, &a, argv + i, (size_t)(argc - i));
 out:
 	store_close(store);
 	probe_free(pr);
