@@ -362,37 +362,6 @@ store_close(struct store *s)
 }
 
 int
-store_schema_version(struct store *s)
-{
-	int v = -1;
-
-	if (user_version(s, &v, NULL) == -1)
-		return -1;
-	return v;
-}
-
-int
-store_check(struct store *s, struct lsc_err *e)
-{
-	sqlite3_stmt *st;
-	int rc, ok = 0;
-	const char *r = NULL;
-
-	if ((st = store_prepare(s, "PRAGMA integrity_check", e)) == NULL)
-		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = store_col_text(st, 0);
-		ok = r != NULL && strcmp(r, "ok") == 0;
-		if (!ok)
-			err_set(e, ERR_STORE, "%s: integrity check: %s",
-			    s->path, r != NULL ? r : "?");
-	} else
-		store_fail(s, e, "integrity check");
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
-}
-
-int
 store_begin(struct store *s, struct lsc_err *e)
 {
 	return store_exec(s, "BEGIN IMMEDIATE", e);
