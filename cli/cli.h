@@ -55,6 +55,7 @@ struct cmd {
 	const char	*synopsis;	/* after "lscrenew " */
 	const char	*summary;	/* one line */
 	const char	*help;		/* options, one per line */
+	int		 operands;	/* takes NAME... after the options */
 };
 
 /* Prints "usage: lscrenew SYNOPSIS" and the options of a command. */
@@ -71,8 +72,10 @@ int	 cmd_reset(struct cli *, int, char **);
 
 /*
  * Parses the common options (and the command's own, listed in extra as
- * getopt_long entries handled by the callback).  Returns the index of the
- * first operand, or -1 after printing a usage error.
+ * getopt_long entries: set through their flag, or handled by the
+ * callback).  Returns the index of the first operand, or -1 after printing
+ * a usage error (an operand given to a command that takes none among
+ * them), or -2 after printing the help.
  */
 struct option;
 typedef int	(*opt_fn)(struct cli *, int opt, const char *arg, void *);
