@@ -179,6 +179,12 @@ void	 config_password_free(char *);
 int	 config_check_private(int fd, const char *path, char *what,
 	    size_t whatlen, char *fix, size_t fixlen);
 
+/*
+ * Reads fd until its end or len bytes, whichever comes first (EINTR is no
+ * end).  The bytes read, or -1 with errno set.
+ */
+ssize_t	 config_read_fd(int fd, char *buf, size_t len);
+
 /* A user's name, or "uid N". */
 void	 config_user_name(uid_t, char *, size_t);
 

@@ -181,6 +181,24 @@ config_check_trusted(const char *path, char *why, size_t len)
 	return untrusted(dir, 1, label, why, len);
 }
 
+ssize_t
+config_read_fd(int fd, char *buf, size_t len)
+{
+	size_t	 n = 0;
+	ssize_t	 r;
+
+	while (n < len) {
+		if ((r = read(fd, buf + n, len - n)) == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
 /*
  * The first line of buf (without "\n" or "\r\n") in new memory; NULL when
  * it is empty or memory runs out (*oom says which).
@@ -212,8 +230,7 @@ from_file(const struct cluster_conf *cl, struct lsc_err *err)
 {
 	char	 buf[SECRET_MAX], what[4096 + 128], fix[2 * 4096 + 64];
 	char	*pw = NULL;
-	size_t	 n = 0;
-	ssize_t	 r;
+	ssize_t	 n = 0;
 	int	 fd, oom;
 
 	if ((fd = open(cl->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY |
@@ -229,21 +246,12 @@ from_file(const struct cluster_conf *cl, struct lsc_err *err)
 		    "%s", cl->name, what, fix);
 		goto out;
 	}
-	while (n < sizeof(buf)) {
-		r = read(fd, buf + n, sizeof(buf) - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_set(err, ERR_CONFIG, "cluster %s: password_file "
-			    "%s: cannot read: %s", cl->name,
-			    cl->password_file, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	if ((n = config_read_fd(fd, buf, sizeof(buf))) == -1) {
+		err_set(err, ERR_CONFIG, "cluster %s: password_file %s: cannot "
+		    "read: %s", cl->name, cl->password_file, strerror(errno));
+		goto out;
 	}
-	if ((pw = first_line(buf, n, &oom)) == NULL)
+	if ((pw = first_line(buf, (size_t)n, &oom)) == NULL)
 		err_set(err, oom ? ERR_SYSTEM : ERR_CONFIG, "cluster %s: "
 		    "password_file %s: %s", cl->name, cl->password_file,
 		    oom ? "out of memory" : "the first line is empty");

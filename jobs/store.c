@@ -202,8 +202,8 @@ user_version(struct store *s, int *v, struct lsc_err *e)
 
 /* Brings the schema from its version to `target`, one transaction per
  * step, so an interrupted migration leaves a consistent older store. */
-int
-store_migrate_to(struct store *s, int target, struct lsc_err *e)
+static int
+migrate_to(struct store *s, int target, struct lsc_err *e)
 {
 	char sql[64];
 	int v;
@@ -306,7 +306,7 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;", e) == -1 ||
-	    store_migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
+	    migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
 	    setup_session(s, e) == -1)
 		goto fail;
 	return s;
@@ -324,7 +324,7 @@ store_open_version(const char *path, int v, struct lsc_err *e)
 	    e)) == NULL)
 		return NULL;
 	if (store_exec(s, "PRAGMA journal_mode = WAL", e) == -1 ||
-	    store_migrate_to(s, v, e) == -1) {
+	    migrate_to(s, v, e) == -1) {
 		store_close(s);
 		return NULL;
 	}
@@ -339,7 +339,7 @@ store_open_memory(struct lsc_err *e)
 	if ((s = open_db(":memory:", SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, e)) == NULL)
 		return NULL;
-	if (store_migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
+	if (migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
 	    setup_session(s, e) == -1) {
 		store_close(s);
 		return NULL;
