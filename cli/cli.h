@@ -112,8 +112,10 @@ enum log_level {
 	LOG_LEVEL_TRACE		/* -vvv: SOAP bodies, secrets redacted */
 };
 
+/* Where messages go from now on: stderr, or syslog with a facility
+ * (LOG_DAEMON, ...), and the most detailed level shown. */
 void	 log_setup(const char *prog, enum log_target, int level,
-	    const char *facility);
+	    int facility);
 void	 log_msg(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 #define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)

@@ -34,7 +34,7 @@ struct global_conf {
 	enum log_target	 log;		/* stderr | syslog */
 	int		 log_level;	/* 0 error .. 3 debug (default 1,
 					   warnings) */
-	char		*syslog_facility;/* default "daemon" */
+	int		 syslog_facility;/* LOG_DAEMON (syslog.h) */
 	char		*hook;		/* command run after each run; NULL */
 	int64_t		 random_delay;	/* seconds; 0 */
 	int64_t		 retention;	/* seconds of history kept (400d) */

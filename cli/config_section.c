@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "cli/config_int.h"
 
@@ -28,9 +29,9 @@ config_global_defaults(struct global_conf *g)
 	g->random_delay = 0;
 	g->retention = 400 * DAY;
 	g->run_timeout = 5 * HOUR;
+	g->syslog_facility = LOG_DAEMON;
 	g->state_dir = strdup("/var/lib/lscrenew");
-	g->syslog_facility = strdup("daemon");
-	return g->state_dir == NULL || g->syslog_facility == NULL ? -1 : 0;
+	return g->state_dir == NULL ? -1 : 0;
 }
 
 static int

@@ -582,8 +582,9 @@ config_set_value(const struct config_keydef *k, void *base, const char *v,
 		return 0;
 	case V_ENUM:
 		if ((a = enum_index(k, v)) == -1) {
-			if (k->values != NULL && parse_int(v, &i) == 0 &&
-			    i < k->values[0])
+			/* a key size below the smallest one named */
+			if (config_is_digit((unsigned char)k->names[0][0]) &&
+			    parse_int(v, &i) == 0 && i < k->values[0])
 				snprintf(why, len, "too small to be secure; "
 				    "expected %s", exp);
 			else

@@ -192,7 +192,7 @@ main(int argc, char *argv[])
 	cli.config_path = getenv("LSCRENEW_CONFIG");
 	if (cli.config_path == NULL || *cli.config_path == '\0')
 		cli.config_path = CONFIG_DEFAULT_PATH;
-	log_setup(cli.prog, LOG_TO_STDERR, LOG_LEVEL_WARNING, NULL);
+	log_setup(cli.prog, LOG_TO_STDERR, LOG_LEVEL_WARNING, 0);
 
 	/* "-c FILE" may come before the command, as in most tools */
 	while (first < argc && argv[first][0] == '-') {

@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <setjmp.h>
+#include <syslog.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +39,7 @@
 #include <iniparser.h>
 
 #include "cli/config.h"
+#include "cli/config_int.h"
 
 #define DAY	86400
 
@@ -438,7 +440,7 @@ test_example(void **state)
 	assert_string_equal(cf.global.state_dir, "/var/lib/lscrenew");
 	assert_int_equal(cf.global.log, LOG_TO_SYSLOG);
 	assert_int_equal(cf.global.log_level, 1);
-	assert_string_equal(cf.global.syslog_facility, "daemon");
+	assert_int_equal(cf.global.syslog_facility, LOG_DAEMON);
 	assert_null(cf.global.hook);
 	assert_int_equal(cf.global.random_delay, 600);
 	assert_int_equal(cf.global.retention, 400 * DAY);
@@ -560,7 +562,7 @@ test_defaults(void **state)
 	assert_string_equal(cf.global.state_dir, "/var/lib/lscrenew");
 	assert_int_equal(cf.global.log, LOG_TO_STDERR);
 	assert_int_equal(cf.global.log_level, 1);
-	assert_string_equal(cf.global.syslog_facility, "daemon");
+	assert_int_equal(cf.global.syslog_facility, LOG_DAEMON);
 	assert_null(cf.global.hook);
 	assert_int_equal(cf.global.random_delay, 0);
 	assert_int_equal(cf.global.retention, 400 * DAY);
@@ -1784,6 +1786,26 @@ test_parsers(void **state)
 	assert_int_equal(config_parse_duration(NULL, &d), -1);
 }
 
+/* syslog_facility takes syslog.h's values; a number is no facility. */
+static void
+test_syslog_facility(void **state)
+{
+	const struct config_keydef *k = config_find_key(
+	    &config_kinds[KIND_GLOBAL], "syslog_facility");
+	struct global_conf g;
+	char	 why[512];
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	assert_non_null(k);
+	assert_int_equal(config_set_value(k, &g, "local3", why, sizeof(why)),
+	    0);
+	assert_int_equal(g.syslog_facility, LOG_LOCAL3);
+	assert_int_equal(config_set_value(k, &g, "3", why, sizeof(why)), -1);
+	assert_string_equal(why, "unknown value; expected daemon, user, "
+	    "local0, local1, local2, local3, local4, local5, local6 or local7");
+}
+
 static void
 test_lookup_and_free(void **state)
 {
@@ -1990,6 +2012,7 @@ main(void)
 		cmocka_unit_test(test_pools_file),
 		cmocka_unit_test(test_pools_file_lines),
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_syslog_facility),
 		cmocka_unit_test(test_lookup_and_free),
 		cmocka_unit_test(test_manual_and_example),
 	};
