@@ -164,6 +164,17 @@ void	 conn_close(struct conn *);
 /* "listPhone=3 executeSQLQuery=3 selectCmDevice=1 ..." */
 void	 stats_format(const struct axl_stats *, char *, size_t);
 
+/*
+ * Runs /bin/sh -c cmd (password_command, the hook) in a process group of
+ * its own, with none of our descriptors but 0, 1 and 2.  With buf, its
+ * standard output is read until its first line (at most len bytes, *n of
+ * them), the rest drained; without, it writes to ours.  0 when it ended
+ * (*status from waitpid), 1 when it had not after timeout_s seconds (it
+ * and its process group were killed), -1 when it could not run (errno).
+ */
+int	 cli_run_command(const char *cmd, int timeout_s, char *buf,
+	    size_t len, size_t *n, int *status);
+
 /* The current time, or LSCRENEW_NOW when set (tests); -1 when it is
  * malformed (error printed). */
 int	 cli_now(int64_t *);
