@@ -206,12 +206,6 @@ int	 config_check_trusted(const char *path, char *why, size_t whylen);
  * shown as "*". */
 void	 config_print(const struct config *, FILE *);
 
-/*
- * The keys the parser accepts, per section kind ("global", "cluster",
- * "campaign"), NULL-terminated; for the documentation test.
- */
-const char *const *config_keys(const char *section_kind);
-
 /* Parsers shared with the command line (strict; -1 when malformed). */
 int	 config_parse_duration(const char *, int64_t *seconds);
 int	 config_parse_window(const char *, int *start_min, int *end_min);

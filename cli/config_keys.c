@@ -3,7 +3,7 @@
  *
  * The tables say, for each kind of section, which keys it takes, where each
  * value goes in its struct, its type, its range and the check of its text.
- * Parsing, config_print() and config_keys() all walk these tables, so they
+ * Parsing, checking and config_print() all walk these tables, so they
  * cannot disagree with one another (and tests/unit/test_config.c checks
  * that the manual and the example file agree with them).
  */
@@ -472,22 +472,4 @@ check_auth_string(const char *v, char *why, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- the keys of a kind -------------------------------------------------- */
-
-const char *const *
-config_keys(const char *section_kind)
-{
-	static const char *lists[KIND__MAX][MAX_KEYS + 1];
-
-	for (int i = 0; section_kind != NULL && i < KIND__MAX; i++) {
-		if (strcmp(config_kinds[i].name, section_kind) != 0)
-			continue;
-		if (lists[i][0] == NULL)
-			for (size_t j = 0; j < config_kinds[i].nkeys; j++)
-				lists[i][j] = config_kinds[i].keys[j].name;
-		return lists[i];
-	}
-	return NULL;
 }

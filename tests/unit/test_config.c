@@ -45,6 +45,26 @@
 
 static char	 dir[PATH_MAX];		/* the test's temporary directory */
 
+/*
+ * The keys the parser accepts, per section kind ("global", "cluster",
+ * "campaign"), NULL-terminated, from the key tables.
+ */
+static const char *const *
+config_keys(const char *section_kind)
+{
+	static const char *lists[KIND__MAX][MAX_KEYS + 1];
+
+	for (int i = 0; section_kind != NULL && i < KIND__MAX; i++) {
+		if (strcmp(config_kinds[i].name, section_kind) != 0)
+			continue;
+		if (lists[i][0] == NULL)
+			for (size_t j = 0; j < config_kinds[i].nkeys; j++)
+				lists[i][j] = config_kinds[i].keys[j].name;
+		return lists[i];
+	}
+	return NULL;
+}
+
 /* ---- helpers ------------------------------------------------------------- */
 
 /* snprintf that fails the test when the text does not fit. */
