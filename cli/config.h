@@ -206,9 +206,4 @@ int	 config_check_trusted(const char *path, char *why, size_t whylen);
  * shown as "*". */
 void	 config_print(const struct config *, FILE *);
 
-/* Parsers shared with the command line (strict; -1 when malformed). */
-int	 config_parse_duration(const char *, int64_t *seconds);
-int	 config_parse_window(const char *, int *start_min, int *end_min);
-int	 config_parse_size(const char *, uint64_t *bytes);
-
 #endif

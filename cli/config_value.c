@@ -320,24 +320,6 @@ boolean(const char *s, int *out)
 	return -1;
 }
 
-int
-config_parse_duration(const char *s, int64_t *seconds)
-{
-	return s != NULL && duration(s, seconds) == 0 ? 0 : -1;
-}
-
-int
-config_parse_window(const char *s, int *start_min, int *end_min)
-{
-	return s != NULL && window(s, start_min, end_min) == 0 ? 0 : -1;
-}
-
-int
-config_parse_size(const char *s, uint64_t *bytes)
-{
-	return s != NULL && size(s, bytes) == 0 ? 0 : -1;
-}
-
 /* ---- setting values ------------------------------------------------------ */
 
 static void

@@ -1744,7 +1744,64 @@ test_pools_file_lines(void **state)
 	unlink(pools);
 }
 
-/* ---- parsers shared with the command line -------------------------------- */
+/* ---- the strict parsers ------------------------------------------------- */
+
+struct parsed {
+	int64_t		 d;
+	uint64_t	 u;
+	int		 a, b;
+};
+
+/* A value of a type parsed as a key of any range takes it: 0, or -1. */
+static int
+parse_as(enum config_vtype type, const char *s, struct parsed *p)
+{
+	struct config_keydef k;
+	char	 why[512];
+
+	memset(&k, 0, sizeof(k));
+	k.name = "value";
+	k.type = type;
+	k.max = INT64_MAX;
+	k.off = type == V_SIZE ? offsetof(struct parsed, u) :
+	    type == V_WINDOW ? offsetof(struct parsed, a) :
+	    offsetof(struct parsed, d);
+	k.off2 = offsetof(struct parsed, b);
+	memset(p, 0, sizeof(*p));
+	return s != NULL && config_set_value(&k, p, s, why, sizeof(why)) == 0 ?
+	    0 : -1;
+}
+
+static int
+config_parse_duration(const char *s, int64_t *seconds)
+{
+	struct parsed p;
+	int	 rc = parse_as(V_DURATION, s, &p);
+
+	*seconds = p.d;
+	return rc;
+}
+
+static int
+config_parse_window(const char *s, int *start_min, int *end_min)
+{
+	struct parsed p;
+	int	 rc = parse_as(V_WINDOW, s, &p);
+
+	*start_min = p.a;
+	*end_min = p.b;
+	return rc;
+}
+
+static int
+config_parse_size(const char *s, uint64_t *bytes)
+{
+	struct parsed p;
+	int	 rc = parse_as(V_SIZE, s, &p);
+
+	*bytes = p.u;
+	return rc;
+}
 
 static void
 test_parsers(void **state)
