@@ -36,17 +36,6 @@ static const char *const op_names[AXL_OP__MAX] = {
 	[AXL_OP_SELECTCMDEVICE] = "selectCmDevice",
 };
 
-static const char *const response_names[AXL_OP__MAX] = {
-	[AXL_OP_GETCCMVERSION] = "getCCMVersionResponse",
-	[AXL_OP_LISTPHONE] = "listPhoneResponse",
-	[AXL_OP_EXECUTESQLQUERY] = "executeSQLQueryResponse",
-	[AXL_OP_UPDATEPHONE] = "updatePhoneResponse",
-	[AXL_OP_APPLYPHONE] = "applyPhoneResponse",
-	[AXL_OP_RESTARTPHONE] = "restartPhoneResponse",
-	[AXL_OP_RESETPHONE] = "resetPhoneResponse",
-	[AXL_OP_SELECTCMDEVICE] = "selectCmDeviceResponse",
-};
-
 const char *
 axl_op_name(enum axl_op op)
 {
@@ -297,7 +286,9 @@ axl_begin(struct axl_client *c, struct axl_request *r, enum axl_op op,
 		return err_set(err, ERR_USAGE, "%s: the AXL version is not "
 		    "known yet (axl_connect() first)", op_names[op]);
 	r->op = op;
-	r->spec.response = response_names[op];
+	(void)snprintf(r->response, sizeof(r->response), "%sResponse",
+	    op_names[op]);
+	r->spec.response = r->response;
 	(void)snprintf(ns, sizeof(ns), AXL_NS_BASE "%s", v);
 	buf_reset(&r->body);
 	/* getCCMVersion's request type has no sequence attribute. */
