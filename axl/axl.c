@@ -136,26 +136,17 @@ ci_find(const char *hay, const char *needle)
 static long
 suggested_rows(const char *text)
 {
-	static const char *const phrases[] = {
-		"Suggestive Row Fetch: less than",
-		"Suggested row fetch: less than",
-	};
+	static const char phrase[] = "row fetch: less than";
 	const char *p;
 	char	*end;
 	long	 n;
-	size_t	 i;
 
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++) {
-		if ((p = ci_find(text, phrases[i])) == NULL)
-			continue;
-		p += strlen(phrases[i]);
-		while (*p == ' ')
-			p++;
-		n = strtol(p, &end, 10);
-		if (end != p && n > 0 && n < LONG_MAX)
-			return n;
-	}
-	return 0;
+	if ((p = ci_find(text, phrase)) == NULL)
+		return 0;
+	for (p += sizeof(phrase) - 1; *p == ' '; p++)
+		;
+	n = strtol(p, &end, 10);
+	return end != p && n > 0 && n < LONG_MAX ? n : 0;
 }
 
 static void
