@@ -57,19 +57,6 @@ unnamed(const char *msg, const char *name)
 	return msg;
 }
 
-static const char *
-notify_op(enum axl_notify n)
-{
-	switch (n) {
-	case AXL_NOTIFY_RESTART:
-		return "restartPhone";
-	case AXL_NOTIFY_RESET:
-		return "resetPhone";
-	default:
-		return "applyPhone";
-	}
-}
-
 int
 write_add(struct crun *r, struct cand *c, const struct policy *pol,
     const struct store_phone *old, const struct store_phone *p,
@@ -433,7 +420,8 @@ notify(struct crun *r, struct wentry *w, struct phone_memory *before,
 	    !past_deadline(r)) {
 		w->p.mem.phase = OP_NOTIFYING;
 		if (rec_open_as(r, 1, e) == -1 || intent(r, w,
-		    notify_op(w->pol->notify), NULL, before, e) == -1 ||
+		    axl_op_name(AXL_NOTIFY_OP(w->pol->notify)), NULL, before,
+		    e) == -1 ||
 		    rec_close(r, e) == -1)
 			return -1;
 		*before = w->p.mem;
