@@ -167,11 +167,13 @@ check: deps-check
 	  check-integration check-deb
 
 # The shape of the sources: no two files that use each other, no function
-# over 120 lines (tests/source/).
+# over 120 lines (tests/source/).  Also the size of the product (issue 13's
+# budget: 20,000 lines), shown, not enforced.
 check-source: $(BIN)
 	@echo "== source shape"
 	@$(PYTHON) tests/source/cycles.py $(BUILD)/obj
 	@$(PYTHON) tests/source/funclen.py
+	@echo "product code: $$(cat $(sort $(wildcard $(addsuffix /*.[ch],cli axl axl/base jobs reports))) | wc -l) lines (cli axl jobs reports, *.c *.h)"
 
 check-unit: $(BIN) $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do \

@@ -36,17 +36,6 @@ static const char *const op_names[AXL_OP__MAX] = {
 	[AXL_OP_SELECTCMDEVICE] = "selectCmDevice",
 };
 
-static const char *const response_names[AXL_OP__MAX] = {
-	[AXL_OP_GETCCMVERSION] = "getCCMVersionResponse",
-	[AXL_OP_LISTPHONE] = "listPhoneResponse",
-	[AXL_OP_EXECUTESQLQUERY] = "executeSQLQueryResponse",
-	[AXL_OP_UPDATEPHONE] = "updatePhoneResponse",
-	[AXL_OP_APPLYPHONE] = "applyPhoneResponse",
-	[AXL_OP_RESTARTPHONE] = "restartPhoneResponse",
-	[AXL_OP_RESETPHONE] = "resetPhoneResponse",
-	[AXL_OP_SELECTCMDEVICE] = "selectCmDeviceResponse",
-};
-
 const char *
 axl_op_name(enum axl_op op)
 {
@@ -147,26 +136,17 @@ ci_find(const char *hay, const char *needle)
 static long
 suggested_rows(const char *text)
 {
-	static const char *const phrases[] = {
-		"Suggestive Row Fetch: less than",
-		"Suggested row fetch: less than",
-	};
+	static const char phrase[] = "row fetch: less than";
 	const char *p;
 	char	*end;
 	long	 n;
-	size_t	 i;
 
-	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++) {
-		if ((p = ci_find(text, phrases[i])) == NULL)
-			continue;
-		p += strlen(phrases[i]);
-		while (*p == ' ')
-			p++;
-		n = strtol(p, &end, 10);
-		if (end != p && n > 0 && n < LONG_MAX)
-			return n;
-	}
-	return 0;
+	if ((p = ci_find(text, phrase)) == NULL)
+		return 0;
+	for (p += sizeof(phrase) - 1; *p == ' '; p++)
+		;
+	n = strtol(p, &end, 10);
+	return end != p && n > 0 && n < LONG_MAX ? n : 0;
 }
 
 static void
@@ -297,7 +277,9 @@ axl_begin(struct axl_client *c, struct axl_request *r, enum axl_op op,
 		return err_set(err, ERR_USAGE, "%s: the AXL version is not "
 		    "known yet (axl_connect() first)", op_names[op]);
 	r->op = op;
-	r->spec.response = response_names[op];
+	(void)snprintf(r->response, sizeof(r->response), "%sResponse",
+	    op_names[op]);
+	r->spec.response = r->response;
 	(void)snprintf(ns, sizeof(ns), AXL_NS_BASE "%s", v);
 	buf_reset(&r->body);
 	/* getCCMVersion's request type has no sequence attribute. */

@@ -183,12 +183,18 @@ struct axl_capf {
 int	 axl_update_capf(struct axl_client *, const char *name,
 	    const struct axl_capf *, struct lsc_err *);
 
+/* In the order of their operations in enum axl_op. */
 enum axl_notify {
 	AXL_NOTIFY_APPLY,
 	AXL_NOTIFY_RESTART,
 	AXL_NOTIFY_RESET,
 	AXL_NOTIFY__MAX
 };
+_Static_assert(AXL_OP_RESETPHONE - AXL_OP_APPLYPHONE == AXL_NOTIFY_RESET &&
+    AXL_OP_RESTARTPHONE - AXL_OP_APPLYPHONE == AXL_NOTIFY_RESTART,
+    "enum axl_notify follows enum axl_op");
+/* The operation that tells a phone so. */
+#define AXL_NOTIFY_OP(n)	((enum axl_op)(AXL_OP_APPLYPHONE + (int)(n)))
 
 /* applyPhone, restartPhone or resetPhone by name. */
 int	 axl_notify_phone(struct axl_client *, const char *name,

@@ -52,6 +52,7 @@ struct axl_request {
 	const char		*version;	/* NULL: the client's */
 	struct buf		 body;
 	struct soap_spec	 spec;
+	char			 response[32];	/* spec.response: opResponse */
 	/* Results of the last attempt. */
 	size_t			 records;
 	int			 dropped;	/* cut after the reply began */

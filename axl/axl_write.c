@@ -109,21 +109,10 @@ int
 axl_notify_phone(struct axl_client *c, const char *name, enum axl_notify how,
     struct lsc_err *err)
 {
-	enum axl_op op;
+	enum axl_op op = AXL_NOTIFY_OP(how);
 
-	switch (how) {
-	case AXL_NOTIFY_APPLY:
-		op = AXL_OP_APPLYPHONE;
-		break;
-	case AXL_NOTIFY_RESTART:
-		op = AXL_OP_RESTARTPHONE;
-		break;
-	case AXL_NOTIFY_RESET:
-		op = AXL_OP_RESETPHONE;
-		break;
-	default:
+	if ((int)how < 0 || how >= AXL_NOTIFY__MAX)
 		return err_set(err, ERR_USAGE, "notify: unknown action");
-	}
 	if (name == NULL)
 		return err_set(err, ERR_USAGE, "%s: no phone", axl_op_name(op));
 	if (axl_check_xml(op, "the phone name", name, err) == -1)

@@ -153,6 +153,14 @@ paced(struct ris_client *c)
 
 /* --- the merge table ------------------------------------------------------ */
 
+/* By name, whatever its case. */
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcasecmp((*(struct slot *const *)a)->name,
+	    (*(struct slot *const *)b)->name);
+}
+
 /* By name, then by position: the first of equal names comes first. */
 static int
 cmp_slot(const void *a, const void *b)
@@ -161,7 +169,7 @@ cmp_slot(const void *a, const void *b)
 	const struct slot *y = *(struct slot *const *)b;
 	int	 r;
 
-	if ((r = strcasecmp(x->name, y->name)) != 0)
+	if ((r = cmp_name(a, b)) != 0)
 		return r;
 	return x < y ? -1 : x > y;
 }
@@ -226,20 +234,10 @@ chunk_free(struct chunk *ch)
 static struct slot *
 chunk_find(struct chunk *ch, const char *name)
 {
-	size_t	 lo = 0, hi = ch->norder, mid;
-	int	 r;
+	struct slot key = { .name = name }, *k = &key, **hit;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		r = strcasecmp(name, ch->order[mid]->name);
-		if (r == 0)
-			return ch->order[mid];
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	hit = bsearch(&k, ch->order, ch->norder, sizeof(*ch->order), cmp_name);
+	return hit != NULL ? *hit : NULL;
 }
 
 static int

@@ -17,6 +17,7 @@
 
 #include "axl/base/buf.h"
 #include "axl/base/err.h"
+#include "axl/base/utf8.h"
 #include "axl/soap.h"
 #include "axl/soap_int.h"
 
@@ -203,58 +204,22 @@ soap_parser_sink(void *arg, const char *data, size_t len)
 	return !p->env_seen && p->headlen < sizeof(p->head) ? 0 : -1;
 }
 
-/* The longest prefix of s[0..n) that ends with a complete UTF-8 sequence. */
-static size_t
-utf8_cut(const char *s, size_t n)
-{
-	size_t	 i, need;
-	unsigned char c;
-
-	if (n == 0)
-		return 0;
-	i = n - 1;
-	while (i > 0 && n - i < 4 && ((unsigned char)s[i] & 0xc0) == 0x80)
-		i--;
-	c = (unsigned char)s[i];
-	if (c < 0x80)
-		need = 1;
-	else if ((c & 0xe0) == 0xc0)
-		need = 2;
-	else if ((c & 0xf0) == 0xe0)
-		need = 3;
-	else
-		need = 4;
-	return n - i < need ? i : n;
-}
-
-/* Copies a captured fault value, cut at a UTF-8 boundary. */
+/*
+ * Copies a captured fault value, cut at a UTF-8 boundary, without the
+ * white space at either end: "< axlcode > -1 </ axlcode >".
+ */
 static void
 fault_copy(char *dst, size_t dstlen, const struct buf *b, int have)
 {
-	size_t	 n;
+	const char *s = have && b->data != NULL ? b->data : "";
+	size_t	 n = utf8_cut(s, have ? b->len : 0, dstlen - 1);
 
-	dst[0] = '\0';
-	if (!have || b->data == NULL)
-		return;
-	n = utf8_cut(b->data, b->len < dstlen - 1 ? b->len : dstlen - 1);
-	memcpy(dst, b->data, n);
+	for (; n > 0 && memchr(" \t\n\r", *s, 4) != NULL; n--)
+		s++;
+	while (n > 0 && memchr(" \t\n\r", s[n - 1], 4) != NULL)
+		n--;
+	memcpy(dst, s, n);
 	dst[n] = '\0';
-}
-
-/* Leading and trailing white space: "< axlcode > -1 </ axlcode >". */
-static void
-trim(char *s)
-{
-	size_t	 n, i = 0;
-
-	while (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
-		i++;
-	if (i > 0)
-		memmove(s, s + i, strlen(s + i) + 1);
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-	    s[n - 1] == '\n' || s[n - 1] == '\r'))
-		s[--n] = '\0';
 }
 
 static void
@@ -275,11 +240,6 @@ build_fault(struct soap_parser *p)
 	    p->fhave[SOAP_FF_REQUEST]);
 	fault_copy(code, sizeof(code), &p->fbuf[SOAP_FF_AXLCODE],
 	    p->fhave[SOAP_FF_AXLCODE]);
-	trim(f->faultcode);
-	trim(f->faultstring);
-	trim(f->axlmessage);
-	trim(f->request);
-	trim(code);
 	f->axlcode = 0;
 	if (code[0] != '\0') {
 		v = strtol(code, &end, 10);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/HTMLparser.h>
+
 #include "axl/base/buf.h"
 #include "axl/base/err.h"
 #include "axl/base/utf8.h"
@@ -26,61 +28,6 @@ static int
 space(unsigned char c)
 {
 	return c <= 0x20 || c == 0x7f;
-}
-
-/* Whether s[0..n) starts with the ASCII word w, case ignored. */
-static int
-starts(const char *s, size_t n, const char *w)
-{
-	size_t	 k = strlen(w);
-
-	return n >= k && strncasecmp(s, w, k) == 0;
-}
-
-/* Where s[0..n) holds w (case ignored), or n. */
-static size_t
-find(const char *s, size_t n, const char *w)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		if (starts(s + i, n - i, w))
-			return i;
-	return n;
-}
-
-/* The offset just past the markup that starts at s[0] ('<'), or n. */
-static size_t
-skip_markup(const char *s, size_t n)
-{
-	size_t	 i;
-	int	 depth = 0;
-
-	if (starts(s, n, "<!--")) {
-		i = find(s + 4, n - 4, "-->");
-		return i == n - 4 ? n : 4 + i + 3;
-	}
-	for (i = 1; i < n; i++) {
-		if (s[i] == '[')	/* a DOCTYPE's internal subset */
-			depth++;
-		else if (s[i] == ']' && depth > 0)
-			depth--;
-		else if (s[i] == '>' && depth == 0)
-			return i + 1;
-	}
-	return n;
-}
-
-/* The offset past an element's content that is never text (style, script). */
-static size_t
-skip_raw(const char *s, size_t n, const char *name)
-{
-	char	 close[16];
-	size_t	 i;
-
-	(void)snprintf(close, sizeof(close), "</%s", name);
-	i = find(s, n, close);
-	return i == n ? n : i + skip_markup(s + i, n - i);
 }
 
 /*
@@ -127,39 +74,57 @@ trim_line(char *s)
 }
 
 /*
- * The text naming a page that is not SOAP: its <title>, else its first run
- * of text outside markup (style and script skipped).  Empty when none.
+ * Appends the first text below n, in document order, that shows something
+ * (style and script skipped): under a <title> only, when title.
+ */
+static void
+first_text(xmlNode *n, int title, char *out, size_t outlen)
+{
+	const char *name;
+
+	for (; n != NULL && out[0] == '\0'; n = n->next) {
+		name = n->name != NULL ? (const char *)n->name : "";
+		if (n->type == XML_TEXT_NODE && !title) {
+			printable((const char *)n->content,
+			    strlen((const char *)n->content), out, outlen);
+			trim_line(out);
+		} else if (n->type == XML_ELEMENT_NODE &&
+		    strcasecmp(name, "style") != 0 &&
+		    strcasecmp(name, "script") != 0)
+			first_text(n->children, title &&
+			    strcasecmp(name, "title") != 0, out, outlen);
+	}
+}
+
+/*
+ * The text naming a page that is not SOAP, read with libxml2's HTML
+ * parser: its <title>, else its first text.  Empty when none.  A DOCTYPE
+ * is passed over first: the parser would take its internal subset
+ * ("[<!ENTITY ...>]") for text.
  */
 static void
 page_text(const char *s, size_t n, char *out, size_t outlen)
 {
-	size_t	 i, t, end;
+	htmlDocPtr doc;
+	size_t	 i = 0;
+	int	 depth = 0;
 
 	out[0] = '\0';
-	t = find(s, n, "<title");
-	if (t < n && t + 6 < n && (s[t + 6] == '>' || space(s[t + 6]))) {
-		i = t + skip_markup(s + t, n - t);
-		end = i + find(s + i, n - i, "<");
-		printable(s + i, end - i, out, outlen);
-		trim_line(out);
-		if (out[0] != '\0')
-			return;
+	while (i < n && space((unsigned char)s[i]))
+		i++;
+	if (n - i >= 9 && strncasecmp(s + i, "<!DOCTYPE", 9) == 0) {
+		for (; i < n && (s[i] != '>' || depth > 0); i++)
+			depth += s[i] == '[' ? 1 : s[i] == ']' ? -1 : 0;
+		i++;	/* the '>' */
 	}
-	for (i = 0; i < n; i = end) {
-		if (s[i] == '<') {
-			end = i + skip_markup(s + i, n - i);
-			if (starts(s + i, n - i, "<style"))
-				end += skip_raw(s + end, n - end, "style");
-			else if (starts(s + i, n - i, "<script"))
-				end += skip_raw(s + end, n - end, "script");
-			continue;
-		}
-		end = i + find(s + i, n - i, "<");
-		printable(s + i, end - i, out, outlen);
-		trim_line(out);
-		if (out[0] != '\0')
-			return;
-	}
+	if (i >= n || (doc = htmlReadMemory(s + i, (int)(n - i), NULL, "UTF-8",
+	    HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+	    HTML_PARSE_NONET | HTML_PARSE_NOIMPLIED)) == NULL)
+		return;
+	first_text(doc->children, 1, out, outlen);
+	if (out[0] == '\0')
+		first_text(doc->children, 0, out, outlen);
+	xmlFreeDoc(doc);
 }
 
 /* The message for an HTTP 500 without a SOAP fault. */

@@ -55,6 +55,7 @@ struct cmd {
 	const char	*synopsis;	/* after "lscrenew " */
 	const char	*summary;	/* one line */
 	const char	*help;		/* options, one per line */
+	int		 operands;	/* takes NAME... after the options */
 };
 
 /* Prints "usage: lscrenew SYNOPSIS" and the options of a command. */
@@ -71,8 +72,10 @@ int	 cmd_reset(struct cli *, int, char **);
 
 /*
  * Parses the common options (and the command's own, listed in extra as
- * getopt_long entries handled by the callback).  Returns the index of the
- * first operand, or -1 after printing a usage error.
+ * getopt_long entries: set through their flag, or handled by the
+ * callback).  Returns the index of the first operand, or -1 after printing
+ * a usage error (an operand given to a command that takes none among
+ * them), or -2 after printing the help.
  */
 struct option;
 typedef int	(*opt_fn)(struct cli *, int opt, const char *arg, void *);
@@ -109,8 +112,10 @@ enum log_level {
 	LOG_LEVEL_TRACE		/* -vvv: SOAP bodies, secrets redacted */
 };
 
+/* Where messages go from now on: stderr, or syslog with a facility
+ * (LOG_DAEMON, ...), and the most detailed level shown. */
 void	 log_setup(const char *prog, enum log_target, int level,
-	    const char *facility);
+	    int facility);
 void	 log_msg(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 #define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
@@ -158,6 +163,17 @@ void	 conn_close(struct conn *);
 
 /* "listPhone=3 executeSQLQuery=3 selectCmDevice=1 ..." */
 void	 stats_format(const struct axl_stats *, char *, size_t);
+
+/*
+ * Runs /bin/sh -c cmd (password_command, the hook) in a process group of
+ * its own, with none of our descriptors but 0, 1 and 2.  With buf, its
+ * standard output is read until its first line (at most len bytes, *n of
+ * them), the rest drained; without, it writes to ours.  0 when it ended
+ * (*status from waitpid), 1 when it had not after timeout_s seconds (it
+ * and its process group were killed), -1 when it could not run (errno).
+ */
+int	 cli_run_command(const char *cmd, int timeout_s, char *buf,
+	    size_t len, size_t *n, int *status);
 
 /* The current time, or LSCRENEW_NOW when set (tests); -1 when it is
  * malformed (error printed). */

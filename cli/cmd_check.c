@@ -15,28 +15,11 @@
 #include "cli/cli.h"
 #include "cli/run_out.h"
 
-enum {
-	OPT_OFFLINE = 400
-};
-
 struct check {
 	struct cli	*cli;
 	int		 status;	/* worst exit status so far */
 	unsigned	 problems;
 };
-
-static int
-check_opt(struct cli *cli, int c, const char *arg, void *p)
-{
-	int *offline = p;
-
-	(void)cli;
-	(void)arg;
-	if (c != OPT_OFFLINE)
-		return -1;
-	*offline = 1;
-	return 0;
-}
 
 static void say(const char *, const char *, va_list)
     __attribute__((format(printf, 2, 0)));
@@ -193,23 +176,19 @@ check_cluster(struct check *k, const struct config *cf,
 int
 cmd_check(struct cli *cli, int argc, char **argv)
 {
-	static const struct option extra[] = {
-		{ "offline", no_argument, NULL, OPT_OFFLINE },
+	int offline = 0;
+	const struct option extra[] = {
+		{ "offline", no_argument, &offline, 1 },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct check k = { cli, 0, 0 };
 	struct config cf;
-	int i, rc, offline = 0;
+	int i, rc;
 
 	memset(&cf, 0, sizeof(cf));
-	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL,
-	    check_opt, &offline)) < 0)
+	if ((i = cli_getopt(cli, cli->cmd, argc, argv, extra, NULL, NULL,
+	    NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
-	if (i < argc) {
-		fprintf(stderr, "lscrenew check: unexpected argument \"%s\"\n",
-		    argv[i]);
-		return EXIT_USAGE;
-	}
 	if ((rc = cli_load_config(cli, CONFIG_CLUSTER, &cf)) != 0)
 		return rc;
 	ok(&k, "configuration %s: %zu cluster%s, %zu campaign%s",

@@ -24,31 +24,10 @@
 #include "jobs/lock.h"
 #include "jobs/store.h"
 
-enum {
-	OPT_NO_DELAY = 300,
-	OPT_ALL
-};
-
 struct run_opts {
 	int	 no_delay;
 	int	 all;
 };
-
-static int
-run_opt(struct cli *cli, int c, const char *arg, void *p)
-{
-	struct run_opts *o = p;
-
-	(void)cli;
-	(void)arg;
-	if (c == OPT_NO_DELAY)
-		o->no_delay = 1;
-	else if (c == OPT_ALL)
-		o->all = 1;
-	else
-		return -1;
-	return 0;
-}
 
 /* Whether a campaign takes part, and with which pools (--pool). */
 static int
@@ -235,13 +214,13 @@ prune(struct store *store, int64_t before)
 static int
 run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 {
-	static const struct option extra[] = {
-		{ "no-delay", no_argument, NULL, OPT_NO_DELAY },
-		{ "all", no_argument, NULL, OPT_ALL },
+	struct run_opts ro = { 0, 0 };
+	const struct option extra[] = {
+		{ "no-delay", no_argument, &ro.no_delay, 1 },
+		{ "all", no_argument, &ro.all, 1 },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct cmd *cmd = cli->cmd;
-	struct run_opts ro = { 0, 0 };
 	struct config cf;
 	struct engine eng;
 	struct engine_observer ob;
@@ -260,17 +239,11 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	err_clear(&first);
 	err_clear(&e);
 
-	if ((i = cli_getopt(cli, cmd, argc, argv, extra, NULL, run_opt,
-	    &ro)) < 0)
+	if ((i = cli_getopt(cli, cmd, argc, argv, extra, NULL, NULL,
+	    NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (mode == ENGINE_RUN && ro.all) {
 		fprintf(stderr, "lscrenew run: unknown option --all\n");
-		return EXIT_USAGE;
-	}
-	if (i < argc) {
-		fprintf(stderr, "lscrenew %s: unexpected argument \"%s\"\n",
-		    cmd->name, argv[i]);
-		cmd_usage(cmd, stderr);
 		return EXIT_USAGE;
 	}
 	if ((rc = cli_load_config(cli, CONFIG_CLUSTER, &cf)) != 0)

@@ -80,11 +80,6 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if ((i = cli_getopt(cli, cli->cmd, argc, argv, NULL, NULL,
 	    NULL, NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
-	if (i < argc) {
-		fprintf(stderr, "lscrenew status: unexpected argument \"%s\"\n",
-		    argv[i]);
-		return EXIT_USAGE;
-	}
 	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
 	if ((store = cli_store_read(&cf, &ret)) == NULL) {

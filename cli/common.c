@@ -114,6 +114,8 @@ cli_getopt(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
 		case OPT_JSON:
 			cli->json = 1;
 			break;
+		case 0:		/* an extra option that sets its flag */
+			break;
 		case '?':
 		case ':':
 			if (optopt != 0 && optopt < 256)
@@ -138,6 +140,12 @@ cli_getopt(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
 	if (cli->quiet && cli->verbose) {
 		fprintf(stderr, "lscrenew %s: -q and -v cannot be used "
 		    "together\n", cmd->name);
+		return -1;
+	}
+	if (!cmd->operands && optind < argc) {
+		fprintf(stderr, "lscrenew %s: unexpected argument \"%s\"\n",
+		    cmd->name, argv[optind]);
+		cmd_usage(cmd, stderr);
 		return -1;
 	}
 	cli->progress = !cli->quiet && isatty(STDERR_FILENO);

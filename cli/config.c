@@ -103,8 +103,7 @@ read_config(struct config_ctx *c, char **text, size_t *len, struct stat *st,
 {
 	char		 why[512];
 	char		*buf = NULL;
-	size_t		 n = 0;
-	ssize_t		 r;
+	ssize_t		 n;
 	int		 fd;
 
 	if ((fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
@@ -132,34 +131,20 @@ read_config(struct config_ctx *c, char **text, size_t *len, struct stat *st,
 		    "at most 1M");
 	if ((buf = malloc(MAX_FILE + 1)) == NULL)
 		return file_problem(c, err, ERR_SYSTEM, "out of memory");
-	while (n <= MAX_FILE) {
-		r = read(fd, buf + n, MAX_FILE + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(why, sizeof(why), "cannot read: %s",
-			    strerror(errno));
-			free(buf);
-			return file_problem(c, err, ERR_SYSTEM, why);
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n > MAX_FILE) {
-		explicit_bzero(buf, n);
+	if ((n = config_read_fd(fd, buf, MAX_FILE + 1)) == -1) {
+		snprintf(why, sizeof(why), "cannot read: %s", strerror(errno));
 		free(buf);
-		return file_problem(c, err, ERR_CONFIG, "too large; expected "
-		    "at most 1M");
+		return file_problem(c, err, ERR_SYSTEM, why);
 	}
-	if (memchr(buf, '\0', n) != NULL) {
-		explicit_bzero(buf, n);
+	if (n > MAX_FILE || memchr(buf, '\0', (size_t)n) != NULL) {
+		explicit_bzero(buf, (size_t)n);
 		free(buf);
-		return file_problem(c, err, ERR_CONFIG, "holds a NUL byte; "
-		    "expected a text file");
+		return file_problem(c, err, ERR_CONFIG, n > MAX_FILE ? "too "
+		    "large; expected at most 1M" : "holds a NUL byte; expected "
+		    "a text file");
 	}
 	*text = buf;
-	*len = n;
+	*len = (size_t)n;
 	return 0;
 }
 

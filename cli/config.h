@@ -34,7 +34,7 @@ struct global_conf {
 	enum log_target	 log;		/* stderr | syslog */
 	int		 log_level;	/* 0 error .. 3 debug (default 1,
 					   warnings) */
-	char		*syslog_facility;/* default "daemon" */
+	int		 syslog_facility;/* LOG_DAEMON (syslog.h) */
 	char		*hook;		/* command run after each run; NULL */
 	int64_t		 random_delay;	/* seconds; 0 */
 	int64_t		 retention;	/* seconds of history kept (400d) */
@@ -179,6 +179,12 @@ void	 config_password_free(char *);
 int	 config_check_private(int fd, const char *path, char *what,
 	    size_t whatlen, char *fix, size_t fixlen);
 
+/*
+ * Reads fd until its end or len bytes, whichever comes first (EINTR is no
+ * end).  The bytes read, or -1 with errno set.
+ */
+ssize_t	 config_read_fd(int fd, char *buf, size_t len);
+
 /* A user's name, or "uid N". */
 void	 config_user_name(uid_t, char *, size_t);
 
@@ -199,16 +205,5 @@ int	 config_check_trusted(const char *path, char *why, size_t whylen);
 /* Prints the effective configuration, every key with its value, secrets
  * shown as "*". */
 void	 config_print(const struct config *, FILE *);
-
-/*
- * The keys the parser accepts, per section kind ("global", "cluster",
- * "campaign"), NULL-terminated; for the documentation test.
- */
-const char *const *config_keys(const char *section_kind);
-
-/* Parsers shared with the command line (strict; -1 when malformed). */
-int	 config_parse_duration(const char *, int64_t *seconds);
-int	 config_parse_window(const char *, int *start_min, int *end_min);
-int	 config_parse_size(const char *, uint64_t *bytes);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * The tables say, for each kind of section, which keys it takes, where each
  * value goes in its struct, its type, its range and the check of its text.
- * Parsing, config_print() and config_keys() all walk these tables, so they
+ * Parsing, checking and config_print() all walk these tables, so they
  * cannot disagree with one another (and tests/unit/test_config.c checks
  * that the manual and the example file agree with them).
  */
@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cli/config_int.h"
@@ -39,6 +40,10 @@ static const char *const level_names[] = {
 static const char *const facility_names[] = {
 	"daemon", "user", "local0", "local1", "local2", "local3", "local4",
 	"local5", "local6", "local7", NULL
+};
+static const int facility_values[] = {
+	LOG_DAEMON, LOG_USER, LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
+	LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7
 };
 static const char *const axl_names[] = {
 	"auto", "12.5", "14.0", "15.0", NULL
@@ -69,8 +74,9 @@ static const struct config_keydef global_keys[] = {
 	{ .name = "log", .type = V_ENUM, .off = G(log), .names = log_names },
 	{ .name = "log_level", .type = V_ENUM, .off = G(log_level),
 	  .names = level_names },
-	{ .name = "syslog_facility", .type = V_CHOICE,
-	  .off = G(syslog_facility), .names = facility_names },
+	{ .name = "syslog_facility", .type = V_ENUM,
+	  .off = G(syslog_facility), .names = facility_names,
+	  .values = facility_values },
 	{ .name = "hook", .type = V_STRING, .off = G(hook),
 	  .form = "a shell command" },
 	{ .name = "random_delay", .type = V_DURATION, .off = G(random_delay),
@@ -466,22 +472,4 @@ check_auth_string(const char *v, char *why, size_t len)
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- the keys of a kind -------------------------------------------------- */
-
-const char *const *
-config_keys(const char *section_kind)
-{
-	static const char *lists[KIND__MAX][MAX_KEYS + 1];
-
-	for (int i = 0; section_kind != NULL && i < KIND__MAX; i++) {
-		if (strcmp(config_kinds[i].name, section_kind) != 0)
-			continue;
-		if (lists[i][0] == NULL)
-			for (size_t j = 0; j < config_kinds[i].nkeys; j++)
-				lists[i][j] = config_kinds[i].keys[j].name;
-		return lists[i];
-	}
-	return NULL;
 }

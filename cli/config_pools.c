@@ -48,8 +48,7 @@ read_text(const char *path, char **text, size_t *len, char *why,
 {
 	struct stat	 st;
 	char		*buf = NULL;
-	size_t		 n = 0;
-	ssize_t		 r;
+	ssize_t		 n;
 	int		 fd, rc = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
@@ -78,18 +77,9 @@ read_text(const char *path, char **text, size_t *len, char *why,
 		rc = -2;
 		goto out;
 	}
-	while (n <= POOLS_FILE_MAX) {
-		r = read(fd, buf + n, POOLS_FILE_MAX + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			snprintf(why, whylen, "cannot read it: %s",
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	if ((n = config_read_fd(fd, buf, POOLS_FILE_MAX + 1)) == -1) {
+		snprintf(why, whylen, "cannot read it: %s", strerror(errno));
+		goto out;
 	}
 	if (n > POOLS_FILE_MAX) {
 		snprintf(why, whylen, "larger than 1M");
@@ -97,7 +87,7 @@ read_text(const char *path, char **text, size_t *len, char *why,
 	}
 	buf[n] = '\0';
 	*text = buf;
-	*len = n;
+	*len = (size_t)n;
 	buf = NULL;
 	rc = 0;
 out:

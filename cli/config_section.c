@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "cli/config_int.h"
 
@@ -28,9 +29,9 @@ config_global_defaults(struct global_conf *g)
 	g->random_delay = 0;
 	g->retention = 400 * DAY;
 	g->run_timeout = 5 * HOUR;
+	g->syslog_facility = LOG_DAEMON;
 	g->state_dir = strdup("/var/lib/lscrenew");
-	g->syslog_facility = strdup("daemon");
-	return g->state_dir == NULL || g->syslog_facility == NULL ? -1 : 0;
+	return g->state_dir == NULL ? -1 : 0;
 }
 
 static int
@@ -247,24 +248,6 @@ campaign_finish(struct config_ctx *c, const char *sec, struct policy *p,
 
 /* ---- sections ------------------------------------------------------------ */
 
-static char *
-dupn(const char *s, size_t n)
-{
-	char *d;
-
-	if ((d = malloc(n + 1)) == NULL)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
-static void *
-grow(void *v, size_t n, size_t each)
-{
-	return reallocarray(v, n + 1, each);
-}
-
 /* One section of the file, whatever it is. */
 static void
 walk_section(struct config_ctx *c, dictionary *d, const char *sec,
@@ -272,7 +255,7 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 {
 	unsigned char	 seen[MAX_KEYS];
 	char		 word[16], *nm;
-	const char	*name, *best, *line_end;
+	const char	*name, *best;
 	static const char *const kind_names[] = {
 		"global", "cluster", "campaign"
 	};
@@ -285,7 +268,6 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 	wl = strcspn(sec, " \t");
 	for (name = sec + wl; config_is_space((unsigned char)*name); name++)
 		;
-	line_end = name + strlen(name);
 	snprintf(word, sizeof(word), "%.*s", (int)(wl < 15 ? wl : 15), sec);
 
 	if (wl == 6 && strncmp(sec, "global", 6) == 0) {
@@ -308,14 +290,14 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 			config_problem(c, line, sec, NULL, NULL, "\"%s\" is "
 			    "not a valid name; expected [%s NAME], NAME made "
 			    "of letters, digits, '-', '_' and '.'", name, word);
-		if ((nm = dupn(name, (size_t)(line_end - name))) == NULL) {
+		if ((nm = strdup(name)) == NULL) {
 			c->oom = 1;
 			return;
 		}
 		if (wl == 7) {
 			c->nkind[KIND_CLUSTER]++;
-			if ((cl = grow(cfg->clusters, cfg->nclusters,
-			    sizeof(*cl))) == NULL) {
+			if ((cl = reallocarray(cfg->clusters,
+			    cfg->nclusters + 1, sizeof(*cl))) == NULL) {
 				free(nm);
 				c->oom = 1;
 				return;
@@ -335,11 +317,11 @@ walk_section(struct config_ctx *c, dictionary *d, const char *sec,
 			cluster_finish(c, sec, cl, seen);
 		} else {
 			c->nkind[KIND_CAMPAIGN]++;
-			if ((p = grow(cfg->campaigns, cfg->ncampaigns,
-			    sizeof(*p))) != NULL)
+			if ((p = reallocarray(cfg->campaigns,
+			    cfg->ncampaigns + 1, sizeof(*p))) != NULL)
 				cfg->campaigns = p;
-			if ((cc = grow(cfg->campaign_confs, cfg->ncampaigns,
-			    sizeof(*cc))) != NULL)
+			if ((cc = reallocarray(cfg->campaign_confs,
+			    cfg->ncampaigns + 1, sizeof(*cc))) != NULL)
 				cfg->campaign_confs = cc;
 			if (p == NULL || cc == NULL) {
 				free(nm);

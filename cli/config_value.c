@@ -320,24 +320,6 @@ boolean(const char *s, int *out)
 	return -1;
 }
 
-int
-config_parse_duration(const char *s, int64_t *seconds)
-{
-	return s != NULL && duration(s, seconds) == 0 ? 0 : -1;
-}
-
-int
-config_parse_window(const char *s, int *start_min, int *end_min)
-{
-	return s != NULL && window(s, start_min, end_min) == 0 ? 0 : -1;
-}
-
-int
-config_parse_size(const char *s, uint64_t *bytes)
-{
-	return s != NULL && size(s, bytes) == 0 ? 0 : -1;
-}
-
 /* ---- setting values ------------------------------------------------------ */
 
 static void
@@ -582,8 +564,9 @@ config_set_value(const struct config_keydef *k, void *base, const char *v,
 		return 0;
 	case V_ENUM:
 		if ((a = enum_index(k, v)) == -1) {
-			if (k->values != NULL && parse_int(v, &i) == 0 &&
-			    i < k->values[0])
+			/* a key size below the smallest one named */
+			if (config_is_digit((unsigned char)k->names[0][0]) &&
+			    parse_int(v, &i) == 0 && i < k->values[0])
 				snprintf(why, len, "too small to be secure; "
 				    "expected %s", exp);
 			else

@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 
 #include "axl/base/buf.h"
@@ -24,29 +23,8 @@ static const char	*log_prog = "lscrenew";
 static enum log_target	 log_to = LOG_TO_STDERR;
 static int		 log_lvl = LOG_LEVEL_WARNING;
 
-static int
-facility_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		int facility;
-	} f[] = {
-		{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
-		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
-	};
-
-	for (size_t i = 0; name != NULL && i < sizeof(f) / sizeof(f[0]); i++)
-		if (strcasecmp(name, f[i].name) == 0)
-			return f[i].facility;
-	return LOG_DAEMON;
-}
-
 void
-log_setup(const char *prog, enum log_target to, int level,
-    const char *facility)
+log_setup(const char *prog, enum log_target to, int level, int facility)
 {
 	if (log_to == LOG_TO_SYSLOG && to != LOG_TO_SYSLOG)
 		closelog();
@@ -58,7 +36,7 @@ log_setup(const char *prog, enum log_target to, int level,
 		level = LOG_LEVEL_TRACE;
 	log_lvl = level;
 	if (to == LOG_TO_SYSLOG)
-		openlog(prog, LOG_PID, facility_of(facility));
+		openlog(prog, LOG_PID, facility);
 }
 
 int

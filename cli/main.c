@@ -37,7 +37,7 @@ static const struct cmd commands[] = {
 	    "      --campaign NAME run only this campaign\n"
 	    "      --pool NAME     only this device pool of the campaigns\n"
 	    "      --no-delay      skip the configured random start delay\n"
-	    "      --json          print the run's summary as JSON\n" },
+	    "      --json          print the run's summary as JSON\n", 0 },
 	{ "plan", cmd_plan, "plan [-qv] [-c FILE] [--campaign NAME] [--pool "
 	    "NAME] [--all] [--json]",
 	    "show what a run would do, phone by phone, changing nothing",
@@ -46,15 +46,15 @@ static const struct cmd commands[] = {
 	    "      --pool NAME     only this device pool of the campaigns\n"
 	    "      --all           list every phone, not only those with "
 	    "something to do\n"
-	    "      --json          one JSON object per phone\n" },
+	    "      --json          one JSON object per phone\n", 0 },
 	{ "check", cmd_check, "check [-qv] [-c FILE] [--offline]",
 	    "validate the configuration and each cluster's access",
 	    COMMON_HELP
-	    "      --offline       validate the configuration only\n" },
+	    "      --offline       validate the configuration only\n", 0 },
 	{ "status", cmd_status, "status [-c FILE] [--json]",
 	    "the last run and the phones by state",
 	    COMMON_HELP
-	    "      --json          print as JSON\n" },
+	    "      --json          print as JSON\n", 0 },
 	{ "report", cmd_report, "report [-c FILE] KIND [--format FORMAT] "
 	    "[--output FILE] [--since LAST|DATE] [--campaign NAME] "
 	    "[--pool NAME] [--json] [NAME]",
@@ -66,28 +66,29 @@ static const struct cmd commands[] = {
 	    "report (LAST) or a date (YYYY-MM-DD)\n"
 	    "      --json          same as --format json\n"
 	    "      --campaign NAME only this campaign\n"
-	    "      --pool NAME     only this device pool\n" },
+	    "      --pool NAME     only this device pool\n", 1 },
 	{ "phone", cmd_phone, "phone [-c FILE] [--json] NAME",
 	    "one phone's state and history",
 	    COMMON_HELP
-	    "      --json          print as JSON\n" },
+	    "      --json          print as JSON\n", 1 },
 	{ "probe", cmd_probe, "probe [-c FILE] [--json] [--port N] "
 	    "[--ca-file FILE] NAME|ADDRESS...",
 	    "the certificate a phone's web server presents",
 	    COMMON_HELP
 	    "      --port N        the phones' HTTPS port (default 443)\n"
 	    "      --ca-file FILE  verify the certificate against these CAs\n"
-	    "      --json          one JSON object per phone and line\n" },
+	    "      --json          one JSON object per phone and line\n", 1 },
 	{ "reset", cmd_reset, "reset [-c FILE] [--cluster NAME] NAME...",
 	    "clear abandoned / needs-attention so phones are tried again",
 	    COMMON_HELP
-	    "      --cluster NAME  the phones' cluster (when several)\n" },
+	    "      --cluster NAME  the phones' cluster (when several)\n", 1 },
 	{ "config", cmd_config, "config [-c FILE]",
 	    "print the effective configuration, secrets as *",
-	    COMMON_HELP },
-	{ "version", cmd_version, "version", "print the version", "" },
-	{ "help", cmd_help, "help [COMMAND]", "show help for a command", "" },
-	{ NULL, NULL, NULL, NULL, NULL }
+	    COMMON_HELP, 0 },
+	{ "version", cmd_version, "version", "print the version", "", 0 },
+	{ "help", cmd_help, "help [COMMAND]", "show help for a command", "",
+	    1 },
+	{ NULL, NULL, NULL, NULL, NULL, 0 }
 };
 
 static const struct cmd *
@@ -150,11 +151,6 @@ cmd_config(struct cli *cli, int argc, char **argv)
 	if ((i = cli_getopt(cli, cli->cmd, argc, argv, NULL, NULL,
 	    NULL, NULL)) < 0)
 		return i == -2 ? 0 : EXIT_USAGE;
-	if (i < argc) {
-		fprintf(stderr, "lscrenew config: unexpected argument %s\n",
-		    argv[i]);
-		return EXIT_USAGE;
-	}
 	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
 	config_print(&cf, stdout);
@@ -196,7 +192,7 @@ main(int argc, char *argv[])
 	cli.config_path = getenv("LSCRENEW_CONFIG");
 	if (cli.config_path == NULL || *cli.config_path == '\0')
 		cli.config_path = CONFIG_DEFAULT_PATH;
-	log_setup(cli.prog, LOG_TO_STDERR, LOG_LEVEL_WARNING, NULL);
+	log_setup(cli.prog, LOG_TO_STDERR, LOG_LEVEL_WARNING, 0);
 
 	/* "-c FILE" may come before the command, as in most tools */
 	while (first < argc && argv[first][0] == '-') {

@@ -6,12 +6,9 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "axl/base/json.h"
 #include "cli/run_out.h"
@@ -294,80 +291,56 @@ setenv_ul(const char *name, unsigned long v)
 	setenv(name, num, 1);
 }
 
-/* Runs the hook with the outcome in its environment; never fails the run. */
+/*
+ * Runs the hook with the outcome in its environment; never fails the run.
+ * The environment is set here, as the hook is the last thing a run does.
+ */
 static void
 run_hook(const struct config *cf, int64_t run, const struct store_counts *c,
     int status)
 {
+	const char *hook = cf->global.hook;
 	char name[64];
-	pid_t pid;
-	int ws = 0, waited = 0;
+	int ws = 0;
 
-	if (cf->global.hook == NULL || *cf->global.hook == '\0')
+	if (hook == NULL || *hook == '\0')
 		return;
-	fflush(stdout);
-	fflush(stderr);
-	if ((pid = fork()) == -1) {
-		log_warn("hook: fork: %s", strerror(errno));
-		return;
+	setenv_ul("LSCRENEW_RUN", (unsigned long)run);
+	setenv_ul("LSCRENEW_EXIT", (unsigned long)status);
+	setenv_ul("LSCRENEW_PHONES", c->phones);
+	setenv_ul("LSCRENEW_QUEUED", c->queued);
+	setenv_ul("LSCRENEW_RENEWED", c->renewed);
+	setenv_ul("LSCRENEW_NEWLY_LEFT_BEHIND", c->newly_left_behind);
+	setenv_ul("LSCRENEW_WRITE_ERRORS", c->errors);
+	for (int i = 0; i < PS__MAX; i++) {
+		snprintf(name, sizeof(name), "LSCRENEW_STATE_%s",
+		    phone_state_name((enum phone_state)i));
+		for (size_t k = 0; name[k] != '\0'; k++)
+			name[k] = (char)toupper((unsigned char)name[k]);
+		setenv_ul(name, c->state[i]);
 	}
-	if (pid == 0) {
-		/* its own group, so that a timeout kills what it started */
-		setpgid(0, 0);
-		setenv_ul("LSCRENEW_RUN", (unsigned long)run);
-		setenv_ul("LSCRENEW_EXIT", (unsigned long)status);
-		setenv_ul("LSCRENEW_PHONES", c->phones);
-		setenv_ul("LSCRENEW_QUEUED", c->queued);
-		setenv_ul("LSCRENEW_RENEWED", c->renewed);
-		setenv_ul("LSCRENEW_NEWLY_LEFT_BEHIND", c->newly_left_behind);
-		setenv_ul("LSCRENEW_WRITE_ERRORS", c->errors);
-		for (int i = 0; i < PS__MAX; i++) {
-			size_t k;
-
-			snprintf(name, sizeof(name), "LSCRENEW_STATE_%s",
-			    phone_state_name((enum phone_state)i));
-			for (k = 0; name[k] != '\0'; k++)
-				name[k] = (char)toupper((unsigned char)name[k]);
-			setenv_ul(name, c->state[i]);
-		}
-		setenv("LSCRENEW_STATE_DIR", cf->global.state_dir, 1);
-		if (cf->global.report_file != NULL)
-			setenv("LSCRENEW_REPORT", cf->global.report_file, 1);
-		if (cf->global.metrics_file != NULL)
-			setenv("LSCRENEW_METRICS", cf->global.metrics_file, 1);
-		/* none of our descriptors: the store, the lock, sockets */
-		closefrom(STDERR_FILENO + 1);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cf->global.hook, (char *)NULL);
-		_exit(127);
+	setenv("LSCRENEW_STATE_DIR", cf->global.state_dir, 1);
+	if (cf->global.report_file != NULL)
+		setenv("LSCRENEW_REPORT", cf->global.report_file, 1);
+	if (cf->global.metrics_file != NULL)
+		setenv("LSCRENEW_METRICS", cf->global.metrics_file, 1);
+	switch (cli_run_command(hook, HOOK_TIMEOUT_S, NULL, 0, NULL, &ws)) {
+	case -1:
+		log_warn("hook: %s", strerror(errno));
+		break;
+	case 1:
+		log_warn("hook \"%s\" killed after %d s", hook,
+		    HOOK_TIMEOUT_S);
+		break;
+	default:
+		if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
+			log_warn("hook \"%s\" exited with status %d (the run's "
+			    "exit status is unchanged)", hook,
+			    WEXITSTATUS(ws));
+		else if (WIFSIGNALED(ws))
+			log_warn("hook \"%s\" killed by signal %d", hook,
+			    WTERMSIG(ws));
 	}
-	/* both sides set the group: the kill below cannot come first */
-	setpgid(pid, pid);
-	for (;;) {
-		pid_t r = waitpid(pid, &ws, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r == -1 && errno != EINTR) {
-			log_warn("hook: %s", strerror(errno));
-			return;
-		}
-		if (waited >= HOOK_TIMEOUT_S * 10) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &ws, 0);
-			log_warn("hook \"%s\" killed after %d s",
-			    cf->global.hook, HOOK_TIMEOUT_S);
-			return;
-		}
-		clock_sleep(clock_real(), 100);
-		waited++;
-	}
-	if (WIFEXITED(ws) && WEXITSTATUS(ws) != 0)
-		log_warn("hook \"%s\" exited with status %d (the run's exit "
-		    "status is unchanged)", cf->global.hook, WEXITSTATUS(ws));
-	else if (WIFSIGNALED(ws))
-		log_warn("hook \"%s\" killed by signal %d", cf->global.hook,
-		    WTERMSIG(ws));
 }
 
 void

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "axl/base/clock.h"
-#include "cli/config.h"
+#include "cli/cli.h"
 
 #define SECRET_MAX	4096	/* bytes read of a file or a command */
 #define COMMAND_TIMEOUT	60	/* seconds a password_command may take */
@@ -181,6 +181,24 @@ config_check_trusted(const char *path, char *why, size_t len)
 	return untrusted(dir, 1, label, why, len);
 }
 
+ssize_t
+config_read_fd(int fd, char *buf, size_t len)
+{
+	size_t	 n = 0;
+	ssize_t	 r;
+
+	while (n < len) {
+		if ((r = read(fd, buf + n, len - n)) == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
 /*
  * The first line of buf (without "\n" or "\r\n") in new memory; NULL when
  * it is empty or memory runs out (*oom says which).
@@ -212,8 +230,7 @@ from_file(const struct cluster_conf *cl, struct lsc_err *err)
 {
 	char	 buf[SECRET_MAX], what[4096 + 128], fix[2 * 4096 + 64];
 	char	*pw = NULL;
-	size_t	 n = 0;
-	ssize_t	 r;
+	ssize_t	 n = 0;
 	int	 fd, oom;
 
 	if ((fd = open(cl->password_file, O_RDONLY | O_CLOEXEC | O_NOCTTY |
@@ -229,21 +246,12 @@ from_file(const struct cluster_conf *cl, struct lsc_err *err)
 		    "%s", cl->name, what, fix);
 		goto out;
 	}
-	while (n < sizeof(buf)) {
-		r = read(fd, buf + n, sizeof(buf) - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_set(err, ERR_CONFIG, "cluster %s: password_file "
-			    "%s: cannot read: %s", cl->name,
-			    cl->password_file, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	if ((n = config_read_fd(fd, buf, sizeof(buf))) == -1) {
+		err_set(err, ERR_CONFIG, "cluster %s: password_file %s: cannot "
+		    "read: %s", cl->name, cl->password_file, strerror(errno));
+		goto out;
 	}
-	if ((pw = first_line(buf, n, &oom)) == NULL)
+	if ((pw = first_line(buf, (size_t)n, &oom)) == NULL)
 		err_set(err, oom ? ERR_SYSTEM : ERR_CONFIG, "cluster %s: "
 		    "password_file %s: %s", cl->name, cl->password_file,
 		    oom ? "out of memory" : "the first line is empty");
@@ -253,98 +261,54 @@ out:
 	return pw;
 }
 
-/* Starts /bin/sh -c cmd, its standard output on out, in a process group
- * of its own; returns its pid, or -1 (errno set). */
-static pid_t
-spawn(const char *cmd, int out)
-{
-	pid_t	 pid;
-
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		/* its own group, so that a timeout kills what it started;
-		 * none of our descriptors (connections to CUCM) */
-		setpgid(0, 0);
-		if (dup2(out, STDOUT_FILENO) == -1)
-			_exit(127);
-		if (out != STDOUT_FILENO)
-			close(out);
-		closefrom(STDERR_FILENO + 1);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	/* both sides set the group: the kill that may follow cannot come
-	 * first */
-	setpgid(pid, pid);
-	return pid;
-}
-
 /*
- * Runs password_command with /bin/sh -c, in a process group of its own,
- * and keeps the first line of its standard output.  Its standard error goes
- * where ours goes, so that cron mails the reason it failed.  Reading stops
- * at the first line or at end of file: a process the command leaves in the
- * background may keep the pipe open.  What comes after the first line is
- * read and dropped, so the command never blocks on a full pipe.  The
- * command, and its process group, is killed when it has not ended by the
- * deadline.
+ * Waits for pid until the deadline (mono ms), reading fd (-1: none) into
+ * buf[0..len) until its first line, then draining it.  Stops once the
+ * command ended and, with fd, a line came or fd closed: a process the
+ * command leaves in the background may keep the pipe open.  0 with its
+ * status; 1 when the deadline passed (the group killed and reaped); -1
+ * (errno set, the group killed).
  */
-char *
-config_password_command(const struct cluster_conf *cl, int timeout_s,
-    struct lsc_err *err)
+static int
+wait_command(pid_t pid, int fd, char *buf, size_t len, size_t *n,
+    int64_t deadline, int *status)
 {
-	char	 buf[SECRET_MAX], sink[512];
-	char	*pw = NULL;
-	size_t	 n = 0;
+	char	 sink[512];
 	ssize_t	 r;
-	int	 pfd[2] = { -1, -1 }, pidfd = -1, status = 0, rc, oom;
-	int	 line = 0, reaped = 0, timed_out = 0;
-	int64_t	 deadline, left;
-	pid_t	 pid, w;
+	int	 pidfd, reaped = 0, line = 0, rc = 0, saved;
+	int64_t	 left;
+	pid_t	 w;
 	struct pollfd pf[2];
 	nfds_t	 npf;
 
-	if (pipe(pfd) == -1 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) == -1) {
-		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
-		    "pipe: %s", cl->name, strerror(errno));
-		goto out;
-	}
-	if ((pid = spawn(cl->password_command, pfd[1])) == -1) {
-		err_set(err, ERR_SYSTEM, "cluster %s: password_command: "
-		    "fork: %s", cl->name, strerror(errno));
-		goto out;
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
 	/* Tells when the command ends; without it (a kernel before 5.3)
 	 * waitpid is asked every 100 ms. */
 	pidfd = pidfd_open(pid, 0);
-
-	deadline = clock_mono_ms() + (int64_t)timeout_s * 1000;
 	for (;;) {
 		if (!reaped) {
-			if ((w = waitpid(pid, &status, WNOHANG)) == pid)
+			if ((w = waitpid(pid, status, WNOHANG)) == pid)
 				reaped = 1;
 			else if (w == -1 && errno != EINTR) {
-				err_set(err, ERR_SYSTEM, "cluster %s: "
-				    "password_command: waitpid: %s", cl->name,
-				    strerror(errno));
+				saved = errno;
 				kill(-pid, SIGKILL);
-				goto out;
+				errno = saved;
+				rc = -1;
+				break;
 			}
 		}
-		if (reaped && (line || pfd[0] == -1))
+		if (reaped && (line || fd == -1))
 			break;
 		if ((left = deadline - clock_mono_ms()) <= 0) {
-			timed_out = 1;
+			kill(-pid, SIGKILL);
+			while (!reaped && waitpid(pid, status, 0) == -1 &&
+			    errno == EINTR)
+				;
+			rc = 1;
 			break;
 		}
 		npf = 0;
-		if (pfd[0] != -1) {
-			pf[npf].fd = pfd[0];
+		if (fd != -1) {
+			pf[npf].fd = fd;
 			pf[npf++].events = POLLIN;
 		}
 		if (pidfd != -1 && !reaped) {
@@ -353,37 +317,103 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		}
 		if (pidfd == -1 && !reaped && left > 100)
 			left = 100;
-		if ((rc = poll(pf, npf, (int)left)) <= 0)
+		if (poll(pf, npf, (int)left) <= 0)
 			continue;	/* EINTR, or time to look again */
-		if (pfd[0] == -1 || pf[0].revents == 0)
+		if (fd == -1 || pf[0].revents == 0)
 			continue;	/* the command ended */
 		if (!line)
-			r = read(pfd[0], buf + n, sizeof(buf) - n);
+			r = read(fd, buf + *n, len - *n);
 		else
-			r = read(pfd[0], sink, sizeof(sink));
+			r = read(fd, sink, sizeof(sink));
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0) {
-			close(pfd[0]);
-			pfd[0] = -1;
+			close(fd);
+			fd = -1;
 			continue;
 		}
 		if (!line) {
-			line = memchr(buf + n, '\n', (size_t)r) != NULL;
-			n += (size_t)r;
-			/* past SECRET_MAX the rest is drained */
-			if (n == sizeof(buf))
+			line = memchr(buf + *n, '\n', (size_t)r) != NULL;
+			*n += (size_t)r;
+			/* past len the rest is drained */
+			if (*n == len)
 				line = 1;
 		}
 	}
-	if (timed_out) {
-		kill(-pid, SIGKILL);
-		while (!reaped && waitpid(pid, &status, 0) == -1 &&
-		    errno == EINTR)
-			;
+	explicit_bzero(sink, sizeof(sink));
+	if (pidfd != -1)
+		close(pidfd);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+int
+cli_run_command(const char *cmd, int timeout_s, char *buf, size_t len,
+    size_t *n, int *status)
+{
+	int	 pfd[2] = { -1, -1 }, rc = -1;
+	size_t	 got = 0;
+	pid_t	 pid;
+
+	if (buf != NULL && (pipe(pfd) == -1 ||
+	    fcntl(pfd[0], F_SETFD, FD_CLOEXEC) == -1))
+		goto out;
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		goto out;
+	if (pid == 0) {
+		/* its own group, so that a timeout kills what it started;
+		 * none of our descriptors (connections to CUCM, the store) */
+		setpgid(0, 0);
+		if (pfd[1] != -1 && dup2(pfd[1], STDOUT_FILENO) == -1)
+			_exit(127);
+		closefrom(STDERR_FILENO + 1);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* both sides set the group: the kill that may follow cannot come
+	 * first */
+	setpgid(pid, pid);
+	close(pfd[1]);
+	pfd[1] = -1;
+	rc = wait_command(pid, pfd[0], buf, len, &got, clock_mono_ms() +
+	    (int64_t)timeout_s * 1000, status);
+	pfd[0] = -1;	/* closed by wait_command() */
+	if (n != NULL)
+		*n = got;
+out:
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	if (pfd[1] != -1)
+		close(pfd[1]);
+	return rc;
+}
+
+/*
+ * Runs password_command and keeps the first line of its standard output.
+ * Its standard error goes where ours goes, so that cron mails the reason
+ * it failed.
+ */
+char *
+config_password_command(const struct cluster_conf *cl, int timeout_s,
+    struct lsc_err *err)
+{
+	char	 buf[SECRET_MAX];
+	char	*pw = NULL;
+	size_t	 n = 0;
+	int	 status = 0, rc, oom;
+
+	rc = cli_run_command(cl->password_command, timeout_s, buf, sizeof(buf),
+	    &n, &status);
+	if (rc == -1)
+		err_set(err, ERR_SYSTEM, "cluster %s: password_command: %s",
+		    cl->name, strerror(errno));
+	else if (rc == 1)
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command did not "
 		    "finish within %d seconds; killed", cl->name, timeout_s);
-	} else if (WIFSIGNALED(status))
+	else if (WIFSIGNALED(status))
 		err_set(err, ERR_SYSTEM, "cluster %s: password_command killed "
 		    "by signal %d", cl->name, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0)
@@ -394,15 +424,7 @@ config_password_command(const struct cluster_conf *cl, int timeout_s,
 		err_set(err, oom ? ERR_SYSTEM : ERR_CONFIG, "cluster %s: "
 		    "password_command %s", cl->name, oom ? "out of memory" :
 		    "printed an empty first line");
-out:
 	explicit_bzero(buf, sizeof(buf));
-	explicit_bzero(sink, sizeof(sink));
-	if (pidfd != -1)
-		close(pidfd);
-	if (pfd[0] != -1)
-		close(pfd[0]);
-	if (pfd[1] != -1)
-		close(pfd[1]);
 	return pw;
 }
 

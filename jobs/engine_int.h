@@ -111,6 +111,8 @@ void	 run_ctx(struct crun *, const struct policy *, struct policy_ctx *);
 int	 rec_open(struct crun *, struct lsc_err *);
 int	 rec_open_as(struct crun *, int durable, struct lsc_err *);
 int	 rec_close(struct crun *, struct lsc_err *);
+/* Rolls the batch back after a failed write in it; returns -1. */
+int	 rec_abort(struct crun *);
 /* Writes p when it differs from old (NULL: a new phone), in the batch. */
 int	 rec_put(struct crun *, const struct store_phone *,
 	    const struct store_phone *old, const struct phone_memory *oldmem,

@@ -227,12 +227,18 @@ rec_close(struct crun *r, struct lsc_err *e)
 {
 	if (!r->in_txn)
 		return 0;
+	if (store_commit(r->eng->store, e) == -1)
+		return rec_abort(r);
 	r->in_txn = 0;
-	if (store_commit(r->eng->store, e) == -1) {
-		store_rollback(r->eng->store);
-		return -1;
-	}
 	return 0;
+}
+
+int
+rec_abort(struct crun *r)
+{
+	r->in_txn = 0;
+	store_rollback(r->eng->store);
+	return -1;
 }
 
 int
@@ -248,11 +254,8 @@ rec_put(struct crun *r, const struct store_phone *p,
 	if (rec_open(r, e) == -1)
 		return -1;
 	if (store_phone_put(eng->store, eng->run, eng->now, p, oldmem,
-	    e) == -1) {
-		r->in_txn = 0;
-		store_rollback(eng->store);
-		return -1;
-	}
+	    e) == -1)
+		return rec_abort(r);
 	if (++r->batch >= BATCH_MAX)
 		return rec_close(r, e);
 	return 0;

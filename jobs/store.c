@@ -202,8 +202,8 @@ user_version(struct store *s, int *v, struct lsc_err *e)
 
 /* Brings the schema from its version to `target`, one transaction per
  * step, so an interrupted migration leaves a consistent older store. */
-int
-store_migrate_to(struct store *s, int target, struct lsc_err *e)
+static int
+migrate_to(struct store *s, int target, struct lsc_err *e)
 {
 	char sql[64];
 	int v;
@@ -306,7 +306,7 @@ store_open(const char *path, enum store_mode mode, struct lsc_err *e)
 	 */
 	if (store_exec(s, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;", e) == -1 ||
-	    store_migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
+	    migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
 	    setup_session(s, e) == -1)
 		goto fail;
 	return s;
@@ -324,7 +324,7 @@ store_open_version(const char *path, int v, struct lsc_err *e)
 	    e)) == NULL)
 		return NULL;
 	if (store_exec(s, "PRAGMA journal_mode = WAL", e) == -1 ||
-	    store_migrate_to(s, v, e) == -1) {
+	    migrate_to(s, v, e) == -1) {
 		store_close(s);
 		return NULL;
 	}
@@ -339,7 +339,7 @@ store_open_memory(struct lsc_err *e)
 	if ((s = open_db(":memory:", SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, e)) == NULL)
 		return NULL;
-	if (store_migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
+	if (migrate_to(s, STORE_SCHEMA_VERSION, e) == -1 ||
 	    setup_session(s, e) == -1) {
 		store_close(s);
 		return NULL;
@@ -359,37 +359,6 @@ store_close(struct store *s)
 		sqlite3_close(s->db);
 	free(s->path);
 	free(s);
-}
-
-int
-store_schema_version(struct store *s)
-{
-	int v = -1;
-
-	if (user_version(s, &v, NULL) == -1)
-		return -1;
-	return v;
-}
-
-int
-store_check(struct store *s, struct lsc_err *e)
-{
-	sqlite3_stmt *st;
-	int rc, ok = 0;
-	const char *r = NULL;
-
-	if ((st = store_prepare(s, "PRAGMA integrity_check", e)) == NULL)
-		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = store_col_text(st, 0);
-		ok = r != NULL && strcmp(r, "ok") == 0;
-		if (!ok)
-			err_set(e, ERR_STORE, "%s: integrity check: %s",
-			    s->path, r != NULL ? r : "?");
-	} else
-		store_fail(s, e, "integrity check");
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
 }
 
 int

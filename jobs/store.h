@@ -36,12 +36,6 @@ struct store *store_open(const char *path, enum store_mode, struct lsc_err *);
 struct store *store_open_memory(struct lsc_err *);
 void	 store_close(struct store *);
 
-/* The schema version of an open store. */
-int	 store_schema_version(struct store *);
-
-/* PRAGMA integrity_check; 0 when "ok". */
-int	 store_check(struct store *, struct lsc_err *);
-
 int	 store_begin(struct store *, struct lsc_err *);
 /* A transaction that only reads (a read-only store takes no other). */
 int	 store_begin_read(struct store *, struct lsc_err *);

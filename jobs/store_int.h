@@ -105,8 +105,6 @@ void	 store_row_to_phone(sqlite3_stmt *, int c, struct store_phone *);
  * the next call) and points them there; -1 when out of memory. */
 int	 store_keep(struct store *, const char **const *v, size_t n);
 
-/* Migrates to an explicit version (tests build old stores with it). */
-int	 store_migrate_to(struct store *, int, struct lsc_err *);
 /* Creates or opens a store file at exactly schema version v (tests). */
 struct store *store_open_version(const char *path, int v, struct lsc_err *);
 

@@ -2,10 +2,6 @@
  * store_retention.c — report marks (what a left-behind report showed, for
  * "--since LAST") and retention (pruning history no report needs).
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "jobs/store_int.h"
 
@@ -97,50 +93,43 @@ store_each_mark(struct store *s, int64_t mark, store_mark_fn fn, void *arg,
 
 /* ---- retention ----------------------------------------------------------- */
 
+/* Phones whose history a report still needs keep all of it. */
+#define KEEP " AND (cluster, name) NOT IN (SELECT cluster, name FROM phone" \
+	" WHERE state IN ('left_behind', 'failed_retryable', 'needs_attention'," \
+	" 'abandoned', 'queued', 'pending', 'due'))"
+
 int
 store_prune(struct store *s, int64_t before, unsigned long *deleted,
     struct lsc_err *e)
 {
-	/* Phones whose history a report still needs keep all of it. */
-	static const char keep[] =
-	    "(SELECT cluster, name FROM phone WHERE state IN ('left_behind',"
-	    " 'failed_retryable', 'needs_attention', 'abandoned', 'queued',"
-	    " 'pending', 'due'))";
-	char sql[1024];
+	/* the rows counted in *deleted, then the marks, but the newest of
+	 * each kind: "--since LAST" needs it */
+	static const char *const sql[] = {
+		"DELETE FROM event WHERE time < ?1" KEEP,
+		"DELETE FROM audit WHERE time < ?1" KEEP,
+		"DELETE FROM phone WHERE state = 'gone' AND state_since < ?1",
+		"DELETE FROM run WHERE finished > 0 AND started < ?1",
+		"DELETE FROM mark_phone WHERE mark IN (SELECT id FROM mark m"
+		" WHERE time < ?1 AND id < (SELECT MAX(id) FROM mark m2 WHERE"
+		" m2.kind = m.kind))",
+		"DELETE FROM mark WHERE id NOT IN (SELECT DISTINCT mark FROM"
+		" mark_phone) AND time < ?1 AND id < (SELECT MAX(id) FROM mark"
+		" m2 WHERE m2.kind = mark.kind)",
+	};
+	sqlite3_stmt *st;
 	unsigned long n = 0;
 
 	if (store_begin(s, e) == -1)
 		return -1;
-	snprintf(sql, sizeof(sql), "DELETE FROM event WHERE time < %lld AND"
-	    " (cluster, name) NOT IN %s", (long long)before, keep);
-	if (store_exec(s, sql, e) == -1)
-		goto fail;
-	n += (unsigned long)sqlite3_changes(s->db);
-	snprintf(sql, sizeof(sql), "DELETE FROM audit WHERE time < %lld AND"
-	    " (cluster, name) NOT IN %s", (long long)before, keep);
-	if (store_exec(s, sql, e) == -1)
-		goto fail;
-	n += (unsigned long)sqlite3_changes(s->db);
-	snprintf(sql, sizeof(sql), "DELETE FROM phone WHERE state = 'gone'"
-	    " AND state_since < %lld", (long long)before);
-	if (store_exec(s, sql, e) == -1)
-		goto fail;
-	n += (unsigned long)sqlite3_changes(s->db);
-	snprintf(sql, sizeof(sql), "DELETE FROM run WHERE finished > 0 AND"
-	    " started < %lld", (long long)before);
-	if (store_exec(s, sql, e) == -1)
-		goto fail;
-	n += (unsigned long)sqlite3_changes(s->db);
-	/* keep the newest mark of each kind: "--since LAST" needs it */
-	snprintf(sql, sizeof(sql), "DELETE FROM mark_phone WHERE mark IN"
-	    " (SELECT id FROM mark m WHERE time < %lld AND id < (SELECT"
-	    " MAX(id) FROM mark m2 WHERE m2.kind = m.kind));"
-	    "DELETE FROM mark WHERE id NOT IN (SELECT DISTINCT mark FROM"
-	    " mark_phone) AND time < %lld AND id < (SELECT MAX(id) FROM mark"
-	    " m2 WHERE m2.kind = mark.kind)", (long long)before,
-	    (long long)before);
-	if (store_exec(s, sql, e) == -1)
-		goto fail;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if ((st = store_prepare(s, sql[i], e)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, before);
+		if (store_step_once(s, st, "pruning the history", e) == -1)
+			goto fail;
+		if (i < 4)
+			n += (unsigned long)sqlite3_changes(s->db);
+	}
 	if (store_commit(s, e) == -1)
 		goto fail;
 	if (deleted != NULL)

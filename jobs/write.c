@@ -57,19 +57,6 @@ unnamed(const char *msg, const char *name)
 	return msg;
 }
 
-static const char *
-notify_op(enum axl_notify n)
-{
-	switch (n) {
-	case AXL_NOTIFY_RESTART:
-		return "restartPhone";
-	case AXL_NOTIFY_RESET:
-		return "resetPhone";
-	default:
-		return "applyPhone";
-	}
-}
-
 int
 write_add(struct crun *r, struct cand *c, const struct policy *pol,
     const struct store_phone *old, const struct store_phone *p,
@@ -197,11 +184,8 @@ audit_end(struct crun *r, int64_t *audit, const char *result,
 		return 0;
 	if (rec_open(r, e) == -1)
 		return -1;
-	if (store_audit_end(r->eng->store, *audit, result, e) == -1) {
-		r->in_txn = 0;
-		store_rollback(r->eng->store);
-		return -1;
-	}
+	if (store_audit_end(r->eng->store, *audit, result, e) == -1)
+		return rec_abort(r);
 	*audit = 0;
 	return 0;
 }
@@ -228,11 +212,8 @@ intent(struct crun *r, struct wentry *w, const char *op, const char *vals,
 	if (rec_open(r, e) == -1)
 		return -1;
 	if (store_audit_begin(eng->store, eng->run, eng->now, w->p.cluster,
-	    w->p.name, op, vals, &w->audit, e) == -1) {
-		r->in_txn = 0;
-		store_rollback(eng->store);
-		return -1;
-	}
+	    w->p.name, op, vals, &w->audit, e) == -1)
+		return rec_abort(r);
 	return rec_put(r, &w->p, NULL, before, e);
 }
 
@@ -379,11 +360,8 @@ intents(struct crun *r, struct wentry *g, size_t n,
 			return -1;
 		if (apply && store_audit_begin(r->eng->store, r->eng->run,
 		    r->eng->now, w->p.cluster, w->p.name, "applyPhone", NULL,
-		    &w->audit_apply, e) == -1) {
-			r->in_txn = 0;
-			store_rollback(r->eng->store);
-			return -1;
-		}
+		    &w->audit_apply, e) == -1)
+			return rec_abort(r);
 		before[i] = w->p.mem;
 		w->p.mem.phase = OP_SENDING;
 	}
@@ -398,11 +376,8 @@ leaving(struct crun *r, struct wentry *w, struct lsc_err *e)
 	if (rec_open_as(r, 0, e) == -1)
 		return -1;
 	if (store_phone_phase(r->eng->store, w->p.cluster, w->p.name,
-	    OP_SENDING, e) == -1) {
-		r->in_txn = 0;
-		store_rollback(r->eng->store);
-		return -1;
-	}
+	    OP_SENDING, e) == -1)
+		return rec_abort(r);
 	return rec_close(r, e);
 }
 
@@ -445,7 +420,8 @@ notify(struct crun *r, struct wentry *w, struct phone_memory *before,
 	    !past_deadline(r)) {
 		w->p.mem.phase = OP_NOTIFYING;
 		if (rec_open_as(r, 1, e) == -1 || intent(r, w,
-		    notify_op(w->pol->notify), NULL, before, e) == -1 ||
+		    axl_op_name(AXL_NOTIFY_OP(w->pol->notify)), NULL, before,
+		    e) == -1 ||
 		    rec_close(r, e) == -1)
 			return -1;
 		*before = w->p.mem;

@@ -14,11 +14,7 @@
 void
 buf_init(struct buf *b)
 {
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->failed = 0;
-	b->secret = 0;
+	memset(b, 0, sizeof(*b));
 }
 
 void

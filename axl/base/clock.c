@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,32 +43,23 @@ real_sleep_ms(struct lsc_clock *c, int64_t ms)
 }
 
 /*
- * xorshift64*: jitter only needs to spread clients apart, not to be
- * unpredictable, so a small PRNG seeded from the time and pid will do.
+ * drand48(): jitter only needs to spread clients apart, not to be
+ * unpredictable, so the C library's generator seeded from the time and pid
+ * will do.
  */
-static uint64_t prng_state;
-
 static double
 real_random(struct lsc_clock *c)
 {
+	static int seeded;
 	struct timespec ts;
-	uint64_t x;
 
 	(void)c;
-	if (prng_state == 0) {
+	if (!seeded) {
 		(void)clock_gettime(CLOCK_REALTIME, &ts);
-		prng_state = ((uint64_t)ts.tv_sec << 32) ^
-		    (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16) ^
-		    0x9e3779b97f4a7c15ULL;
-		if (prng_state == 0)
-			prng_state = 1;
+		srand48(ts.tv_sec ^ ts.tv_nsec ^ ((long)getpid() << 16));
+		seeded = 1;
 	}
-	x = prng_state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	prng_state = x;
-	return (double)((x * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53;
+	return drand48();
 }
 
 static struct lsc_clock real_clock = {

@@ -10,25 +10,6 @@
 #include "axl/base/err.h"
 #include "axl/base/utf8.h"
 
-static const char *const kind_names[ERR__MAX] = {
-	[ERR_NONE] = "none",
-	[ERR_SYSTEM] = "system",
-	[ERR_USAGE] = "usage",
-	[ERR_CONFIG] = "config",
-	[ERR_AUTH] = "auth",
-	[ERR_TLS] = "tls",
-	[ERR_NETWORK] = "network",
-	[ERR_THROTTLED] = "throttled",
-	[ERR_TOOLARGE] = "toolarge",
-	[ERR_NOTFOUND] = "notfound",
-	[ERR_FAULT] = "fault",
-	[ERR_HTTP] = "http",
-	[ERR_PARSE] = "parse",
-	[ERR_STORE] = "store",
-	[ERR_LOCKED] = "locked",
-	[ERR_TIMEOUT] = "timeout",
-};
-
 /*
  * A message is one line a terminal shows as it is: control characters
  * (a server's faultstring may hold newlines), C1 and bidirectional
@@ -83,47 +64,20 @@ err_set(struct lsc_err *e, enum err_kind kind, const char *fmt, ...)
 int
 err_prefix(struct lsc_err *e, const char *fmt, ...)
 {
-	char	 old[LSC_ERR_MSGLEN];
-	size_t	 n;
+	char	 old[LSC_ERR_MSGLEN], pre[LSC_ERR_MSGLEN];
 	va_list	 ap;
-	int	 len;
 
 	if (e == NULL)
 		return -1;
 	memcpy(old, e->msg, sizeof(old));
-	old[sizeof(old) - 1] = '\0';
 	va_start(ap, fmt);
-	len = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	if (vsnprintf(pre, sizeof(pre), fmt, ap) < 0)
+		pre[0] = '\0';
 	va_end(ap);
-	if (len < 0)
-		e->msg[0] = '\0';
 	/* Truncation is fine: the message is for a person. */
-	n = strlen(e->msg);
-	if (old[0] != '\0' && n + 2 < sizeof(e->msg)) {
-		memcpy(e->msg + n, ": ", 2);
-		n += 2;
-		len = (int)strlen(old);
-		if ((size_t)len > sizeof(e->msg) - 1 - n)
-			len = (int)(sizeof(e->msg) - 1 - n);
-		memcpy(e->msg + n, old, (size_t)len);
-		e->msg[n + (size_t)len] = '\0';
-	}
+	if (snprintf(e->msg, sizeof(e->msg), "%s%s%s", pre, old[0] != '\0' ?
+	    ": " : "", old) < 0)
+		e->msg[0] = '\0';
 	sanitize(e->msg);
 	return -1;
-}
-
-const char *
-err_kind_name(enum err_kind kind)
-{
-	if ((int)kind < 0 || kind >= ERR__MAX || kind_names[kind] == NULL)
-		return "unknown";
-	return kind_names[kind];
-}
-
-int
-err_retryable(const struct lsc_err *e)
-{
-	if (e == NULL)
-		return 0;
-	return e->kind == ERR_NETWORK || e->kind == ERR_THROTTLED;
 }

@@ -65,10 +65,4 @@ int	 err_set(struct lsc_err *, enum err_kind, const char *, ...)
 int	 err_prefix(struct lsc_err *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-/* A short stable name for a kind ("network", "throttled", ...). */
-const char *err_kind_name(enum err_kind);
-
-/* Whether an error of this kind may succeed if the same request is retried. */
-int	 err_retryable(const struct lsc_err *);
-
 #endif

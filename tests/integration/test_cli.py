@@ -133,6 +133,11 @@ class WithoutCluster(unittest.TestCase):
                          "does not take is refused, not ignored")
         p = run_bin("run", "-q", "-v", "-c", self.config())
         self.assertEqual(p.returncode, EXIT_USAGE)
+        for cmd in ("run", "plan", "check", "status", "config"):
+            p = run_bin(cmd, "-c", self.config(), "extra")
+            self.assertEqual(p.returncode, EXIT_USAGE, cmd)
+            self.assertIn(f'lscrenew {cmd}: unexpected argument "extra"',
+                          p.stderr)
         p = run_bin()
         self.assertEqual(p.returncode, EXIT_USAGE)
         p = run_bin("report", "nonsense", "-c", self.config())

@@ -283,3 +283,30 @@ count_substr(const char *hay, const char *needle)
 	}
 	return n;
 }
+
+static const char *const kind_names[ERR__MAX] = {
+	[ERR_NONE] = "none",
+	[ERR_SYSTEM] = "system",
+	[ERR_USAGE] = "usage",
+	[ERR_CONFIG] = "config",
+	[ERR_AUTH] = "auth",
+	[ERR_TLS] = "tls",
+	[ERR_NETWORK] = "network",
+	[ERR_THROTTLED] = "throttled",
+	[ERR_TOOLARGE] = "toolarge",
+	[ERR_NOTFOUND] = "notfound",
+	[ERR_FAULT] = "fault",
+	[ERR_HTTP] = "http",
+	[ERR_PARSE] = "parse",
+	[ERR_STORE] = "store",
+	[ERR_LOCKED] = "locked",
+	[ERR_TIMEOUT] = "timeout",
+};
+
+const char *
+err_kind_name(enum err_kind kind)
+{
+	if ((int)kind < 0 || kind >= ERR__MAX || kind_names[kind] == NULL)
+		return "unknown";
+	return kind_names[kind];
+}

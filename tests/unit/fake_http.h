@@ -18,6 +18,10 @@
 #include "axl/base/err.h"
 #include "axl/http.h"
 
+/* A short stable name for an error kind ("network", "throttled", ...),
+ * for the tests' messages. */
+const char *err_kind_name(enum err_kind);
+
 #define FAKE_CHUNK_RANDOM	((size_t)-1)	/* 1..64 bytes, seeded */
 #define FAKE_MAX_SLEEPS		256
 

@@ -340,7 +340,6 @@ test_err_record(void **state)
 static void
 test_err_kinds(void **state)
 {
-	struct lsc_err e;
 	int	 k, j;
 
 	(void)state;
@@ -352,13 +351,6 @@ test_err_kinds(void **state)
 	}
 	assert_string_equal(err_kind_name(ERR__MAX), "unknown");
 	assert_string_equal(err_kind_name(ERR_THROTTLED), "throttled");
-	err_clear(&e);
-	for (k = 0; k < ERR__MAX; k++) {
-		e.kind = k;
-		assert_int_equal(err_retryable(&e),
-		    k == ERR_NETWORK || k == ERR_THROTTLED);
-	}
-	assert_false(err_retryable(NULL));
 }
 
 static void

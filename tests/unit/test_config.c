@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <setjmp.h>
+#include <syslog.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,10 +39,31 @@
 #include <iniparser.h>
 
 #include "cli/config.h"
+#include "cli/config_int.h"
 
 #define DAY	86400
 
 static char	 dir[PATH_MAX];		/* the test's temporary directory */
+
+/*
+ * The keys the parser accepts, per section kind ("global", "cluster",
+ * "campaign"), NULL-terminated, from the key tables.
+ */
+static const char *const *
+config_keys(const char *section_kind)
+{
+	static const char *lists[KIND__MAX][MAX_KEYS + 1];
+
+	for (int i = 0; section_kind != NULL && i < KIND__MAX; i++) {
+		if (strcmp(config_kinds[i].name, section_kind) != 0)
+			continue;
+		if (lists[i][0] == NULL)
+			for (size_t j = 0; j < config_kinds[i].nkeys; j++)
+				lists[i][j] = config_kinds[i].keys[j].name;
+		return lists[i];
+	}
+	return NULL;
+}
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -438,7 +460,7 @@ test_example(void **state)
 	assert_string_equal(cf.global.state_dir, "/var/lib/lscrenew");
 	assert_int_equal(cf.global.log, LOG_TO_SYSLOG);
 	assert_int_equal(cf.global.log_level, 1);
-	assert_string_equal(cf.global.syslog_facility, "daemon");
+	assert_int_equal(cf.global.syslog_facility, LOG_DAEMON);
 	assert_null(cf.global.hook);
 	assert_int_equal(cf.global.random_delay, 600);
 	assert_int_equal(cf.global.retention, 400 * DAY);
@@ -560,7 +582,7 @@ test_defaults(void **state)
 	assert_string_equal(cf.global.state_dir, "/var/lib/lscrenew");
 	assert_int_equal(cf.global.log, LOG_TO_STDERR);
 	assert_int_equal(cf.global.log_level, 1);
-	assert_string_equal(cf.global.syslog_facility, "daemon");
+	assert_int_equal(cf.global.syslog_facility, LOG_DAEMON);
 	assert_null(cf.global.hook);
 	assert_int_equal(cf.global.random_delay, 0);
 	assert_int_equal(cf.global.retention, 400 * DAY);
@@ -1722,7 +1744,64 @@ test_pools_file_lines(void **state)
 	unlink(pools);
 }
 
-/* ---- parsers shared with the command line -------------------------------- */
+/* ---- the strict parsers ------------------------------------------------- */
+
+struct parsed {
+	int64_t		 d;
+	uint64_t	 u;
+	int		 a, b;
+};
+
+/* A value of a type parsed as a key of any range takes it: 0, or -1. */
+static int
+parse_as(enum config_vtype type, const char *s, struct parsed *p)
+{
+	struct config_keydef k;
+	char	 why[512];
+
+	memset(&k, 0, sizeof(k));
+	k.name = "value";
+	k.type = type;
+	k.max = INT64_MAX;
+	k.off = type == V_SIZE ? offsetof(struct parsed, u) :
+	    type == V_WINDOW ? offsetof(struct parsed, a) :
+	    offsetof(struct parsed, d);
+	k.off2 = offsetof(struct parsed, b);
+	memset(p, 0, sizeof(*p));
+	return s != NULL && config_set_value(&k, p, s, why, sizeof(why)) == 0 ?
+	    0 : -1;
+}
+
+static int
+config_parse_duration(const char *s, int64_t *seconds)
+{
+	struct parsed p;
+	int	 rc = parse_as(V_DURATION, s, &p);
+
+	*seconds = p.d;
+	return rc;
+}
+
+static int
+config_parse_window(const char *s, int *start_min, int *end_min)
+{
+	struct parsed p;
+	int	 rc = parse_as(V_WINDOW, s, &p);
+
+	*start_min = p.a;
+	*end_min = p.b;
+	return rc;
+}
+
+static int
+config_parse_size(const char *s, uint64_t *bytes)
+{
+	struct parsed p;
+	int	 rc = parse_as(V_SIZE, s, &p);
+
+	*bytes = p.u;
+	return rc;
+}
 
 static void
 test_parsers(void **state)
@@ -1782,6 +1861,26 @@ test_parsers(void **state)
 		if (config_parse_size(bad_sz[i], &u) != -1)
 			fail_msg("size \"%s\" accepted", bad_sz[i]);
 	assert_int_equal(config_parse_duration(NULL, &d), -1);
+}
+
+/* syslog_facility takes syslog.h's values; a number is no facility. */
+static void
+test_syslog_facility(void **state)
+{
+	const struct config_keydef *k = config_find_key(
+	    &config_kinds[KIND_GLOBAL], "syslog_facility");
+	struct global_conf g;
+	char	 why[512];
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	assert_non_null(k);
+	assert_int_equal(config_set_value(k, &g, "local3", why, sizeof(why)),
+	    0);
+	assert_int_equal(g.syslog_facility, LOG_LOCAL3);
+	assert_int_equal(config_set_value(k, &g, "3", why, sizeof(why)), -1);
+	assert_string_equal(why, "unknown value; expected daemon, user, "
+	    "local0, local1, local2, local3, local4, local5, local6 or local7");
 }
 
 static void
@@ -1990,6 +2089,7 @@ main(void)
 		cmocka_unit_test(test_pools_file),
 		cmocka_unit_test(test_pools_file_lines),
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_syslog_facility),
 		cmocka_unit_test(test_lookup_and_free),
 		cmocka_unit_test(test_manual_and_example),
 	};

@@ -20,6 +20,7 @@
 
 #include "reports/report.h"
 #include "reports/report_int.h"
+#include "tests/unit/fake_http.h"
 #include "tests/unit/fixture_store.h"
 
 /* ---- helpers --------------------------------------------------------------------- */
