@@ -104,10 +104,12 @@ class WriteFaults(FaultCase):
         self.assertIn(env.run("run").rc, (EXIT_DONE, EXIT_ATTENTION))
         self.assertQueuedOnce(self.online)
 
-    def lost_reply(self, refuse_with, words):
+    def lost_reply(self, refuse_with, causes):
         """The kept-alive connection closes with the update unanswered
         (CUCM applied it) and libcurl's reconnect fails: the outcome is
-        unknown, the phone queued, and the next run only tells it."""
+        unknown, the phone queued, and the next run only tells it.  The
+        line names libcurl's cause, one of causes (a reset reconnect reads
+        as either, depending on when the reset arrives)."""
         env = self.env(know=True)
         self.faults({"endpoint": "axl", "op": "updatePhone", "nth": 2,
                      "action": "close_unanswered", "refuse": 3,
@@ -115,7 +117,8 @@ class WriteFaults(FaultCase):
         r = env.run("run", "-v")
         self.assertEqual(r.rc, EXIT_ATTENTION, r)
         second = sorted(updates_by_phone(self.sim))[1]
-        line = self.assertOneLineError(r, second, "updatePhone", *words)
+        line = self.assertOneLineError(r, second, "updatePhone")
+        self.assertTrue(any(c in line for c in causes), line)
         self.assertEqual(env.states()[second], "queued")
         self.assertIn("outcome unknown", env.reason(second))
         self.sim.clear_faults()
@@ -126,7 +129,8 @@ class WriteFaults(FaultCase):
         return line
 
     def test_reply_lost_reconnect_reset(self):
-        self.lost_reply("reset", ["Connection reset by peer"])
+        self.lost_reply("reset", ["Connection reset by peer",
+                                  "Couldn't connect", "Failed to connect"])
 
     def test_reply_lost_reconnect_wrong_certificate(self):
         self.lost_reply("wrong_ca", ["certificate verify failed"])

@@ -454,8 +454,10 @@ class Server:
                 sent += len(chunk)
             lst.on_event("response", resp.status, sent)
             return False
-        sock.sendall(head + body)
+        # counted before it leaves: a client that has read the answer and
+        # asks /truth/counts at once finds it there
         lst.on_event("response", resp.status, sent + len(body))
+        sock.sendall(head + body)
         return not close and a not in ("huge_length", "close_after")
 
 
