@@ -139,7 +139,8 @@ store_prune(struct store *s, int64_t before, unsigned long *deleted,
 	    " mark_phone) AND time < %lld AND id < (SELECT MAX(id) FROM mark"
 	    " m2 WHERE m2.kind = mark.kind)", (long long)before,
 	    (long long)before);
-	if (store_exec(s, sql, e) == -1)
+	if (store_exec(s, sql, e) == -1 ||
+	    store_probe_prune(s, before, &n, e) == -1)
 		goto fail;
 	if (store_commit(s, e) == -1)
 		goto fail;
