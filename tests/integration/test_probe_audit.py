@@ -130,6 +130,29 @@ class ProbeAudit(SimTestCase):
                 self.assertIn(s, cas)
         self.assertIn(ACME, " ".join(cas.values()))
 
+        # lscrenew phone shows both sides
+        pick = [j for j in lines if j["class"] == "expiring"][0]
+        r = self.e.run("phone", pick["name"])
+        self.assertEqual(r.rc, 0, r)
+        flat = " ".join(r.out.split())     # long rows wrap
+        kind = {v: k for k, v in KINDS.items()}[pick["kind"]]
+        self.assertIn(f"presents {kind} valid until "
+                      f"{pick['not_after'][:10]}, issued by ", flat)
+        self.assertIn(f"phone and CUCM expiring: {pick['class_reason']}",
+                      flat)
+        j = json.loads(self.e.run("phone", "--json", pick["name"]).out)
+        probe = j["phones"][0]["probe"]
+        self.assertEqual((probe["class"], probe["class_reason"]),
+                         (pick["class"], pick["class_reason"]))
+        self.assertEqual(probe["serial"], pick["serial"])
+        self.assertEqual(probe["not_after"], pick["not_after"])
+        off = [n for n, d in self.devices.items() if not d["registered"]
+               and d["pool"] in self.pools[:2]][0]
+        r = self.e.run("phone", off)
+        self.assertRegex(r.out, r"probed +never")
+        j = json.loads(self.e.run("phone", "--json", off).out)
+        self.assertIsNone(j["phones"][0]["probe"])
+
         # in words: one line a phone, then what it came to
         r = self.probe("--campaign", "nightly")
         self.assertEqual(r.rc, EXIT_ATTENTION, r)
