@@ -143,7 +143,7 @@ probed(void *arg, size_t i, enum probe_outcome o, const struct probe_cert *c,
 
 	if (c == NULL) {
 		e = *pe;
-		if (t->name != NULL && !pg->brief)
+		if (t->name != NULL && t->arg != NULL)	/* a named operand */
 			err_prefix(&e, "%s", t->name);
 		s.why = e.msg;
 		if (t->arg != NULL)
