@@ -30,6 +30,8 @@ config_global_defaults(struct global_conf *g)
 	g->retention = 400 * DAY;
 	g->run_timeout = 5 * HOUR;
 	g->syslog_facility = LOG_DAEMON;
+	g->probe_concurrency = 32;
+	g->probe_rate = 20;
 	g->state_dir = strdup("/var/lib/lscrenew");
 	return g->state_dir == NULL ? -1 : 0;
 }

@@ -82,6 +82,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	"  cluster TEXT NOT NULL, pool TEXT NOT NULL,"
 	"  pattern TEXT NOT NULL DEFAULT '', run INTEGER NOT NULL,"
 	"  time INTEGER NOT NULL, PRIMARY KEY (cluster, pool, pattern));",
+
+	/* 5 -> 6: what the phones present (lscrenew probe) */
+	"CREATE TABLE probe ("
+	"  id INTEGER PRIMARY KEY, cluster TEXT NOT NULL, phone TEXT,"
+	"  at INTEGER NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL, reason TEXT, kind TEXT,"
+	"  subject TEXT, issuer TEXT, serial TEXT,"
+	"  not_before INTEGER, not_after INTEGER, sha256 TEXT, aki TEXT,"
+	"  chain TEXT, verified INTEGER, verify_error TEXT,"
+	"  class TEXT, class_reason TEXT);"
+	"CREATE INDEX probe_by_phone ON probe(cluster, phone, at);"
+	"CREATE TABLE probe_ca ("
+	"  sha256 TEXT PRIMARY KEY, subject TEXT NOT NULL, issuer TEXT NOT NULL,"
+	"  ski TEXT, aki TEXT, self_signed INTEGER NOT NULL,"
+	"  der BLOB NOT NULL, first_seen INTEGER NOT NULL);",
 };
 
 int

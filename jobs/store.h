@@ -20,7 +20,7 @@
 #include "jobs/policy.h"
 
 #define STORE_FILE		"lscrenew.db"
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 struct store;
 
@@ -306,10 +306,11 @@ int	 store_each_state_at(struct store *, int64_t when,
 
 /* ---- retention ---------------------------------------------------------- */
 
-/* Deletes runs, events, audit rows and marks older than `before`, except
- * the history of phones in a state a report still needs (left behind,
- * failed, needs attention, abandoned, queued, pending) and phones gone
- * earlier than that.  *deleted counts rows removed. */
+/* Deletes runs, events, audit rows, marks and probes older than `before`,
+ * except the history of phones in a state a report still needs (left
+ * behind, failed, needs attention, abandoned, queued, pending), each
+ * phone's latest probe, and phones gone earlier than that; then the CA
+ * certificates no probe refers to.  *deleted counts rows removed. */
 int	 store_prune(struct store *, int64_t before, unsigned long *deleted,
 	    struct lsc_err *);
 

@@ -105,6 +105,12 @@ void	 store_row_to_phone(sqlite3_stmt *, int c, struct store_phone *);
  * the next call) and points them there; -1 when out of memory. */
 int	 store_keep(struct store *, const char **const *v, size_t n);
 
+/* Deletes the probes older than before but each phone's latest, and the
+ * CAs no probe names (store_prune, inside its transaction); adds the rows
+ * removed to *n. */
+int	 store_probe_prune(struct store *, int64_t before, unsigned long *n,
+	    struct lsc_err *);
+
 /* Creates or opens a store file at exactly schema version v (tests). */
 struct store *store_open_version(const char *path, int v, struct lsc_err *);
 

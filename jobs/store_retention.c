@@ -130,6 +130,8 @@ store_prune(struct store *s, int64_t before, unsigned long *deleted,
 		if (i < 4)
 			n += (unsigned long)sqlite3_changes(s->db);
 	}
+	if (store_probe_prune(s, before, &n, e) == -1)
+		goto fail;
 	if (store_commit(s, e) == -1)
 		goto fail;
 	if (deleted != NULL)

@@ -32,8 +32,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sqlite3.h>
 
 #include "tests/unit/fixture_store.h"
+#include "jobs/store_int.h"
 
 #define NRUNS		7
 /* The campaigns renew 30 (hq-desk) and 14 days (branch-all) before
@@ -588,4 +590,25 @@ fixture_add_run(struct store *s, int exit_status, const char *error,
 		return -1;
 	return store_run_finish(s, run, FIXTURE_NOW - 3600 + 95, exit_status,
 	    &n, "getCCMVersion=1 listPhone=2", error, e);
+}
+
+/* PRAGMA integrity_check; 0 when "ok", else -1 with the answer in e. */
+int
+store_check(struct store *s, struct lsc_err *e)
+{
+	sqlite3_stmt *st;
+	const char *r = NULL;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return err_set(e, ERR_STORE, "%s", sqlite3_errmsg(s->db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = (const char *)sqlite3_column_text(st, 0);
+	ok = r != NULL && strcmp(r, "ok") == 0;
+	if (!ok)
+		err_set(e, ERR_STORE, "integrity check: %s", r != NULL ? r :
+		    sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
 }

@@ -52,4 +52,7 @@ int	 fixture_resolve(struct store *, const char *cluster, const char *name,
 int	 fixture_add_run(struct store *, int exit_status, const char *error,
 	    struct lsc_err *);
 
+/* PRAGMA integrity_check: 0 when "ok", else -1 with the answer in e. */
+int	store_check(struct store *, struct lsc_err *);
+
 #endif

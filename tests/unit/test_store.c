@@ -19,6 +19,7 @@
 
 #include "jobs/store.h"
 #include "jobs/store_int.h"
+#include "tests/unit/fixture_store.h"
 
 /* The schema version of an open store (PRAGMA user_version); -1 when it
  * cannot be read. */
@@ -35,27 +36,6 @@ store_schema_version(struct store *s)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return v;
-}
-
-/* PRAGMA integrity_check; 0 when "ok", else -1 with the answer in e. */
-static int
-store_check(struct store *s, struct lsc_err *e)
-{
-	sqlite3_stmt *st;
-	const char *r = NULL;
-	int ok = 0;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK)
-		return err_set(e, ERR_STORE, "%s", sqlite3_errmsg(s->db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = (const char *)sqlite3_column_text(st, 0);
-	ok = r != NULL && strcmp(r, "ok") == 0;
-	if (!ok)
-		err_set(e, ERR_STORE, "integrity check: %s", r != NULL ? r :
-		    sqlite3_errmsg(s->db));
-	sqlite3_finalize(st);
-	return ok ? 0 : -1;
 }
 
 #define NOW ((int64_t)1800000000)
