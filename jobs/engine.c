@@ -722,6 +722,10 @@ engine_cluster(struct engine *eng, const struct policy *const *pols,
 	r.npols = n;
 	if (eng->start_ms == 0 && eng->clock != NULL)
 		eng->start_ms = eng->clock->mono_ms(eng->clock);
+	/* no request, and no retry, outlasts the run */
+	axl_set_deadline(cl->axl, eng->deadline_ms);
+	if (cl->ris != NULL)
+		ris_set_deadline(cl->ris, eng->deadline_ms);
 	if ((r.queued = calloc(n ? n : 1, sizeof(*r.queued))) == NULL ||
 	    (r.heaps = calloc(n ? n : 1, sizeof(*r.heaps))) == NULL ||
 	    (sel = selectors(&r, &nsel)) == NULL) {

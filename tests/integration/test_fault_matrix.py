@@ -86,6 +86,42 @@ class ReadFaults(FaultCase):
         self.assertEqual(env.phones_in("gone"), set())
 
 
+class RunTimeout(FaultCase):
+    """run_timeout bounds a request and its retries, not only the gaps
+    between pages: the run stops with exit 3 and one line naming it, and
+    what it recorded before stays."""
+
+    def timed_env(self, **cluster):
+        return self.env(know=True, global_extra="run_timeout = 3s",
+                        cluster=dict({"timeout": "10m"}, **cluster))
+
+    def test_stalled_read_outlives_no_run(self):
+        env = self.timed_env()
+        before = env.rows()
+        self.faults({"endpoint": "axl", "op": READS,
+                     "action": "stall_before"})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "timed out", "run_timeout reached")
+        self.assertNoWrites()
+        self.assertEqual(env.rows(), before)
+
+    def test_503_storm_not_retried_past_the_deadline(self):
+        """Backoff of up to an hour allowed, every write answered 503:
+        the retries stop at the deadline, every due phone stays due."""
+        env = self.timed_env(retry_attempts="20", retry_budget="1h")
+        self.faults({"endpoint": "axl", "action": "http503", "count": -1,
+                     "op": ["updatePhone", "applyPhone"]})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "run_timeout reached")
+        self.assertNoWrites()
+        self.assertEqual(env.phones_in("due") & self.online, self.online)
+        self.sim.clear_faults()
+        self.assertIn(env.run("run").rc, (EXIT_DONE, EXIT_ATTENTION))
+        self.assertQueuedOnce(self.online)
+
+
 class WriteFaults(FaultCase):
 
     def test_503_storm_over_a_whole_run(self):

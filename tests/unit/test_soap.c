@@ -763,7 +763,7 @@ post_fixture(struct fake_http *f, struct soap_spec *s, struct lsc_err *err,
 {
 	struct http_request req = {
 		"https://cucm.example:8443/axl/", "CUCM:DB ver=14.0 listPhone",
-		"<x/>", 4, "listPhone", 0
+		"<x/>", 4, "listPhone", 0, 0
 	};
 	struct http_response resp;
 	struct soap_parser *p = soap_parser_new(s, err);
