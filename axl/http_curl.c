@@ -131,6 +131,9 @@ setup_handle(struct curl_transport *t, const struct http_options *o)
 	SET(CURLOPT_NOPROXY, "");
 	if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	/* a Content-Length over the cap is refused before the body */
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(t->max_response >
+	    INT64_MAX ? INT64_MAX : t->max_response));
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
@@ -621,7 +624,7 @@ curl_post(struct http_transport *pub, const struct http_request *req,
 		resp->status = code;
 	else
 		resp->status = x.status;
-	if (x.toolarge) {
+	if (x.toolarge || rc == CURLE_FILESIZE_EXCEEDED) {
 		err_set(err, ERR_TOOLARGE, "%s: %s: reply larger than the "
 		    "%llu-byte cap", op, host,
 		    (unsigned long long)t->max_response);
