@@ -202,10 +202,16 @@ class StoreFaults(FaultCase):
         self.assertEqual(env.rows(), before)
 
     def test_invalid_phase_and_state_rows(self):
-        """A phase or state value the store should not hold: the phone is
-        judged from what CUCM shows, written once, never twice."""
+        """A phase or state value the store should not hold, said with the
+        phone and the value.  An unknown phase is a write in doubt: with
+        CUCM showing a finished status it counts as an attempt and backs
+        off; an unknown state is judged from what CUCM shows.  Nothing is
+        written twice."""
         env = self.known()
-        first, second = sorted(self.online)[:2]
+        finished = {d["name"] for d in self.sim.devices()
+                    if d["certificate_status"].startswith("Upgrade Failed")}
+        first = sorted(self.online & finished)[0]
+        second = sorted(self.online - {first})[0]
         with env.db() as c:
             c.execute("UPDATE phone SET op_phase = 99 WHERE name = ?",
                       (first,))
@@ -213,10 +219,34 @@ class StoreFaults(FaultCase):
                       (second,))
         r = env.run("run")
         self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
-        self.assertQueuedOnce(self.online)
+        self.assertIn(f"{first}: in the store, op_phase \"99\" is not a "
+                      "phase: taken as a write in doubt", r.err)
+        self.assertIn(f"{second}: in the store, state \"bogus\" is not a "
+                      "state: taken as ok", r.err)
+        self.assertEqual(env.states()[first], "failed_retryable")
+        self.assertIn("updatePhone outcome unknown", env.reason(first))
+        self.assertQueuedOnce(self.online - {first})
         self.assertStoreComplete(env)
-        env.run("run")
-        self.assertQueuedOnce(self.online)
+        r = env.run("run")
+        self.assertNotIn("in the store", r.err)
+        self.assertQueuedOnce(self.online - {first})
+
+    def test_invalid_phase_of_a_sent_write(self):
+        """A phone whose update landed (CUCM shows it pending) and whose
+        phase was then damaged: read back, never updated twice (told
+        again, as after any write in doubt)."""
+        env = self.known()
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        first = sorted(self.online)[0]
+        with env.db() as c:
+            c.execute("UPDATE phone SET op_phase = 'x', state = 'due' "
+                      "WHERE name = ?", (first,))
+        r = env.run("run")
+        self.assertIn(f"{first}: in the store, op_phase \"x\"", r.err)
+        self.assertEqual(updates_by_phone(self.sim),
+                         {n: 1 for n in self.online})
+        self.assertEqual(env.states()[first], "pending")
 
 
 if __name__ == "__main__":
