@@ -201,6 +201,39 @@ class StoreFaults(FaultCase):
         self.assertNoWrites()
         self.assertEqual(env.rows(), before)
 
+    def test_database_locked_mid_run(self):
+        """Another process takes the store while a write is in flight (CUCM
+        applied it, the answer waits): the run stops with one line naming
+        the file; nothing recorded is lost, and the next run sends no
+        update twice."""
+        env = self.known()
+        before = env.rows()
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "hold_after", "nth": 2})
+        proc = env.start("run")
+        self.addCleanup(proc.kill)
+        self.assertEqual(self.sim.held(wait=1, timeout=60), 1)
+        holder = sqlite3.connect(self.db_path, timeout=0)
+        self.addCleanup(holder.close)
+        holder.execute("BEGIN EXCLUSIVE")
+        self.sim.release()
+        out, err = proc.communicate(timeout=120)
+        holder.rollback()
+        self.assertEqual(proc.returncode, EXIT_FAILED, err)
+        lines = err.strip().splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertRegex(lines[0], f"^lscrenew: .*{self.db_path}: .*"
+                         "database is locked")
+        self.assertLessEqual(set(before), set(env.rows()))
+        with env.db() as c:
+            self.assertEqual(c.execute("PRAGMA integrity_check")
+                             .fetchone()[0], "ok")
+        self.sim.clear_faults()
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        self.assertEqual(updates_by_phone(self.sim),
+                         {n: 1 for n in self.online})
+
     def test_invalid_phase_and_state_rows(self):
         """A phase or state value the store should not hold, said with the
         phone and the value.  An unknown phase is a write in doubt: with
