@@ -47,7 +47,8 @@ BUILD_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libssl
               libiniparser-dev libsqlite3-dev libcmocka-dev
 SIM_PKGS   := python3 python3-lxml python3-cryptography
 DEB_PKGS   := dpkg-dev lintian systemd
-CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core $(DEB_PKGS)
+CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core strace \
+              $(DEB_PKGS)
 DEMO_PKGS  := $(BUILD_PKGS) $(SIM_PKGS)
 
 # Goals that must work before any library is installed.
