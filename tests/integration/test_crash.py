@@ -36,6 +36,7 @@ READS = ("listPhone", "executeSQLQuery", "selectCmDevice")
 WRITES = ("updatePhone", "applyPhone")
 KILLS = 24
 PER_RUN = 3         # operations per run: spreads the writes over many runs
+STORE_VERSION = 5   # jobs/store.h STORE_SCHEMA_VERSION
 
 
 def env_vars(sim):
@@ -254,3 +255,69 @@ class KilledAtEveryCommit(unittest.TestCase):
 
     def test_later_run_killed_at_every_commit(self):
         self.assertGreater(self.kill_each_commit(True), 3)
+
+    def test_report_write_killed(self):
+        """A report killed at each of its fsyncs (the file's, then its
+        directory's): the target is the old file or the new one."""
+        sim, env = self.fresh()
+        self.assertIn(env.run("run").rc, (1, 2))
+        target = os.path.join(env.dir, "report.csv")
+        r = env.run("report", "left-behind", "--format", "csv", "-o", target)
+        self.assertEqual(r.rc, 0, r)
+        with open(target) as f:
+            new = f.read()
+        old = "the report of yesterday\n"
+        n = 0
+        while True:
+            n += 1
+            self.assertLess(n, 10, "a report never got through")
+            with open(target, "w") as f:
+                f.write(old)
+            killed = run_killed(env, strace_kill("fsync", n), "report",
+                                "left-behind", "--format", "csv", "-o",
+                                target)
+            with open(target) as f:
+                self.assertIn(f.read(), (old, new), f"killed at fsync {n}")
+            if not killed:
+                break
+        self.assertEqual(n, 3, "killed at the file's and the directory's "
+                         "fsync")
+
+    def test_migration_killed_at_every_commit(self):
+        """An old store (schema 1) migrated by a run killed at each of its
+        commits (a step of the migration is one): the store stays whole
+        and its records stay; the next run finishes the migration."""
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "fixtures", "store", "v1.sql")) as f:
+            old = f.read()
+        keep = ("SELECT state, reason, first_offline, attempts FROM phone "
+                "WHERE name = 'SEP00000000AAAA'")
+        want = ("left_behind", "offline since 2026-01-01", 1767225600, 4)
+        n = 0
+        while True:
+            n += 1
+            self.assertLess(n, 40, "a migration never got through")
+            sim, env = self.fresh()
+            with env.db() as c:
+                c.executescript(old)
+            killed = run_killed(env, strace_kill("fdatasync", n), "run")
+            where = f"killed at commit {n}"
+            self.assertEqual(self.integrity(env), "ok", where)
+            with env.db() as c:
+                self.assertEqual(c.execute(keep).fetchone(), want, where)
+                # each step of the migration is one commit
+                version = c.execute("PRAGMA user_version").fetchone()[0]
+                self.assertIn(version, range(1, STORE_VERSION + 1), where)
+            r = env.run("run")
+            self.assertIn(r.rc, (1, 2), f"{where}: {r}")
+            with env.db() as c:
+                self.assertEqual(c.execute(keep).fetchone(), want, where)
+                self.assertEqual(c.execute("PRAGMA user_version")
+                                 .fetchone()[0], STORE_VERSION, where)
+                self.assertEqual(c.execute("SELECT count(*) FROM event WHERE "
+                                           "name = 'SEP00000000AAAA'")
+                                 .fetchone()[0], 1, where)
+            sim.stop()
+            if not killed or version == STORE_VERSION:
+                break   # killed after the migration: the tests above
+        self.assertGreater(n, STORE_VERSION - 1, "killed at each step")
