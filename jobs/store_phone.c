@@ -21,14 +21,15 @@
 static void
 read_op(sqlite3_stmt *st, int c, struct store_phone *p)
 {
-	int	 phase = sqlite3_column_int(st, c + 21);
+	/* the type first: reading the value may convert it */
+	int	 integer = sqlite3_column_type(st, c + 21) == SQLITE_INTEGER;
+	int64_t	 phase = sqlite3_column_int64(st, c + 21);
 	int	 state_ok = store_col_state(st, c + 15, &p->mem.state) == 0;
 	const char *t;
 	size_t	 n;
 
 	p->mem.phase = (enum op_phase)phase;
-	if (phase < OP_NONE || phase > OP_GROUPED ||
-	    sqlite3_column_type(st, c + 21) != SQLITE_INTEGER) {
+	if (!integer || phase < OP_NONE || phase > OP_GROUPED) {
 		t = store_col_text(st, c + 21);
 		p->mem.phase = OP_SENDING;
 		if (state_ok && p->mem.state != PS_NEEDS_ATTENTION &&
