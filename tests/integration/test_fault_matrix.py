@@ -90,12 +90,16 @@ class RunTimeout(FaultCase):
     between pages: the run stops with exit 3 and one line naming it, and
     what it recorded before stays."""
 
-    def timed_env(self, **cluster):
-        return self.env(know=True, global_extra="run_timeout = 3s",
-                        cluster=dict({"timeout": "10m"}, **cluster))
+    def timed_env(self, run_timeout, **cluster):
+        """The store filled by a run without a deadline; then one."""
+        env = self.env(know=True, cluster=dict({"timeout": "10m"},
+                                               **cluster))
+        env.write_config(env.campaigns,
+                         global_extra=f"run_timeout = {run_timeout}")
+        return env
 
     def test_stalled_read_outlives_no_run(self):
-        env = self.timed_env()
+        env = self.timed_env("5s")
         before = env.rows()
         self.faults({"endpoint": "axl", "op": READS,
                      "action": "stall_before"})
@@ -108,7 +112,7 @@ class RunTimeout(FaultCase):
     def test_503_storm_not_retried_past_the_deadline(self):
         """Backoff of up to an hour allowed, every write answered 503:
         the retries stop at the deadline, every due phone stays due."""
-        env = self.timed_env(retry_attempts="20", retry_budget="1h")
+        env = self.timed_env("8s", retry_attempts="20", retry_budget="1h")
         self.faults({"endpoint": "axl", "action": "http503", "count": -1,
                      "op": ["updatePhone", "applyPhone"]})
         r = env.run("run")
