@@ -9,7 +9,8 @@
 #   make asan       the unit and integration tests under AddressSanitizer + UBSan
 #                   (make check runs the unit tests so: check-unit-asan)
 #   make valgrind   the unit tests under valgrind
-#   make fuzz       build and briefly run the fuzz targets
+#   make fuzz       build the fuzz targets and run each to its plateau (5 min;
+#                   make check replays their corpora without libFuzzer)
 #   make lint       cppcheck + mandoc -Tlint
 #   make deb        build/lscrenew_VERSION_ARCH.deb (lintian-clean; checked by make check)
 #   make install / uninstall   (PREFIX, DESTDIR): binary, man pages, examples,
@@ -47,7 +48,8 @@ BUILD_PKGS := build-essential pkg-config libcurl4-openssl-dev libxml2-dev libssl
               libiniparser-dev libsqlite3-dev libcmocka-dev
 SIM_PKGS   := python3 python3-lxml python3-cryptography
 DEB_PKGS   := dpkg-dev lintian systemd
-CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core $(DEB_PKGS)
+CHECK_PKGS := $(BUILD_PKGS) $(SIM_PKGS) sqlite3 mandoc chromium fonts-dejavu-core strace \
+              $(DEB_PKGS)
 DEMO_PKGS  := $(BUILD_PKGS) $(SIM_PKGS)
 
 # Goals that must work before any library is installed.
@@ -89,6 +91,9 @@ LIBREPORTS := $(BUILD)/libreports.a
 LIBCLI     := $(BUILD)/libcli.a
 BIN        := $(BUILD)/lscrenew
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# each fuzz target without libFuzzer, replaying its corpus (tests/fuzz/)
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+REPLAY_BINS  := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_TARGETS))
 MODLIBS    := $(LIBCLI) $(LIBREPORTS) $(LIBJOBS) $(LIBAXL)
 
 .PHONY: all deps deps-check deps-demo check check-source check-unit check-sim check-integration \
@@ -130,6 +135,11 @@ $(BIN): $(call obj,cli/main.c) $(MODLIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(MODLIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/replay_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay.o \
+    $(call obj,$(UNIT_HELP)) $(MODLIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # --- dependencies -------------------------------------------------------
 
@@ -175,9 +185,11 @@ check-source: $(BIN)
 	@$(PYTHON) tests/source/funclen.py
 	@echo "product code: $$(cat $(sort $(wildcard $(addsuffix /*.[ch],cli axl axl/base jobs reports))) | wc -l) lines (cli axl jobs reports, *.c *.h)"
 
-check-unit: $(BIN) $(UNIT_BINS)
+check-unit: $(BIN) $(UNIT_BINS) $(REPLAY_BINS)
 	@set -e; for t in $(UNIT_BINS); do \
 	  echo "== $$t"; LSCRENEW_FIXTURES=tests/fixtures $$t; done
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz corpus $$t"; $(BUILD)/tests/replay_$$t tests/fuzz/corpus/$$t; done
 
 check-sim:
 	@echo "== simulator tests"

@@ -210,6 +210,7 @@ attempt(struct axl_client *c, struct axl_request *r, struct lsc_err *err)
 	x.op = r->op;
 	x.body = &r->body;
 	x.no_resend = r->write;
+	x.deadline_ms = c->deadline_ms;
 	x.spec = &r->spec;
 	rc = axl_exchange(c->http, c->clock, c->stats, &x, err);
 	r->records = x.records;
@@ -242,7 +243,7 @@ axl_call(struct axl_client *c, struct axl_request *r, struct lsc_err *err)
 {
 	const struct axl_retry *rt = &c->retry;
 	int64_t	 waited = 0, wait;
-	int	 n;
+	int	 n, late = 0;
 
 	for (n = 1;; n++) {
 		if (attempt(c, r, err) == 0)
@@ -255,14 +256,45 @@ axl_call(struct axl_client *c, struct axl_request *r, struct lsc_err *err)
 			wait = rt->budget_ms - waited;
 		if (wait <= 0)
 			break;		/* the budget is spent */
+		if ((late = axl_deadline(c->clock, c->deadline_ms, wait,
+		    NULL, err)) == -1)
+			break;		/* run_timeout comes first */
 		clock_sleep(c->clock, wait);
 		waited += wait;
 		c->stats->slept_ms += wait;
 		c->stats->retries++;
 	}
-	axl_err_attempts(err, n);
+	if (!late)
+		axl_err_attempts(err, n);
 	if (r->object != NULL)
 		err_prefix(err, "%s", r->object);
+	return -1;
+}
+
+void
+axl_set_deadline(struct axl_client *c, int64_t mono_ms)
+{
+	c->deadline_ms = mono_ms;
+}
+
+int
+axl_deadline(struct lsc_clock *clk, int64_t deadline_ms, int64_t wait_ms,
+    const char *op, struct lsc_err *err)
+{
+	char	 msg[LSC_ERR_MSGLEN];
+	int	 not_applied = err->not_applied;
+
+	if (deadline_ms <= 0 || clk->mono_ms(clk) + wait_ms < deadline_ms)
+		return 0;
+	if (err->kind == ERR_NONE) {
+		err_set(err, ERR_TIMEOUT, "%s: run_timeout reached, not sent",
+		    op != NULL ? op : "request");
+		err->not_applied = 1;
+		return -1;
+	}
+	memcpy(msg, err->msg, sizeof(msg));
+	err_set(err, ERR_TIMEOUT, "%.450s; run_timeout reached", msg);
+	err->not_applied = not_applied;
 	return -1;
 }
 
@@ -332,8 +364,20 @@ axl_exchange(struct http_transport *t, struct lsc_clock *clk,
 	req.body_len = x->body->len;
 	req.op = op_names[x->op];
 	req.no_resend = x->no_resend;
+	req.timeout_ms = 0;
+	if (x->deadline_ms > 0) {
+		err_clear(err);
+		if (axl_deadline(clk, x->deadline_ms, 0, req.op, err) == -1) {
+			soap_parser_free(p);
+			return -1;
+		}
+		/* no request outlasts the run */
+		req.timeout_ms = (long)(x->deadline_ms - clk->mono_ms(clk));
+	}
 	t0 = clk->mono_ms(clk);
 	rc = soap_post(t, &req, p, &resp, err);
+	if (rc == -1)
+		(void)axl_deadline(clk, x->deadline_ms, 0, req.op, err);
 	st->busy_ms += clk->mono_ms(clk) - t0;
 	/* requests the transport sent again reached the cluster too */
 	st->calls[x->op] += 1 + resp.resent;

@@ -76,6 +76,14 @@ struct axl_client *axl_new(struct http_transport *, const struct axl_options *,
 void	 axl_free(struct axl_client *);
 
 /*
+ * Sets the run's deadline, in the client clock's monotonic ms (0: none): no
+ * request outlasts it and none is retried past it; a request it cuts short
+ * or stops fails with ERR_TIMEOUT ("...; run_timeout reached"), not_applied
+ * as the request left it.
+ */
+void	 axl_set_deadline(struct axl_client *, int64_t mono_ms);
+
+/*
  * Asks getCCMVersion (with schema 12.5, which every supported release
  * accepts) and fixes the schema version: for "auto" the highest of 15.0,
  * 14.0, 12.5 the release accepts; for a fixed version, checks the release

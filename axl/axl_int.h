@@ -37,6 +37,7 @@ struct axl_client {
 						   CUCM refused more than;
 						   0: none yet */
 	struct axl_retry	 retry;
+	int64_t			 deadline_ms;	/* the run's; 0: none */
 	struct lsc_clock	*clock;
 	struct axl_stats	*stats;
 	struct axl_stats	 own_stats;	/* when the caller keeps none */
@@ -92,6 +93,7 @@ struct exchange {
 	enum axl_op		 op;		/* for messages and stats */
 	const struct buf	*body;
 	int			 no_resend;	/* a write */
+	int64_t			 deadline_ms;	/* the run's (mono); 0: none */
 	const struct soap_spec	*spec;
 	/* results */
 	size_t			 records;	/* delivered to the spec */
@@ -109,6 +111,13 @@ struct exchange {
  */
 int	 axl_exchange(struct http_transport *, struct lsc_clock *,
 	    struct axl_stats *, struct exchange *, struct lsc_err *);
+/*
+ * Whether the run's deadline (mono ms, 0: none) leaves wait_ms: 0 when it
+ * does; else -1, with err turned into ERR_TIMEOUT, its message kept (or
+ * one naming op, nothing being sent) and so its not_applied.
+ */
+int	 axl_deadline(struct lsc_clock *, int64_t deadline_ms, int64_t wait_ms,
+	    const char *op, struct lsc_err *);
 /* The wait before a retry: wait, or Retry-After when longer, under cap. */
 int64_t	 axl_retry_wait(const struct lsc_err *, int64_t wait, int64_t cap);
 /* Appends " after N attempts" to the message when n > 1. */

@@ -48,6 +48,8 @@ struct http_request {
 	size_t		 body_len;
 	const char	*op;		/* operation name, for messages/stats */
 	int		 no_resend;	/* never sent twice (writes) */
+	long		 timeout_ms;	/* this request's, when shorter than
+					   the transport's; 0: that one */
 };
 
 struct http_response {

@@ -30,6 +30,7 @@ struct curl_transport {
 	char			*password;	/* wiped at free */
 	char			*proxy;		/* NULL: none */
 	uint64_t		 max_response;
+	long			 timeout_ms;	/* 0: none */
 	http_trace_fn		 trace;
 	void			*trace_arg;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -130,8 +131,9 @@ setup_handle(struct curl_transport *t, const struct http_options *o)
 	SET(CURLOPT_NOPROXY, "");
 	if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-	if (o->timeout_ms > 0)
-		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	/* a Content-Length over the cap is refused before the body */
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(t->max_response >
+	    INT64_MAX ? INT64_MAX : t->max_response));
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
 	SET(CURLOPT_ACCEPT_ENCODING, "");
@@ -181,6 +183,7 @@ http_curl_new(const struct http_options *o, struct lsc_err *err)
 	t->pub.free = curl_free_transport;
 	t->max_response = o->max_response != 0 ? o->max_response :
 	    DEFAULT_MAX_RESPONSE;
+	t->timeout_ms = o->timeout_ms;
 	t->trace = o->trace;
 	t->trace_arg = o->trace_arg;
 	if ((t->username = strdup(o->username)) == NULL ||
@@ -516,7 +519,10 @@ perform(struct curl_transport *t, struct xfer *x, struct curl_slist *hdrs,
 {
 	CURL	*c = t->curl;
 	const struct http_request *req = x->req;
+	long	 timeout = t->timeout_ms;
 
+	if (req->timeout_ms > 0 && (timeout == 0 || req->timeout_ms < timeout))
+		timeout = req->timeout_ms;
 	x->status = 0;
 	x->retry_after = -1;
 	x->bytes = 0;
@@ -530,6 +536,7 @@ perform(struct curl_transport *t, struct xfer *x, struct curl_slist *hdrs,
 	t->errbuf[0] = '\0';
 
 	(void)curl_easy_setopt(c, CURLOPT_URL, req->url);
+	(void)curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
 	(void)curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	(void)curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
 	(void)curl_easy_setopt(c, CURLOPT_READDATA, x);
@@ -617,7 +624,7 @@ curl_post(struct http_transport *pub, const struct http_request *req,
 		resp->status = code;
 	else
 		resp->status = x.status;
-	if (x.toolarge) {
+	if (x.toolarge || rc == CURLE_FILESIZE_EXCEEDED) {
 		err_set(err, ERR_TOOLARGE, "%s: %s: reply larger than the "
 		    "%llu-byte cap", op, host,
 		    (unsigned long long)t->max_response);

@@ -41,6 +41,7 @@ struct ris_client {
 	unsigned		 max_names;
 	int			 attempts;
 	int64_t			 rate_wait_ms;
+	int64_t			 deadline_ms;	/* the run's; 0: none */
 	struct lsc_clock	*clock;
 	struct axl_stats	*stats;
 	struct axl_stats	 own_stats;
@@ -108,6 +109,12 @@ ris_new(struct http_transport *http, const struct ris_options *o,
 	c->clock = o->clock != NULL ? o->clock : clock_real();
 	c->stats = o->stats != NULL ? o->stats : &c->own_stats;
 	return c;
+}
+
+void
+ris_set_deadline(struct ris_client *c, int64_t mono_ms)
+{
+	c->deadline_ms = mono_ms;
 }
 
 void
@@ -383,6 +390,7 @@ attempt(struct ris_client *c, const struct buf *body, struct chunk *ch,
 	x.soapaction = RIS_OP;
 	x.op = AXL_OP_SELECTCMDEVICE;
 	x.body = body;
+	x.deadline_ms = c->deadline_ms;
 	x.spec = &spec;
 	rc = axl_exchange(c->http, c->clock, c->stats, &x, err);
 	if (rc == 0) {
@@ -446,6 +454,9 @@ select_chunk(struct ris_client *c, const char *const *names, size_t n,
 		else
 			wait = axl_retry_wait(err, clock_backoff_ms(c->clock,
 			    tries - 1, 1000, c->rate_wait_ms), c->rate_wait_ms);
+		if (axl_deadline(c->clock, c->deadline_ms, wait, NULL,
+		    err) == -1)
+			goto out;
 		clock_sleep(c->clock, wait);
 		c->stats->slept_ms += wait;
 		c->stats->retries++;

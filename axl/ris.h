@@ -49,6 +49,9 @@ struct ris_client *ris_new(struct http_transport *, const struct ris_options *,
 	    struct lsc_err *);
 void	 ris_free(struct ris_client *);
 
+/* The run's deadline, as axl_set_deadline() (ERR_TIMEOUT past it). */
+void	 ris_set_deadline(struct ris_client *, int64_t mono_ms);
+
 /*
  * Asks the registration of the given device names (borrowed), in chunks of
  * max_names, calling fn once per device the cluster knows.  A name the

@@ -47,6 +47,16 @@ count(const char *const *v)
 	return n;
 }
 
+static void quiet(void *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+static void
+quiet(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
 struct soap_parser *
 soap_parser_new(const struct soap_spec *spec, struct lsc_err *err)
 {
@@ -104,6 +114,10 @@ soap_parser_new(const struct soap_spec *spec, struct lsc_err *err)
 	}
 
 	xmlInitParser();
+	/* libxml2 reports some failures (a declared encoding it cannot
+	 * convert) on stderr, not through the SAX handler: they go nowhere,
+	 * the parse fails with its own error */
+	xmlSetGenericErrorFunc(NULL, quiet);
 	soap_sax_init(&sax);
 	p->ctxt = xmlCreatePushParserCtxt(&sax, p, NULL, 0, NULL);
 	if (p->ctxt == NULL)

@@ -311,7 +311,8 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 		    500) / 1000;
 		if (store_run_finish(store, eng.run, ended, ret, &eng.counts,
 		    calls, failed ? first.msg : NULL, &e) == -1) {
-			log_error("%s", e.msg);
+			if (first.kind != ERR_STORE)	/* said once */
+				log_error("%s", e.msg);
 			ret = EXIT_FAILED;
 		}
 		if (!failed && cf.global.retention > 0)

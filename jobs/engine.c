@@ -307,6 +307,15 @@ keep_urgent(struct crun *r, struct cand *c, const struct store_phone *old,
 	return 0;
 }
 
+static void
+note(struct crun *r, const char *what)
+{
+	const struct engine_observer *ob = r->eng->observer;
+
+	if (ob != NULL && ob->note != NULL)
+		ob->note(ob->arg, r->cl->name, what);
+}
+
 /*
  * Decides a phone: asked is 0 the first time (registration unknown), 1
  * once RisPort70 answered.  Takes c.
@@ -325,6 +334,13 @@ consider(struct crun *r, struct cand *c, int asked, struct lsc_err *e)
 	if (rec_open(r, e) == -1 || store_phone_get(r->eng->store,
 	    r->cl->name, c->name, &old, &found, e) == -1)
 		goto fail;
+	if (found && !asked && old.damaged[0] != '\0') {
+		char	 msg[sizeof(old.damaged) + 80];
+
+		snprintf(msg, sizeof(msg), "%s: in the store, %s", c->name,
+		    old.damaged);
+		note(r, msg);
+	}
 	if (found)
 		oldmem = old.mem;
 	else {
@@ -650,15 +666,6 @@ finish_read(struct crun *r, const struct axl_selector *sel, size_t n,
 }
 
 static void
-note(struct crun *r, const char *what)
-{
-	const struct engine_observer *ob = r->eng->observer;
-
-	if (ob != NULL && ob->note != NULL)
-		ob->note(ob->arg, r->cl->name, what);
-}
-
-static void
 crun_free(struct crun *r)
 {
 	for (size_t i = 0; i < r->nwant; i++)
@@ -722,6 +729,10 @@ engine_cluster(struct engine *eng, const struct policy *const *pols,
 	r.npols = n;
 	if (eng->start_ms == 0 && eng->clock != NULL)
 		eng->start_ms = eng->clock->mono_ms(eng->clock);
+	/* no request, and no retry, outlasts the run */
+	axl_set_deadline(cl->axl, eng->deadline_ms);
+	if (cl->ris != NULL)
+		ris_set_deadline(cl->ris, eng->deadline_ms);
 	if ((r.queued = calloc(n ? n : 1, sizeof(*r.queued))) == NULL ||
 	    (r.heaps = calloc(n ? n : 1, sizeof(*r.heaps))) == NULL ||
 	    (sel = selectors(&r, &nsel)) == NULL) {

@@ -55,7 +55,8 @@ struct engine_progress {
 struct engine_observer {
 	void	(*phone)(void *arg, const struct engine_phone_event *);
 	void	(*progress)(void *arg, const struct engine_progress *);
-	/* something said once per cluster (the listPhone fallback) */
+	/* something said of a cluster (the listPhone fallback, a damaged
+	 * row of the store) */
 	void	(*note)(void *arg, const char *cluster, const char *what);
 	void	*arg;
 };

@@ -311,14 +311,93 @@ policy_notify_failed(struct phone_memory *m, int not_applied, const char *why)
 	    "yet (%.100s), retried next run", why);
 }
 
+/* CAPF's operations (XCertificateOperation) and the word their results
+ * (XCertificateStatus) start with. */
+static const struct {
+	const char	*op;
+	const char	*word;
+} capf_ops[] = {
+	{ "Install/Upgrade", "Upgrade" }, { "Delete", "Delete" },
+	{ "Troubleshoot", "Troubleshoot" }
+};
+
+/* Whether s is a result of the operation whose results start with word. */
+static int
+is_result(const char *s, const char *word)
+{
+	size_t	 n = strlen(word);
+
+	return strncmp(s, word, n) == 0 && (strcmp(s + n, " Success") == 0 ||
+	    strncmp(s + n, " Failed", 7) == 0);
+}
+
+/*
+ * The operation CUCM holds live for the phone: NULL when none is set, or
+ * when the one set shows its result.  An operation lscrenew does not know
+ * is live: only an administrator knows when it is over.
+ */
+static const char *
+live_op(const struct observation *o)
+{
+	const char *op = o->cert_operation;
+	const char *st = o->cert_status != NULL ? o->cert_status : "";
+
+	if (op == NULL || op[0] == '\0' ||
+	    strcmp(op, "No Pending Operation") == 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof(capf_ops) / sizeof(capf_ops[0]); i++)
+		if (strcmp(op, capf_ops[i].op) == 0)
+			return is_result(st, capf_ops[i].word) ? NULL : op;
+	return op;
+}
+
+/* An Install/Upgrade in flight: the operation lscrenew queues. */
 static int
 is_pending_op(const struct observation *o)
 {
-	return o->cert_operation != NULL &&
-	    strcmp(o->cert_operation, "Install/Upgrade") == 0 &&
-	    (o->cert_status == NULL ||
-	    (strcmp(o->cert_status, "Upgrade Success") != 0 &&
-	    strncmp(o->cert_status, "Upgrade Failed", 14) != 0));
+	const char *op = live_op(o);
+
+	return op != NULL && strcmp(op, "Install/Upgrade") == 0;
+}
+
+/* A status name CUCM documents (empty counts: none shown). */
+static int
+known_status(const char *s)
+{
+	if (s == NULL || s[0] == '\0' || strcmp(s, "None") == 0 ||
+	    strcmp(s, "Operation Pending") == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(capf_ops) / sizeof(capf_ops[0]); i++)
+		if (is_result(s, capf_ops[i].word))
+			return 1;
+	return 0;
+}
+
+/*
+ * A Delete, a Troubleshoot or an operation lscrenew does not know, live:
+ * an administrator's, which an Install/Upgrade would overwrite.  The phone
+ * is left alone, saying so, until CUCM shows it over.  Returns 1 when so.
+ */
+static int
+foreign_op(const struct observation *o, const struct policy_ctx *c,
+    struct phone_memory *m)
+{
+	const char *op = live_op(o);
+	const char *st = o->cert_status != NULL && o->cert_status[0] != '\0' ?
+	    o->cert_status : "none";
+	int	 known = 0;
+
+	if (op == NULL || strcmp(op, "Install/Upgrade") == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(capf_ops) / sizeof(capf_ops[0]); i++)
+		known |= strcmp(op, capf_ops[i].op) == 0;
+	clear_op(m);
+	set_state(m, PS_PENDING, c->now);
+	m->deadline = o->finish_time;
+	snprintf(m->reason, sizeof(m->reason), "%sCAPF operation \"%.40s\" "
+	    "(status %.60s), not queued by lscrenew: left alone until CUCM "
+	    "shows it over", known ? "" : "unknown ", op, st);
+	return 1;
 }
 
 static void
@@ -679,16 +758,14 @@ verify_op(const struct observation *o, const struct policy *p,
 	return 0;
 }
 
-enum action
-policy_decide(const struct observation *o, const struct phone_memory *old,
-    const struct policy *p, const struct policy_ctx *c, const char *name,
-    struct phone_memory *m)
+static enum action
+decide(const struct observation *o, const struct policy *p,
+    const struct policy_ctx *c, const char *name, struct phone_memory *m)
 {
 	char buf[120], when[40];
 	const char *why;
 	enum action act = ACT_NONE;
 
-	*m = *old;
 
 	if (!o->present) {
 		if (m->state != PS_GONE) {
@@ -710,6 +787,9 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 		    "run");
 		return ACT_NONE;
 	}
+	if (m->state != PS_NEEDS_ATTENTION && m->state != PS_ABANDONED &&
+	    foreign_op(o, c, m))
+		return ACT_NONE;
 
 	if ((m->state == PS_QUEUED || m->state == PS_PENDING) &&
 	    m->phase != OP_NONE && verify_op(o, p, c, name, m, &act))
@@ -777,4 +857,27 @@ policy_decide(const struct observation *o, const struct phone_memory *old,
 	if (m->state == PS_DUE || m->reason[0] == '\0')
 		snprintf(m->reason, sizeof(m->reason), "%s", why);
 	return decide_due(o, p, c, name, why, m);
+}
+
+enum action
+policy_decide(const struct observation *o, const struct phone_memory *old,
+    const struct policy *p, const struct policy_ctx *c, const char *name,
+    struct phone_memory *m)
+{
+	enum action act;
+	char	 note[96];
+	size_t	 len;
+
+	*m = *old;
+	act = decide(o, p, c, name, m);
+	if (o->present && !known_status(o->cert_status)) {
+		/* said, not guessed at: a status this release does not know */
+		snprintf(note, sizeof(note), "; unknown CAPF status \"%.50s\"",
+		    o->cert_status);
+		len = strlen(m->reason);
+		if (strstr(m->reason, note) == NULL)
+			snprintf(m->reason + len, sizeof(m->reason) - len, "%s",
+			    note);
+	}
+	return act;
 }

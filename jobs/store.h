@@ -71,6 +71,9 @@ struct store_phone {
 					   or that wrote the phone) */
 	int64_t		 updated;
 	struct phone_memory mem;
+	char		 damaged[120];	/* read: a state or phase value the
+					   store should not hold, and what it
+					   was taken for; "" when none */
 };
 
 typedef int	(*store_phone_fn)(void *arg, const struct store_phone *,

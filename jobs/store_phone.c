@@ -10,6 +10,48 @@
 #include "jobs/store_int.h"
 
 
+/*
+ * The state and the operation phase.  A value the store should not hold
+ * (a damaged file, an edit by hand) is said in p->damaged, and read
+ * so that no write can be sent twice: a phase unknown is a write in doubt,
+ * read back from CUCM before anything else is sent (but for a phone that
+ * waits for a person); a state unknown is "queued" when an operation is in
+ * flight, else "ok", decided again from what CUCM shows.
+ */
+static void
+read_op(sqlite3_stmt *st, int c, struct store_phone *p)
+{
+	/* the type first: reading the value may convert it */
+	int	 integer = sqlite3_column_type(st, c + 21) == SQLITE_INTEGER;
+	int64_t	 phase = sqlite3_column_int64(st, c + 21);
+	int	 state_ok = store_col_state(st, c + 15, &p->mem.state) == 0;
+	const char *t;
+	size_t	 n;
+
+	p->mem.phase = (enum op_phase)phase;
+	if (!integer || phase < OP_NONE || phase > OP_GROUPED) {
+		t = store_col_text(st, c + 21);
+		p->mem.phase = OP_SENDING;
+		if (state_ok && p->mem.state != PS_NEEDS_ATTENTION &&
+		    p->mem.state != PS_ABANDONED && p->mem.state != PS_PENDING)
+			p->mem.state = PS_QUEUED;
+		snprintf(p->damaged, sizeof(p->damaged), "op_phase \"%.20s\" "
+		    "is not a phase: taken as a write in doubt; ",
+		    t != NULL ? t : "NULL");
+	}
+	if (!state_ok) {
+		t = store_col_text(st, c + 15);
+		p->mem.state = p->mem.phase != OP_NONE ? PS_QUEUED : PS_OK;
+		n = strlen(p->damaged);
+		snprintf(p->damaged + n, sizeof(p->damaged) - n, "state "
+		    "\"%.20s\" is not a state: taken as %s; ",
+		    t != NULL ? t : "NULL", phone_state_name(p->mem.state));
+	}
+	n = strlen(p->damaged);
+	if (n >= 2)
+		p->damaged[n - 2] = '\0';	/* the last "; " */
+}
+
 void
 store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 {
@@ -31,8 +73,6 @@ store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->last_seen = sqlite3_column_int64(st, c + 12);
 	p->last_run = sqlite3_column_int64(st, c + 13);
 	p->updated = sqlite3_column_int64(st, c + 14);
-	if (store_col_state(st, c + 15, &p->mem.state) == -1)
-		p->mem.state = PS_OK;
 	p->mem.state_since = sqlite3_column_int64(st, c + 16);
 	t = store_col_text(st, c + 17);
 	snprintf(p->mem.reason, sizeof(p->mem.reason), "%s",
@@ -40,7 +80,6 @@ store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->mem.deadline = sqlite3_column_int64(st, c + 18);
 	p->mem.queued_at = sqlite3_column_int64(st, c + 19);
 	p->mem.prev_valid_until = sqlite3_column_int64(st, c + 20);
-	p->mem.phase = (enum op_phase)sqlite3_column_int(st, c + 21);
 	p->mem.first_offline = sqlite3_column_int64(st, c + 22);
 	p->mem.last_offline = sqlite3_column_int64(st, c + 23);
 	p->mem.attempts = (unsigned)sqlite3_column_int64(st, c + 24);
@@ -48,6 +87,7 @@ store_row_to_phone(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->mem.renewed_at = sqlite3_column_int64(st, c + 26);
 	p->mem.failures = (unsigned)sqlite3_column_int64(st, c + 27);
 	p->id = sqlite3_column_int64(st, c + 28);
+	read_op(st, c, p);
 }
 
 /* The string fields of a phone, for copying and comparing. */

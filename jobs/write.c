@@ -34,14 +34,16 @@ block_writes(struct crun *r, const struct lsc_err *cause, int fatal)
  * After a write that failed for the cluster's reasons, no more writes in
  * this run.  Throttling, or a cluster that cannot be reached (the phone's
  * write is recorded and read back next run), ends the writes alone; any
- * other failure (refused account, damaged replies) fails the run too.
+ * other failure (refused account, damaged replies, run_timeout reached
+ * mid-request) fails the run too.
  */
 static void
 hold_writes(struct crun *r, const struct lsc_err *we)
 {
 	if (we->kind == ERR_AUTH || we->kind == ERR_NETWORK ||
 	    we->kind == ERR_TLS || we->kind == ERR_THROTTLED ||
-	    we->kind == ERR_PARSE || we->kind == ERR_HTTP)
+	    we->kind == ERR_PARSE || we->kind == ERR_HTTP ||
+	    we->kind == ERR_TIMEOUT)
 		block_writes(r, we, we->kind != ERR_THROTTLED &&
 		    we->kind != ERR_NETWORK && we->kind != ERR_TLS);
 }

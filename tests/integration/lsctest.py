@@ -94,17 +94,30 @@ class Env:
             f.write("\n".join(lines) + "\n")
         os.chmod(self.config, 0o600)
 
-    def run(self, *args, now=None, env=None, timeout=600):
+    def environ(self, now=None, env=None):
+        """The environment a run of lscrenew gets."""
         e = dict(os.environ)
         e["LSCRENEW_NOW"] = str(now if now is not None else self.sim.now())
         e.pop("LSCRENEW_CONFIG", None)
         e["TZ"] = "UTC"
         if env:
             e.update(env)
+        return e
+
+    def run(self, *args, now=None, env=None, timeout=600):
         proc = subprocess.run([BIN, "-c", self.config] + list(args),
-                              capture_output=True, text=True, env=e,
+                              capture_output=True, text=True,
+                              env=self.environ(now, env),
                               timeout=timeout, stdin=subprocess.DEVNULL)
         return Result(proc)
+
+    def start(self, *args):
+        """lscrenew started, not waited for (output in pipes)."""
+        return subprocess.Popen([BIN, "-c", self.config] + list(args),
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL,
+                                env=self.environ())
 
     def db(self):
         return sqlite3.connect(os.path.join(self.state, "lscrenew.db"))

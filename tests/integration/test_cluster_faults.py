@@ -41,10 +41,13 @@ class FaultEnv(Env):
         self.username = sim.info["username"]
         super().__init__(sim, **kw)
 
-    def write_config(self, campaigns, cluster_extra="", global_extra=""):
+    def write_config(self, campaigns, cluster_extra="", global_extra=None):
         self.campaigns = campaigns
+        if global_extra is not None:
+            self.global_extra = global_extra   # kept when rewritten
         info = self.sim.info
-        lines = ["[global]", f"state_dir = {self.state}", global_extra, "",
+        lines = ["[global]", f"state_dir = {self.state}", self.global_extra,
+                 "",
                  "[cluster sim]", f"host = {info['host']}",
                  f"port = {info['port']}", f"ca_file = {info['ca_file']}",
                  f"username = {self.username}",

@@ -11,6 +11,10 @@ and, after the rerun,
   - no phone received two operations (ground truth);
 and at the end the states equal those of an uninterrupted run on an
 identical cluster.
+
+KilledAtEveryCommit kills between every pair of store commits instead: the
+run is SIGKILLed by strace's fault injection on its nth fdatasync, for
+every n, then runs go on to the end.
 """
 
 import json
@@ -21,7 +25,8 @@ import sqlite3
 import subprocess
 import unittest
 
-from lsctest import BIN, Env, Sim, updates_by_phone
+from lsctest import BIN, Env, Sim, sim_pools, updates_by_phone
+from test_cluster_faults import due_online
 
 START = 1798790400  # 2027-01-01 08:00 UTC
 OPTIONS = {"phones": 400, "pools": 3, "seed": 11, "start": START,
@@ -31,6 +36,7 @@ READS = ("listPhone", "executeSQLQuery", "selectCmDevice")
 WRITES = ("updatePhone", "applyPhone")
 KILLS = 24
 PER_RUN = 3         # operations per run: spreads the writes over many runs
+STORE_VERSION = 5   # jobs/store.h STORE_SCHEMA_VERSION
 
 
 def env_vars(sim):
@@ -152,3 +158,166 @@ class CrashSafety(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# --- a kill at every store commit ------------------------------------------
+
+SMALL = {"phones": 30, "pools": 2, "seed": 5, "start": START,
+         "due_fraction": 0.4, "offline_fraction": 0.2, "ris_rate": 0}
+
+
+def strace_kill(syscall, nth):
+    """The argv prefix that SIGKILLs the process at its nth `syscall` (on
+    entry: the call never happens), following children."""
+    return ["strace", "-f", "-qq", "-o", os.devnull, "-e",
+            f"trace={syscall}", "-e",
+            f"inject={syscall}:signal=KILL:when={nth}"]
+
+
+def run_killed(env, prefix, *args):
+    """Runs lscrenew under prefix; True when it was killed."""
+    proc = subprocess.run(prefix + [BIN, "-c", env.config] + list(args),
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL,
+                          stdin=subprocess.DEVNULL, env=env.environ(),
+                          timeout=300)
+    return proc.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL)
+
+
+class KilledAtEveryCommit(unittest.TestCase):
+    """kill -9 at every store commit, not only at request boundaries: the
+    run is killed on its nth fdatasync (SQLite syncs the WAL once per
+    commit) for every n until a run goes through, each on a fresh
+    cluster whose store a first run (three writes) filled; then runs go
+    on to the end."""
+
+    def setUp(self):
+        if not os.access(BIN, os.X_OK):
+            self.fail(f"{BIN} is not built: run 'make' first")
+
+    def fresh(self):
+        sim = Sim(**SMALL).start()
+        self.addCleanup(sim.stop)
+        env = Env(sim, cluster_extra="page_size = 10", campaigns={
+            "nightly": {"device_pools": ", ".join(sim_pools(sim)),
+                        "max_per_run": "3"}})
+        self.addCleanup(env.close)
+        return sim, env
+
+    def integrity(self, env):
+        with env.db() as c:
+            return c.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def kill_each_commit(self, first_run):
+        """Kills a run at each of its commits in turn; returns how many."""
+        n = 0
+        while True:
+            n += 1
+            self.assertLess(n, 80, "a run never got through")
+            sim, env = self.fresh()
+            want = due_online(sim, sim.now())
+            before = {}
+            if first_run:
+                r = env.run("run")
+                self.assertIn(r.rc, (1, 2), r)
+                before = env.states()
+            env.write_config({"nightly": {"device_pools": ", ".join(
+                sim_pools(sim))}}, "page_size = 10")
+            killed = run_killed(env, strace_kill("fdatasync", n), "run")
+            where = f"killed at commit {n}, first run {first_run}"
+            if before or os.path.exists(os.path.join(env.state,
+                                                     "lscrenew.db")):
+                self.assertEqual(self.integrity(env), "ok", where)
+            if before:
+                after = env.states()
+                lost = {p for p, s in before.items() if s == "left_behind"
+                        and after[p] not in ("left_behind", "queued",
+                                             "pending")}
+                self.assertEqual(lost, set(), f"left-behind lost, {where}")
+            for _ in range(10):
+                r = env.run("run", "--json")
+                self.assertIn(r.rc, (0, 1, 2), f"{where}: {r}")
+                if json.loads(r.out)["queued"] == 0:
+                    break
+            self.assertEqual(self.integrity(env), "ok", where)
+            self.assertEqual(updates_by_phone(sim), {p: 1 for p in want},
+                             f"each due registered phone written once, "
+                             f"{where}")
+            sim.stop()
+            if not killed:
+                break
+        if os.environ.get("LSCRENEW_TEST_VERBOSE"):
+            print(f"killed at each of {n - 1} commits")
+        return n - 1
+
+    def test_first_run_killed_at_every_commit(self):
+        self.assertGreater(self.kill_each_commit(False), 5)
+
+    def test_later_run_killed_at_every_commit(self):
+        self.assertGreater(self.kill_each_commit(True), 3)
+
+    def test_report_write_killed(self):
+        """A report killed at each of its fsyncs (the file's, then its
+        directory's): the target is the old file or the new one."""
+        sim, env = self.fresh()
+        self.assertIn(env.run("run").rc, (1, 2))
+        target = os.path.join(env.dir, "report.csv")
+        r = env.run("report", "left-behind", "--format", "csv", "-o", target)
+        self.assertEqual(r.rc, 0, r)
+        with open(target) as f:
+            new = f.read()
+        old = "the report of yesterday\n"
+        n = 0
+        while True:
+            n += 1
+            self.assertLess(n, 10, "a report never got through")
+            with open(target, "w") as f:
+                f.write(old)
+            killed = run_killed(env, strace_kill("fsync", n), "report",
+                                "left-behind", "--format", "csv", "-o",
+                                target)
+            with open(target) as f:
+                self.assertIn(f.read(), (old, new), f"killed at fsync {n}")
+            if not killed:
+                break
+        self.assertEqual(n, 3, "killed at the file's and the directory's "
+                         "fsync")
+
+    def test_migration_killed_at_every_commit(self):
+        """An old store (schema 1) migrated by a run killed at each of its
+        commits (a step of the migration is one): the store stays whole
+        and its records stay; the next run finishes the migration."""
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "..", "fixtures", "store", "v1.sql")) as f:
+            old = f.read()
+        keep = ("SELECT state, reason, first_offline, attempts FROM phone "
+                "WHERE name = 'SEP00000000AAAA'")
+        want = ("left_behind", "offline since 2026-01-01", 1767225600, 4)
+        n = 0
+        while True:
+            n += 1
+            self.assertLess(n, 40, "a migration never got through")
+            sim, env = self.fresh()
+            with env.db() as c:
+                c.executescript(old)
+            killed = run_killed(env, strace_kill("fdatasync", n), "run")
+            where = f"killed at commit {n}"
+            self.assertEqual(self.integrity(env), "ok", where)
+            with env.db() as c:
+                self.assertEqual(c.execute(keep).fetchone(), want, where)
+                # each step of the migration is one commit
+                version = c.execute("PRAGMA user_version").fetchone()[0]
+                self.assertIn(version, range(1, STORE_VERSION + 1), where)
+            r = env.run("run")
+            self.assertIn(r.rc, (1, 2), f"{where}: {r}")
+            with env.db() as c:
+                self.assertEqual(c.execute(keep).fetchone(), want, where)
+                self.assertEqual(c.execute("PRAGMA user_version")
+                                 .fetchone()[0], STORE_VERSION, where)
+                self.assertEqual(c.execute("SELECT count(*) FROM event WHERE "
+                                           "name = 'SEP00000000AAAA'")
+                                 .fetchone()[0], 1, where)
+            sim.stop()
+            if not killed or version == STORE_VERSION:
+                break   # killed after the migration: the tests above
+        self.assertGreater(n, STORE_VERSION - 1, "killed at each step")

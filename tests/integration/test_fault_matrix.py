@@ -31,11 +31,10 @@ READ_MATRIX = {
     "gzip bomb": (
         {"action": "gzip_bomb"}, ["reply larger than the 16777216-byte cap"],
         EXIT_FAILED),
-    # the body is read in full, then the connection closes short of the
-    # length announced: a network failure, no allocation of 2 GB
+    # refused on the header, before the body: nothing allocated
     "2 GB Content-Length": (
-        {"action": "huge_length"}, ["transfer closed with"],
-        EXIT_UNREACHABLE),
+        {"action": "huge_length"}, ["reply larger than the 16777216-byte cap"],
+        EXIT_FAILED),
     # the inventory's columns: v = lscvaliduntil, s = certificate status
     "invalid date": (
         {"action": "set_field", "field": "v", "value": "soon",
@@ -84,6 +83,46 @@ class ReadFaults(FaultCase):
         self.assertEqual({k: after.get(k) for k in before}, before)
         self.assertLessEqual(len(after) - len(before), 320)
         self.assertEqual(env.phones_in("gone"), set())
+
+
+class RunTimeout(FaultCase):
+    """run_timeout bounds a request and its retries, not only the gaps
+    between pages: the run stops with exit 3 and one line naming it, and
+    what it recorded before stays."""
+
+    def timed_env(self, run_timeout, **cluster):
+        """The store filled by a run without a deadline; then one."""
+        env = self.env(know=True, cluster=dict({"timeout": "10m"},
+                                               **cluster))
+        env.write_config(env.campaigns,
+                         global_extra=f"run_timeout = {run_timeout}")
+        return env
+
+    def test_stalled_read_outlives_no_run(self):
+        env = self.timed_env("5s")
+        before = env.rows()
+        self.faults({"endpoint": "axl", "op": READS,
+                     "action": "stall_before"})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "timed out", "run_timeout reached")
+        self.assertNoWrites()
+        self.assertEqual(env.rows(), before)
+
+    def test_503_storm_not_retried_past_the_deadline(self):
+        """Backoff of up to an hour allowed, every write answered 503:
+        the retries stop at the deadline, every due phone stays due."""
+        env = self.timed_env("8s", retry_attempts="20", retry_budget="1h")
+        self.faults({"endpoint": "axl", "action": "http503", "count": -1,
+                     "op": ["updatePhone", "applyPhone"]})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "run_timeout reached")
+        self.assertNoWrites()
+        self.assertEqual(env.phones_in("due") & self.online, self.online)
+        self.sim.clear_faults()
+        self.assertIn(env.run("run").rc, (EXIT_DONE, EXIT_ATTENTION))
+        self.assertQueuedOnce(self.online)
 
 
 class WriteFaults(FaultCase):
@@ -170,11 +209,50 @@ class StoreFaults(FaultCase):
         self.assertNoWrites()
         self.assertEqual(env.rows(), before)
 
-    def test_invalid_phase_and_state_rows(self):
-        """A phase or state value the store should not hold: the phone is
-        judged from what CUCM shows, written once, never twice."""
+    def test_database_locked_mid_run(self):
+        """Another process takes the store while a write is in flight (CUCM
+        applied it, the answer waits): the run stops with one line naming
+        the file; nothing recorded is lost, and the next run sends no
+        update twice."""
         env = self.known()
-        first, second = sorted(self.online)[:2]
+        before = env.rows()
+        self.faults({"endpoint": "axl", "op": "updatePhone",
+                     "action": "hold_after", "nth": 2})
+        proc = env.start("run")
+        self.addCleanup(proc.kill)
+        self.assertEqual(self.sim.held(wait=1, timeout=60), 1)
+        holder = sqlite3.connect(self.db_path, timeout=0)
+        self.addCleanup(holder.close)
+        holder.execute("BEGIN EXCLUSIVE")
+        self.sim.release()
+        out, err = proc.communicate(timeout=120)
+        holder.rollback()
+        self.assertEqual(proc.returncode, EXIT_FAILED, err)
+        lines = err.strip().splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertRegex(lines[0], f"^lscrenew: .*{self.db_path}: .*"
+                         "database is locked")
+        self.assertLessEqual(set(before), set(env.rows()))
+        with env.db() as c:
+            self.assertEqual(c.execute("PRAGMA integrity_check")
+                             .fetchone()[0], "ok")
+        self.sim.clear_faults()
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        self.assertEqual(updates_by_phone(self.sim),
+                         {n: 1 for n in self.online})
+
+    def test_invalid_phase_and_state_rows(self):
+        """A phase or state value the store should not hold, said with the
+        phone and the value.  An unknown phase is a write in doubt: with
+        CUCM showing a finished status it counts as an attempt and backs
+        off; an unknown state is judged from what CUCM shows.  Nothing is
+        written twice."""
+        env = self.known()
+        finished = {d["name"] for d in self.sim.devices()
+                    if d["certificate_status"].startswith("Upgrade Failed")}
+        first = sorted(self.online & finished)[0]
+        second = sorted(self.online - {first})[0]
         with env.db() as c:
             c.execute("UPDATE phone SET op_phase = 99 WHERE name = ?",
                       (first,))
@@ -182,10 +260,34 @@ class StoreFaults(FaultCase):
                       (second,))
         r = env.run("run")
         self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
-        self.assertQueuedOnce(self.online)
+        self.assertIn(f"{first}: in the store, op_phase \"99\" is not a "
+                      "phase: taken as a write in doubt", r.err)
+        self.assertIn(f"{second}: in the store, state \"bogus\" is not a "
+                      "state: taken as ok", r.err)
+        self.assertEqual(env.states()[first], "failed_retryable")
+        self.assertIn("updatePhone outcome unknown", env.reason(first))
+        self.assertQueuedOnce(self.online - {first})
         self.assertStoreComplete(env)
-        env.run("run")
-        self.assertQueuedOnce(self.online)
+        r = env.run("run")
+        self.assertNotIn("in the store", r.err)
+        self.assertQueuedOnce(self.online - {first})
+
+    def test_invalid_phase_of_a_sent_write(self):
+        """A phone whose update landed (CUCM shows it pending) and whose
+        phase was then damaged: read back, never updated twice (told
+        again, as after any write in doubt)."""
+        env = self.known()
+        r = env.run("run")
+        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        first = sorted(self.online)[0]
+        with env.db() as c:
+            c.execute("UPDATE phone SET op_phase = 'x', state = 'due' "
+                      "WHERE name = ?", (first,))
+        r = env.run("run")
+        self.assertIn(f"{first}: in the store, op_phase \"x\"", r.err)
+        self.assertEqual(updates_by_phone(self.sim),
+                         {n: 1 for n in self.online})
+        self.assertEqual(env.states()[first], "pending")
 
 
 if __name__ == "__main__":

@@ -164,6 +164,22 @@ fake_http_push(struct fake_http *f, const struct fake_reply *r)
 }
 
 void
+fake_http_push_bytes(struct fake_http *f, const void *data, size_t len,
+    int copies)
+{
+	const unsigned char *d = data;
+	struct fake_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = len > 0 ? data : "";
+	r.body_len = len;
+	r.chunk = len > 0 ? 1 + d[0] % 64 : 0;
+	for (int i = 0; i < copies; i++)
+		fake_http_push(f, &r);
+}
+
+void
 fake_http_push_body(struct fake_http *f, long status, const char *body,
     size_t chunk)
 {

@@ -74,6 +74,10 @@ void	 fake_http_push(struct fake_http *, const struct fake_reply *);
 /* Queues a 200 (or status) reply with body, delivered in chunk bytes. */
 void	 fake_http_push_body(struct fake_http *, long status,
 	    const char *body, size_t chunk);
+/* Queues copies of a 200 reply holding any bytes, delivered in chunks of
+ * 1 to 64 bytes as its first byte says (the fuzz targets' input). */
+void	 fake_http_push_bytes(struct fake_http *, const void *data,
+	    size_t len, int copies);
 /* Queues a transport failure of kind, not_applied as given. */
 void	 fake_http_push_fail(struct fake_http *, enum err_kind,
 	    int not_applied);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -378,6 +379,33 @@ test_parse_list_phone_twins(void **state)
 			buf_free(&c.out, 0);
 		}
 	}
+}
+
+/* A reply in an encoding libxml2 cannot convert: an error for the caller,
+ * not a word on stderr (found by fuzz_sql). */
+static void
+test_parse_bad_encoding_is_quiet(void **state)
+{
+	static const char reply[] = "<?xml version='1.0' encoding='utf-7'?>"
+	    "<soapen\x11\x53\xcf\xe5\xfc\x7f pe xmlns:so=\"x\"/>";
+	struct soap_spec s;
+	struct collect c;
+	struct lsc_err err;
+	FILE	*tmp = tmpfile();
+	int	 saved = dup(2);
+
+	(void)state;
+	assert_non_null(tmp);
+	assert_int_not_equal(saved, -1);
+	assert_int_not_equal(dup2(fileno(tmp), 2), -1);
+	phone_spec(&s, &c);
+	assert_int_equal(parse_data(&s, reply, sizeof(reply) - 1, 0, NULL,
+	    &err), -1);
+	assert_int_not_equal(dup2(saved, 2), -1);
+	close(saved);
+	assert_int_equal(err.kind, ERR_PARSE);
+	assert_int_equal(ftell(tmp), 0);
+	fclose(tmp);
 }
 
 static void
@@ -763,7 +791,7 @@ post_fixture(struct fake_http *f, struct soap_spec *s, struct lsc_err *err,
 {
 	struct http_request req = {
 		"https://cucm.example:8443/axl/", "CUCM:DB ver=14.0 listPhone",
-		"<x/>", 4, "listPhone", 0
+		"<x/>", 4, "listPhone", 0, 0
 	};
 	struct http_response resp;
 	struct soap_parser *p = soap_parser_new(s, err);
@@ -971,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_parse_empty_list),
 		cmocka_unit_test(test_parse_markup_in_value),
 		cmocka_unit_test(test_parse_list_phone_twins),
+		cmocka_unit_test(test_parse_bad_encoding_is_quiet),
 		cmocka_unit_test(test_parse_prolog_bounded),
 		cmocka_unit_test(test_parse_stream_many_records),
 		cmocka_unit_test(test_parse_callback_stops),
