@@ -13,6 +13,10 @@
  *                  of the left-behind set, most urgent first
  *   summary        table#summary, phones by state per cluster/campaign/
  *                  pool; table#expiries, renewals and expiries per pool
+ *   trust          section#trust-section, table#trust: the chains the
+ *                  phones present (newest probe) and the root each needs,
+ *                  and per pool the answer in words (p.trust-answer); see
+ *                  trust_out.c
  *   runs           table#runs, the ten newest runs
  *
  * Everything from the store is escaped (report_html_esc()); the page
@@ -463,9 +467,11 @@ runs(struct page *pg)
 int
 report_html(struct report_ctx *ctx)
 {
+	struct report_trust trust;
 	struct page pg;
 	int rc = -1;
 
+	memset(&trust, 0, sizeof(trust));
 	memset(&pg, 0, sizeof(pg));
 	pg.ctx = ctx;
 	pg.b = ctx->out;
@@ -481,6 +487,9 @@ report_html(struct report_ctx *ctx)
 	charts(&pg);
 	left_behind(&pg);
 	summary(&pg);
+	if (report_trust_collect(ctx, &trust) == -1 ||
+	    report_trust_html(ctx, &trust, pg.b) == -1)
+		goto out;
 	runs(&pg);
 	buf_puts(pg.b, "<footer>Made by lscrenew from its state store; "
 	    "times are UTC.</footer>\n</main>\n</body>\n</html>\n");
@@ -492,5 +501,6 @@ out:
 	report_forecast_free(&pg.fc);
 	report_phones_free(&pg.lb);
 	report_runs_free(&pg.runs);
+	report_trust_free(&trust);
 	return rc;
 }

@@ -23,6 +23,7 @@ static const unsigned supported[REPORT__MAX] = {
 	[REPORT_PHONE] = F(TEXT) | F(CSV) | F(JSON),
 	[REPORT_METRICS] = F(PROM),
 	[REPORT_BAT] = F(BAT),
+	[REPORT_TRUST] = F(TEXT) | F(CSV) | F(JSON) | F(HTML) | F(PROM),
 };
 #undef F
 
@@ -202,6 +203,9 @@ build(struct report_ctx *ctx)
 		case REPORT_BAT:
 			rc = report_bat(ctx);
 			break;
+		case REPORT_TRUST:
+			rc = report_trust(ctx);
+			break;
 		default:
 			rc = err_set(ctx->e, ERR_USAGE, "report: unknown "
 			    "kind");
@@ -368,6 +372,37 @@ report_write_file(struct store *s, const struct report_opts *o,
 	rc = finish(&ctx);
 out:
 	ctx_free(&ctx);
+	buf_free(&b, 0);
+	return rc;
+}
+
+int
+report_write_pem(struct store *s, const struct report_opts *o,
+    const char *path, struct lsc_err *e)
+{
+	struct report_ctx ctx;
+	struct report_trust t;
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	ctx_init(&ctx, s, o, &b, e);
+	if (check_opts(o, e) == -1 || report_trust_collect(&ctx, &t) == -1 ||
+	    report_trust_pem(&t, &ctx) == -1)
+		goto out;
+	if (buf_failed(&b)) {
+		err_set(e, ERR_SYSTEM, "%s: out of memory", path);
+		goto out;
+	}
+	if (write_atomic(path, b.data != NULL ? b.data : "", b.len,
+	    o->file_mode != 0 ? (mode_t)(o->file_mode & 07777) : 0644,
+	    e) == -1)
+		goto out;
+	if (o->result != NULL)
+		*o->result = ctx.res;
+	rc = 0;
+out:
+	report_trust_free(&t);
 	buf_free(&b, 0);
 	return rc;
 }

@@ -285,6 +285,7 @@ int	 report_phone(struct report_ctx *);
 int	 report_metrics(struct report_ctx *);
 int	 report_bat(struct report_ctx *);
 int	 report_html(struct report_ctx *);
+int	 report_trust(struct report_ctx *);
 
 /* BAT: device names due and registered, per pool. */
 struct report_bat_pool {
@@ -299,6 +300,103 @@ struct report_bat {
 };
 int	 report_bat_collect(struct report_ctx *, struct report_bat *);
 void	 report_bat_free(struct report_bat *);
+
+/* ---- phone-side truth (trust.c) ------------------------------------------------ */
+
+#define TRUST_NONE	((size_t)-1)
+#define TRUST_ERROR	((size_t)-2)
+
+/* A phone's newest probe (strings copied into the set's arena). */
+struct report_probe {
+	const char	*cluster, *pool, *model;
+	const char	*name;		/* NULL: an address probed alone */
+	const char	*address;
+	int64_t		 at;
+	const char	*outcome;	/* presented, refused, timeout, ... */
+	const char	*reason;	/* the outcome's or the class's */
+	const char	*kind;		/* mic, capf_lsc, enterprise_lsc, ... */
+	const char	*subject, *issuer, *sha256, *aki;
+	const char	*chain;		/* CA fingerprints sent, space-separated */
+	const char	*cls;		/* agrees, mic_not_lsc, ... (NULL) */
+	int64_t		 not_after;
+	size_t		 chain_ix;	/* its chain; TRUST_NONE: none shown */
+};
+
+/* A CA certificate a phone sent, or a root no phone sent (b64 NULL). */
+struct report_ca {
+	const char	*sha256, *subject, *issuer, *ski, *aki;
+	int		 self_signed;
+	const char	*b64;		/* the DER in base64; NULL: not sent */
+	unsigned long	 phones;	/* phones chaining to it */
+	int		 depth;		/* issuers up to the root; 0: a root */
+	size_t		 ix;		/* (while sorting) */
+};
+
+/* One distinct chain: a kind, an issuer, the CAs sent after the leaf. */
+struct report_chain {
+	const char	*kind, *issuer, *aki, *chain;
+	const char	*subject, *leaf;	/* of its first phone */
+	int		 self;		/* a self-signed leaf: its own root */
+	size_t		 root;		/* in ca[]; TRUST_NONE when self */
+	int		 depth;		/* CAs from the leaf to the root */
+	unsigned long	 phones;
+	size_t		 first;		/* (while sorting) */
+};
+
+struct report_trust {
+	struct report_probe	*p;	/* the newest probe of each phone */
+	size_t			 np, capp;
+	struct report_ca	*ca;	/* root first once analysed */
+	size_t			 nca, capca;
+	struct report_chain	*ch;	/* most phones first once analysed */
+	size_t			 nch, capch;
+	struct report_phones	 strings;
+};
+
+/* What a group of phones needs (report_trust_need()). */
+struct report_need {
+	unsigned long	 phones;	/* probed */
+	unsigned long	 silent;	/* presented nothing (unreachable...) */
+	unsigned long	 self;		/* self-signed: each its own root */
+	unsigned long	 mic;		/* presenting their MIC */
+};
+
+/* The newest probe of each phone the options select, with the CAs the
+ * phones sent, analysed (report_trust_analyse()). */
+int	 report_trust_collect(struct report_ctx *, struct report_trust *);
+/* Copies p, or ca and its DER (NULL for a root no phone sent), in. */
+int	 report_trust_add_probe(struct report_trust *,
+	    const struct report_probe *, struct lsc_err *);
+int	 report_trust_add_ca(struct report_trust *, const struct report_ca *,
+	    const unsigned char *der, size_t len, struct lsc_err *);
+/* Groups the chains, finds each one's root (naming those no phone sent),
+ * counts the phones chaining to each CA, orders CAs root first. */
+int	 report_trust_analyse(struct report_trust *, struct lsc_err *);
+/* roots[i] (t->nca of them): the phones of cluster/pool (NULL: any) that
+ * need ca[i] as their root; nd counts the rest. */
+void	 report_trust_need(const struct report_trust *, const char *cluster,
+	    const char *pool, unsigned long *roots, struct report_need *nd);
+/* Where to fetch ca[root], a root no phone sent, in words: CUCM for a
+ * CAPF or manufacturing root, else the enterprise PKI. */
+const char *report_trust_source(const struct report_trust *, size_t root);
+/* The PEM bundle into ctx->out: rows = CAs written, files = roots named. */
+int	 report_trust_pem(const struct report_trust *, struct report_ctx *);
+void	 report_trust_free(struct report_trust *);
+/* The report from an analysed set, in ctx->o->format (text, csv, json,
+ * prom; trust_out.c). */
+int	 report_trust_render(struct report_ctx *, const struct report_trust *);
+/* The page's section#trust-section into b. */
+int	 report_trust_html(struct report_ctx *, const struct report_trust *,
+	    struct buf *b);
+
+/* ---- Prometheus (prom.c) ----------------------------------------------------- */
+
+/* A label name="value", the value escaped; a comma before it unless
+ * first. */
+void	 report_prom_label(struct buf *, const char *name, const char *v,
+	    int first);
+/* The HELP and TYPE (gauge) lines of a family. */
+void	 report_prom_family(struct buf *, const char *name, const char *help);
 
 /* " in cluster X, campaign Y, pool Z" or "" (shared.c). */
 void	 report_filter_text(const struct report_opts *, char *, size_t);

@@ -35,6 +35,7 @@ static const char *const kind_names[REPORT__MAX] = {
 	[REPORT_PHONE] = "phone",
 	[REPORT_METRICS] = "metrics",
 	[REPORT_BAT] = "bat",
+	[REPORT_TRUST] = "trust",
 };
 
 static const char *const format_names[REPORT_FORMAT__MAX] = {
