@@ -352,6 +352,7 @@ static void
 summary(struct page *pg)
 {
 	struct buf *b = pg->b;
+	int probed = pg->sum.total.probed > 0;
 
 	buf_puts(b, "<section class=\"table\" id=\"summary-section\">\n"
 	    "<h2>Phones by state</h2>\n<div class=\"scroll\">"
@@ -392,7 +393,12 @@ summary(struct page *pg)
 	    "<th class=\"num\">LSC expired</th>"
 	    "<th class=\"num\">Expiring within 30 days</th>"
 	    "<th class=\"num\">60 days</th><th class=\"num\">90 days</th>"
-	    "<th class=\"num\">No LSC</th></tr></thead>\n<tbody>\n");
+	    "<th class=\"num\">No LSC</th>");
+	if (probed)
+		buf_puts(b, "<th class=\"num\">Probed</th><th class=\"num\">"
+		    "Phone agrees with CUCM</th><th class=\"num\">Differs"
+		    "</th><th class=\"num\">No certificate</th>");
+	buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i <= pg->npools; i++) {
 		const struct report_group *g = i < pg->npools ? &pg->pools[i] :
 		    &pg->sum.total;
@@ -411,6 +417,12 @@ summary(struct page *pg)
 		td_num(b, g->exp60);
 		td_num(b, g->exp90);
 		td_num(b, g->no_lsc);
+		if (probed) {
+			td_num(b, g->probed);
+			td_num(b, g->agrees);
+			td_num(b, g->differs);
+			td_num(b, g->silent);
+		}
 		buf_puts(b, "</tr>\n");
 	}
 	buf_puts(b, "</tfoot>\n</table></div>\n<p class=\"note\">Expiry columns "
@@ -467,11 +479,9 @@ runs(struct page *pg)
 int
 report_html(struct report_ctx *ctx)
 {
-	struct report_trust trust;
 	struct page pg;
 	int rc = -1;
 
-	memset(&trust, 0, sizeof(trust));
 	memset(&pg, 0, sizeof(pg));
 	pg.ctx = ctx;
 	pg.b = ctx->out;
@@ -487,8 +497,7 @@ report_html(struct report_ctx *ctx)
 	charts(&pg);
 	left_behind(&pg);
 	summary(&pg);
-	if (report_trust_collect(ctx, &trust) == -1 ||
-	    report_trust_html(ctx, &trust, pg.b) == -1)
+	if (report_trust_html(ctx, ctx->probes, pg.b) == -1)
 		goto out;
 	runs(&pg);
 	buf_puts(pg.b, "<footer>Made by lscrenew from its state store; "
@@ -501,6 +510,5 @@ out:
 	report_forecast_free(&pg.fc);
 	report_phones_free(&pg.lb);
 	report_runs_free(&pg.runs);
-	report_trust_free(&trust);
 	return rc;
 }

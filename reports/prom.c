@@ -9,6 +9,11 @@
  *                                                    cumulative, like the
  *                                                    summary
  *   lscrenew_lsc_expired{cluster,pool}
+ *   lscrenew_phones_probed{cluster,pool,result="agrees"|"differs"|
+ *                    "no_certificate"}   the phone side: each phone's
+ *                                        newest probe
+ *   lscrenew_trust_phones{cluster,pool,model,kind,root}, lscrenew_trust_chains
+ *                                        (report trust, prom format)
  *   lscrenew_last_run_timestamp_seconds              end of the newest
  *   lscrenew_last_run_exit_status                    finished run (absent
  *   lscrenew_last_run_duration_seconds               before the first)
@@ -109,6 +114,20 @@ report_metrics(struct report_ctx *ctx)
 		report_prom_label(b, "pool", pools[i].key.pool, 0);
 		buf_printf(b, "} %lu\n", pools[i].expired);
 	}
+
+	report_prom_family(b, "lscrenew_phones_probed", "Phones by what their "
+	    "newest probe found compared with CUCM, by cluster and device "
+	    "pool.");
+	for (i = 0; i < np; i++)
+		for (int w = 0; w < 3; w++) {
+			buf_puts(b, "lscrenew_phones_probed{");
+			report_prom_label(b, "cluster", pools[i].key.cluster, 1);
+			report_prom_label(b, "pool", pools[i].key.pool, 0);
+			report_prom_label(b, "result", w == 0 ? "agrees" : w ==
+			    1 ? "differs" : "no_certificate", 0);
+			buf_printf(b, "} %lu\n", w == 0 ? pools[i].agrees :
+			    w == 1 ? pools[i].differs : pools[i].silent);
+		}
 
 	if (s.have_run) {
 		report_prom_family(b, "lscrenew_last_run_timestamp_seconds", "When the "

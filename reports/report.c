@@ -162,11 +162,30 @@ ctx_init(struct report_ctx *ctx, struct store *s, const struct report_opts *o,
 static void
 ctx_free(struct report_ctx *ctx)
 {
+	if (ctx->probes != NULL) {
+		report_trust_free(ctx->probes);
+		free(ctx->probes);
+		ctx->probes = NULL;
+	}
 	if (ctx->mark != NULL) {
 		report_phones_free(ctx->mark);
 		free(ctx->mark);
 		ctx->mark = NULL;
 	}
+}
+
+/* What the phones presented, for the kinds that show it. */
+static int
+load_probes(struct report_ctx *ctx)
+{
+	enum report_kind k = ctx->o->kind;
+
+	if (ctx->o->format != REPORT_FORMAT_HTML && (k == REPORT_FORECAST ||
+	    k == REPORT_HISTORY || k == REPORT_BAT))
+		return 0;
+	if ((ctx->probes = calloc(1, sizeof(*ctx->probes))) == NULL)
+		return report_syserr(ctx->e, "reading probes");
+	return report_trust_collect(ctx, ctx->probes);
 }
 
 /* Builds the whole report into ctx->out. */
@@ -176,7 +195,7 @@ build(struct report_ctx *ctx)
 	const struct report_opts *o = ctx->o;
 	int rc;
 
-	if (check_opts(o, ctx->e) == -1)
+	if (check_opts(o, ctx->e) == -1 || load_probes(ctx) == -1)
 		return -1;
 	if (o->format == REPORT_FORMAT_HTML)
 		rc = report_html(ctx);
@@ -381,14 +400,17 @@ report_write_pem(struct store *s, const struct report_opts *o,
     const char *path, struct lsc_err *e)
 {
 	struct report_ctx ctx;
-	struct report_trust t;
 	struct buf b = BUF_INIT;
 	int rc = -1;
 
-	memset(&t, 0, sizeof(t));
 	ctx_init(&ctx, s, o, &b, e);
-	if (check_opts(o, e) == -1 || report_trust_collect(&ctx, &t) == -1 ||
-	    report_trust_pem(&t, &ctx) == -1)
+	if (o->kind != REPORT_TRUST) {
+		err_set(e, ERR_USAGE, "report %s: --pem is for trust",
+		    report_kind_name(o->kind));
+		goto out;
+	}
+	if (check_opts(o, e) == -1 || load_probes(&ctx) == -1 ||
+	    report_trust_pem(ctx.probes, &ctx) == -1)
 		goto out;
 	if (buf_failed(&b)) {
 		err_set(e, ERR_SYSTEM, "%s: out of memory", path);
@@ -402,7 +424,7 @@ report_write_pem(struct store *s, const struct report_opts *o,
 		*o->result = ctx.res;
 	rc = 0;
 out:
-	report_trust_free(&t);
+	ctx_free(&ctx);
 	buf_free(&b, 0);
 	return rc;
 }

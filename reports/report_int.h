@@ -43,6 +43,8 @@ struct report_ctx {
 	int			 width;		/* text columns */
 	struct report_result	 res;
 	struct report_phones	*mark;		/* left-behind set to save */
+	struct report_trust	*probes;	/* what the phones presented
+						   (the kinds that show it) */
 };
 
 /* ---- phones copied out of the store (phones.c) ---------------------------- */
@@ -100,14 +102,18 @@ struct report_field {
 	long long	 n;	/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
 };
 
-#define REPORT_PHONE_FIELDS 26
+#define REPORT_PHONE_FIELDS 29
+
+struct report_probe;
 
 /*
  * Every field of p at now, in order: the one list behind the CSV header,
- * the CSV rows and the JSON phone object.  reason[len] holds the reason
- * in words; the strings are p's (borrowed) or reason.
+ * the CSV rows and the JSON phone object; the phone side from pr, its
+ * newest probe (NULL: never probed).  reason[len] holds the reason in
+ * words; the strings are p's and pr's (borrowed) or reason.
  */
-void	 report_phone_fields(const struct store_phone *p, int64_t now,
+void	 report_phone_fields(const struct store_phone *p,
+	    const struct report_probe *pr, int64_t now,
 	    struct report_field f[REPORT_PHONE_FIELDS], char *reason,
 	    size_t len);
 
@@ -221,6 +227,10 @@ struct report_group {
 	unsigned long	 exp30, exp60, exp90;	/* cumulative */
 	unsigned long	 expired;
 	unsigned long	 no_lsc;
+	unsigned long	 probed;	/* with a probe (newest counts) */
+	unsigned long	 agrees;	/* ... that agrees with CUCM */
+	unsigned long	 differs;	/* presented, not as CUCM says */
+	unsigned long	 silent;	/* presented no certificate */
 };
 
 struct report_summary {
@@ -308,7 +318,7 @@ void	 report_bat_free(struct report_bat *);
 
 /* A phone's newest probe (strings copied into the set's arena). */
 struct report_probe {
-	const char	*cluster, *pool, *model;
+	const char	*cluster, *campaign, *pool, *model;
 	const char	*name;		/* NULL: an address probed alone */
 	const char	*address;
 	int64_t		 at;
@@ -362,8 +372,14 @@ struct report_need {
 };
 
 /* The newest probe of each phone the options select, with the CAs the
- * phones sent, analysed (report_trust_analyse()). */
+ * phones sent, analysed (report_trust_analyse()); the probes end sorted
+ * by cluster and name. */
 int	 report_trust_collect(struct report_ctx *, struct report_trust *);
+/* The newest probe of a phone (ctx->probes); NULL when none. */
+const struct report_probe *report_probe_of(const struct report_ctx *,
+	    const char *cluster, const char *name);
+/* What a probe saw in one word: the kind presented, else the outcome. */
+const char *report_probe_presents(const struct report_probe *);
 /* Copies p, or ca and its DER (NULL for a root no phone sent), in. */
 int	 report_trust_add_probe(struct report_trust *,
 	    const struct report_probe *, struct lsc_err *);

@@ -176,8 +176,9 @@ report_html_esc(struct buf *b, const char *s)
 #define NUM(k, t, v)	(f[n++] = (struct report_field){ k, t, NULL, v })
 
 void
-report_phone_fields(const struct store_phone *p, int64_t now,
-    struct report_field f[REPORT_PHONE_FIELDS], char *reason, size_t len)
+report_phone_fields(const struct store_phone *p, const struct report_probe *pr,
+    int64_t now, struct report_field f[REPORT_PHONE_FIELDS], char *reason,
+    size_t len)
 {
 	const struct phone_memory *m = &p->mem;
 	int64_t until = p->lsc_valid_until;
@@ -209,4 +210,7 @@ report_phone_fields(const struct store_phone *p, int64_t now,
 	NUM("queued_at", RF_TIME, m->queued_at);
 	NUM("renewed_at", RF_TIME, m->renewed_at);
 	NUM("last_run", RF_INT, p->last_run);
+	NUM("last_probe", RF_TIME, pr != NULL ? pr->at : 0);
+	STR("presents", pr != NULL ? report_probe_presents(pr) : NULL);
+	STR("agreement", pr != NULL ? pr->cls : NULL);
 }

@@ -33,7 +33,7 @@ report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
     struct lsc_err *e)
 {
 	struct report_probe *v, *c;
-	const char **f[14];
+	const char **f[15];
 
 	if ((v = report_grow(t->p, t->np, &t->capp, sizeof(*v), 64)) == NULL)
 		return report_syserr(e, "reading probes");
@@ -43,6 +43,7 @@ report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
 	c->chain_ix = TRUST_NONE;
 	f[0] = &c->cluster;
 	f[1] = &c->pool;
+	f[14] = &c->campaign;
 	f[2] = &c->model;
 	f[3] = &c->name;
 	f[4] = &c->address;
@@ -543,6 +544,7 @@ collect_probe(void *arg, const struct store_probe *sp, struct lsc_err *e)
 		return 0;
 	memset(&p, 0, sizeof(p));
 	p.cluster = sp->cluster;
+	p.campaign = ph != NULL ? ph->campaign : NULL;
 	p.pool = ph != NULL ? ph->pool : NULL;
 	p.model = ph != NULL ? ph->model : NULL;
 	p.name = sp->phone;
@@ -576,6 +578,43 @@ collect_ca(void *arg, const struct store_probe_ca *sc, struct lsc_err *e)
 	return report_trust_add_ca(arg, &ca, sc->der, sc->der_len, e);
 }
 
+/* By cluster and name; the probes of an address alone last. */
+static int
+probe_order(const void *a, const void *b)
+{
+	const struct report_probe *x = a, *y = b;
+	int r;
+
+	if ((r = strcmp(x->cluster != NULL ? x->cluster : "",
+	    y->cluster != NULL ? y->cluster : "")) != 0)
+		return r;
+	if (x->name == NULL || y->name == NULL)
+		return (x->name == NULL) - (y->name == NULL);
+	return strcmp(x->name, y->name);
+}
+
+const struct report_probe *
+report_probe_of(const struct report_ctx *ctx, const char *cluster,
+    const char *name)
+{
+	struct report_probe k;
+
+	if (ctx->probes == NULL || ctx->probes->np == 0 || name == NULL)
+		return NULL;
+	memset(&k, 0, sizeof(k));
+	k.cluster = cluster;
+	k.name = name;
+	return bsearch(&k, ctx->probes->p, ctx->probes->np,
+	    sizeof(*ctx->probes->p), probe_order);
+}
+
+const char *
+report_probe_presents(const struct report_probe *p)
+{
+	return p->kind != NULL && strcmp(p->outcome, "presented") == 0 ?
+	    p->kind : p->outcome;
+}
+
 int
 report_trust_collect(struct report_ctx *ctx, struct report_trust *t)
 {
@@ -593,6 +632,7 @@ report_trust_collect(struct report_ctx *ctx, struct report_trust *t)
 	    store_each_probe_ca(ctx->store, collect_ca, t, ctx->e) == -1 ||
 	    report_trust_analyse(t, ctx->e) == -1)
 		goto out;
+	qsort(t->p, t->np, sizeof(*t->p), probe_order);
 	rc = 0;
 out:
 	report_phones_free(&c.phones);
@@ -602,11 +642,5 @@ out:
 int
 report_trust(struct report_ctx *ctx)
 {
-	struct report_trust t;
-	int rc;
-
-	if ((rc = report_trust_collect(ctx, &t)) == 0)
-		rc = report_trust_render(ctx, &t);
-	report_trust_free(&t);
-	return rc;
+	return report_trust_render(ctx, ctx->probes);
 }

@@ -231,7 +231,8 @@ text(struct report_ctx *ctx, const struct report_trust *t,
 	int rc = -1;
 
 	report_text_heading(ctx, "What the phones present (newest probe of "
-	    "each of %zu phones, %zu distinct chains)", t->np, t->nch);
+	    "each of %zu phone%s, %zu distinct chain%s)", t->np, t->np == 1 ?
+	    "" : "s", t->nch, t->nch == 1 ? "" : "s");
 	if ((tab = report_tab_new(1)) == NULL ||
 	    report_tab_col(tab, "Chain", TAB_RIGHT, 5, 5, 0) == -1 ||
 	    report_tab_col(tab, "Kind", TAB_LEFT, 4, 14, 0) == -1 ||

@@ -15,8 +15,10 @@
 
 #include <cmocka.h>
 
+#include "jobs/store_probe.h"
 #include "reports/report.h"
 #include "reports/report_int.h"
+#include "tests/unit/fixture_store.h"
 
 #define NOW	1750000000
 
@@ -357,6 +359,134 @@ test_escaping(void **state)
 	report_trust_free(&t);
 }
 
+/* ---- through the store: the phone side in the other reports ---------------- */
+
+static void
+add_probe(struct store *s, const char *name, const char *outcome,
+    const char *kind, const char *cls)
+{
+	struct store_probe p;
+	struct lsc_err e;
+
+	memset(&p, 0, sizeof(p));
+	p.cluster = "hq";
+	p.phone = name;
+	p.at = FIXTURE_NOW - 3600;
+	p.address = "127.1.0.9";
+	p.port = 443;
+	p.outcome = outcome;
+	p.kind = kind;
+	p.subject = kind != NULL ? "CN=phone" : NULL;
+	p.issuer = kind != NULL ? "CN=CAPF-0badc0de" : NULL;
+	p.sha256 = kind != NULL ? "ab01" : NULL;
+	p.aki = kind != NULL ? "cd02" : NULL;
+	p.chain = kind != NULL ? "" : NULL;
+	p.reason = kind == NULL ? "connect: Connection refused" : NULL;
+	p.verified = -1;
+	p.class = cls;
+	p.class_reason = cls;
+	err_clear(&e);
+	if (store_probe_add(s, &p, NULL, 0, NULL, &e) == -1)
+		fail_msg("%s", e.msg);
+}
+
+static char *
+render_store(struct store *s, enum report_kind k, enum report_format f)
+{
+	struct report_opts o;
+	struct lsc_err e;
+	char *data = NULL;
+	size_t n = 0;
+	FILE *fp;
+
+	report_opts_init(&o);
+	o.kind = k;
+	o.format = f;
+	o.now = FIXTURE_NOW;
+	o.save_mark = 0;
+	o.width = 250;
+	err_clear(&e);
+	assert_non_null(fp = open_memstream(&data, &n));
+	if (report_render(s, &o, fp, &e) == -1)
+		fail_msg("%s", e.msg);
+	assert_int_equal(fclose(fp), 0);
+	return data;
+}
+
+/* A name in the fixture's left-behind set, from its JSON. */
+static char *
+left_behind_names(struct store *s, char names[2][64])
+{
+	char *j = render_store(s, REPORT_LEFT_BEHIND, REPORT_FORMAT_JSON);
+	const char *p = j;
+
+	for (int i = 0; i < 2; i++) {
+		size_t n;
+
+		assert_non_null(p = strstr(p, "\"name\": \""));
+		p += 9;
+		n = strcspn(p, "\"");
+		assert_true(n < 64);
+		memcpy(names[i], p, n);
+		names[i][n] = '\0';
+	}
+	return j;
+}
+
+static void
+test_phone_side(void **state)
+{
+	struct lsc_err e;
+	struct store *s;
+	char names[2][64], *out, *at;
+
+	(void)state;
+	err_clear(&e);
+	assert_non_null(s = fixture_store_new(&e));
+	free(left_behind_names(s, names));
+	add_probe(s, names[0], "presented", "capf_lsc", "other_lsc");
+	add_probe(s, names[1], "refused", NULL, "unreachable");
+
+	out = render_store(s, REPORT_LEFT_BEHIND, REPORT_FORMAT_JSON);
+	assert_non_null(at = strstr(out, names[0]));
+	assert_non_null(at = strstr(at, "\"last_probe\": "
+	    "\"2025-06-16T05:00:00Z\",\n      \"presents\": \"capf_lsc\",\n"
+	    "      \"agreement\": \"other_lsc\""));
+	assert_non_null(strstr(out, "\"presents\": \"refused\",\n"
+	    "      \"agreement\": \"unreachable\""));
+	free(out);
+	out = render_store(s, REPORT_LEFT_BEHIND, REPORT_FORMAT_CSV);
+	assert_non_null(strstr(out, ",last_probe,presents,agreement\r\n"));
+	assert_non_null(strstr(out, ",2025-06-16 05:00:00,capf_lsc,"
+	    "other_lsc\r\n"));
+	free(out);
+	out = render_store(s, REPORT_LEFT_BEHIND, REPORT_FORMAT_TEXT);
+	assert_non_null(strstr(out, "PHONE SHOWS"));
+	assert_non_null(strstr(out, "capf_lsc, other_lsc"));
+	free(out);
+
+	out = render_store(s, REPORT_SUMMARY, REPORT_FORMAT_JSON);
+	assert_non_null(at = strstr(out, "\"total\": {"));
+	assert_non_null(strstr(at, "\"probed\": 2,\n    \"phone_agrees\": 0,"
+	    "\n    \"phone_differs\": 1,\n    \"phone_no_certificate\": 1"));
+	free(out);
+	out = render_store(s, REPORT_METRICS, REPORT_FORMAT_PROM);
+	assert_non_null(strstr(out, "result=\"differs\"} 1\n"));
+	assert_non_null(strstr(out, "result=\"no_certificate\"} 1\n"));
+	free(out);
+	out = render_store(s, REPORT_SUMMARY, REPORT_FORMAT_HTML);
+	assert_non_null(strstr(out, "<th class=\"num\">Probed</th>"));
+	assert_non_null(strstr(out, "id=\"trust-section\""));
+	assert_non_null(strstr(out, "CN=CAPF-0badc0de (no phone sent it; key "
+	    "identifier cd02)"));
+	free(out);
+	out = render_store(s, REPORT_TRUST, REPORT_FORMAT_TEXT);
+	assert_non_null(strstr(out, "newest probe of each of 2 phones, 1 "
+	    "distinct chain)"));
+	free(out);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -366,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_pem_bundle),
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_phone_side),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
