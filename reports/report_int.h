@@ -375,6 +375,9 @@ struct report_need {
  * phones sent, analysed (report_trust_analyse()); the probes end sorted
  * by cluster and name. */
 int	 report_trust_collect(struct report_ctx *, struct report_trust *);
+/* Sorts the probes by cluster and name, as report_probe_of() finds them
+ * (shared.c, with the two below). */
+void	 report_probes_sort(struct report_trust *);
 /* The newest probe of a phone (ctx->probes); NULL when none. */
 const struct report_probe *report_probe_of(const struct report_ctx *,
 	    const char *cluster, const char *name);

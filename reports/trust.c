@@ -578,43 +578,6 @@ collect_ca(void *arg, const struct store_probe_ca *sc, struct lsc_err *e)
 	return report_trust_add_ca(arg, &ca, sc->der, sc->der_len, e);
 }
 
-/* By cluster and name; the probes of an address alone last. */
-static int
-probe_order(const void *a, const void *b)
-{
-	const struct report_probe *x = a, *y = b;
-	int r;
-
-	if ((r = strcmp(x->cluster != NULL ? x->cluster : "",
-	    y->cluster != NULL ? y->cluster : "")) != 0)
-		return r;
-	if (x->name == NULL || y->name == NULL)
-		return (x->name == NULL) - (y->name == NULL);
-	return strcmp(x->name, y->name);
-}
-
-const struct report_probe *
-report_probe_of(const struct report_ctx *ctx, const char *cluster,
-    const char *name)
-{
-	struct report_probe k;
-
-	if (ctx->probes == NULL || ctx->probes->np == 0 || name == NULL)
-		return NULL;
-	memset(&k, 0, sizeof(k));
-	k.cluster = cluster;
-	k.name = name;
-	return bsearch(&k, ctx->probes->p, ctx->probes->np,
-	    sizeof(*ctx->probes->p), probe_order);
-}
-
-const char *
-report_probe_presents(const struct report_probe *p)
-{
-	return p->kind != NULL && strcmp(p->outcome, "presented") == 0 ?
-	    p->kind : p->outcome;
-}
-
 int
 report_trust_collect(struct report_ctx *ctx, struct report_trust *t)
 {
@@ -632,15 +595,9 @@ report_trust_collect(struct report_ctx *ctx, struct report_trust *t)
 	    store_each_probe_ca(ctx->store, collect_ca, t, ctx->e) == -1 ||
 	    report_trust_analyse(t, ctx->e) == -1)
 		goto out;
-	qsort(t->p, t->np, sizeof(*t->p), probe_order);
+	report_probes_sort(t);
 	rc = 0;
 out:
 	report_phones_free(&c.phones);
 	return rc;
-}
-
-int
-report_trust(struct report_ctx *ctx)
-{
-	return report_trust_render(ctx, ctx->probes);
 }

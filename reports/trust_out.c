@@ -548,3 +548,9 @@ report_trust_render(struct report_ctx *ctx, const struct report_trust *t)
 	free(r.v);
 	return rc;
 }
+
+int
+report_trust(struct report_ctx *ctx)
+{
+	return report_trust_render(ctx, ctx->probes);
+}
