@@ -100,7 +100,8 @@ def _endless_rows(sim, rule, names, rows, first):
     if not rows:
         rows = [(None,) * len(names)]
     out = []
-    name_col = names.index("name") if "name" in names else None
+    name_col = names.index("name") if "name" in names else \
+        _device_name_column(sim, rows[0])
     pkid_col = names.index("pkid") if "pkid" in names else None
     for row, (name, pkid) in zip(itertools.cycle(rows),
                                  sim.faults.fresh_names(rule, n)):
@@ -111,6 +112,16 @@ def _endless_rows(sim, rule, names, rows, first):
             row[pkid_col] = pkid
         out.append(row)
     return out
+
+
+def _device_name_column(sim, row):
+    """The column holding device names when the query renamed it (d.name
+    AS n): the first one whose value names a device."""
+    for i, v in enumerate(row):
+        if isinstance(v, str) and sim.store.sql.execute(
+                "SELECT 1 FROM device WHERE name = ?", (v,)).fetchone():
+            return i
+    return None
 
 
 _RD_TAGS = {"lastKnownIpAddress": "lastknownipaddress",
