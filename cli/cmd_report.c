@@ -161,7 +161,8 @@ cmd_report(struct cli *cli, int argc, char **argv)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i >= argc) {
 		fprintf(stderr, "lscrenew report: name a report: left-behind, "
-		    "summary, forecast, history, phone, metrics, bat or trust\n");
+		    "summary, forecast, history, phone, metrics, bat or "
+		    "trust\n");
 		return EXIT_USAGE;
 	}
 	report_opts_init(&ro);

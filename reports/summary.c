@@ -13,8 +13,9 @@
  * certificate at all.
  *
  * Text: the last run in words, then two tables: phones by state per
- * group, and renewals, expiries and the phone side per (cluster, pool).  CSV: one row per group, every count.  The
- * groups are also what metrics and the HTML page are made of.
+ * group, and renewals, expiries and the phone side per (cluster, pool).
+ * CSV: one row per group, every count.  The groups are also what metrics
+ * and the HTML page are made of.
  */
 #include <stdlib.h>
 #include <string.h>

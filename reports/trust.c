@@ -26,7 +26,7 @@
 
 #define WALK_MAX	32	/* issuers followed from a leaf */
 
-/* ---- building the set ------------------------------------------------------ */
+/* ---- building the set ---------------------------------------------------- */
 
 int
 report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
@@ -141,7 +141,7 @@ report_trust_free(struct report_trust *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* ---- chains and roots ------------------------------------------------------- */
+/* ---- chains and roots ---------------------------------------------------- */
 
 static int
 same(const char *a, const char *b)
@@ -216,7 +216,7 @@ walk(struct report_trust *t, const char *issuer, const char *aki,
 			break;
 		}
 		for (size_t k = 0; k < n; k++)
-			if (path[k] == c)	/* a loop: stop at the repeat */
+			if (path[k] == c)	/* a loop: stop here */
 				return n;
 		path[n++] = c;
 		if (t->ca[c].self_signed)
@@ -383,7 +383,7 @@ report_trust_analyse(struct report_trust *t, struct lsc_err *e)
 	return sort(t, e);
 }
 
-/* ---- the answer in words ------------------------------------------------------- */
+/* ---- the answer in words ------------------------------------------------- */
 
 /* The roots a group of phones needs, counted (roots[i]: phones needing
  * ca[i]), with the phones that presented a self-signed certificate, a
@@ -433,7 +433,7 @@ report_trust_source(const struct report_trust *t, size_t root)
 	    "CAPF keeps the CA it forwards to)";
 }
 
-/* ---- the PEM bundle ---------------------------------------------------------------- */
+/* ---- the PEM bundle ------------------------------------------------------ */
 
 /* A comment line: "# " and text a PEM reader can never take for more. */
 static void
@@ -496,13 +496,13 @@ report_trust_pem(const struct report_trust *t, struct report_ctx *ctx)
 	return buf_failed(b) ? -1 : 0;
 }
 
-/* ---- from the store ------------------------------------------------------------ */
+/* ---- from the store ------------------------------------------------------ */
 
 struct collect {
 	struct report_ctx	*ctx;
 	struct report_trust	*t;
 	struct report_phones	 phones;	/* the filter's, by name */
-	int			 filtered;	/* campaign or pool given */
+	int			 filtered;	/* campaign or pool */
 };
 
 static int

@@ -156,8 +156,8 @@ answer(const struct report_trust *t, const char *cluster, const char *pool,
 	if (nd.self > 0)
 		buf_printf(b, "%s%lu phone%s own self-signed certificate%s, "
 		    "one by one (give %s an LSC instead)", any++ ? "; " : "",
-		    nd.self, nd.self == 1 ? "'s" : "s'", nd.self == 1 ? "" : "s",
-		    nd.self == 1 ? "it" : "them");
+		    nd.self, nd.self == 1 ? "'s" : "s'", nd.self == 1 ? "" :
+		    "s", nd.self == 1 ? "it" : "them");
 	if (any == 0)
 		buf_puts(b, "nothing the phones showed (no phone presented a "
 		    "certificate)");
@@ -196,7 +196,7 @@ each_answer(const struct report_trust *t, const struct rows *r,
 	return rc;
 }
 
-/* ---- text ----------------------------------------------------------------------- */
+/* ---- text ---------------------------------------------------------------- */
 
 static int
 text_answer(void *arg, const struct trow *w, const char *a)
@@ -295,7 +295,7 @@ out:
 	return rc;
 }
 
-/* ---- CSV ------------------------------------------------------------------------- */
+/* ---- CSV ----------------------------------------------------------------- */
 
 static int
 csv(struct report_ctx *ctx, const struct report_trust *t,
@@ -340,7 +340,7 @@ csv(struct report_ctx *ctx, const struct report_trust *t,
 	return 0;
 }
 
-/* ---- JSON ------------------------------------------------------------------------ */
+/* ---- JSON ---------------------------------------------------------------- */
 
 static void
 json_ca(struct json *j, const char *key, const struct report_ca *c)
@@ -430,7 +430,7 @@ json(struct report_ctx *ctx, const struct report_trust *t,
 	return rc;
 }
 
-/* ---- HTML (a section of the page) ------------------------------------------------ */
+/* ---- HTML (a section of the page) ---------------------------------------- */
 
 static int
 html_answer(void *arg, const struct trow *w, const char *a)
@@ -490,7 +490,7 @@ report_trust_html(struct report_ctx *ctx, const struct report_trust *t,
 	return rc;
 }
 
-/* ---- Prometheus ---------------------------------------------------------------- */
+/* ---- Prometheus ---------------------------------------------------------- */
 
 static int
 prom(struct report_ctx *ctx, const struct report_trust *t,
