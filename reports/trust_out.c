@@ -230,6 +230,11 @@ text(struct report_ctx *ctx, const struct report_trust *t,
 	char n[32];
 	int rc = -1;
 
+	if (t->np == 0)
+		return report_text_para(ctx, 0, "No phone probed yet%s: run "
+		    "lscrenew probe --all (or --campaign, --pool) first.",
+		    ctx->o->campaign != NULL || ctx->o->pool != NULL ? " among "
+		    "these" : "");
 	report_text_heading(ctx, "What the phones present (newest probe of "
 	    "each of %zu phone%s, %zu distinct chain%s)", t->np, t->np == 1 ?
 	    "" : "s", t->nch, t->nch == 1 ? "" : "s");
