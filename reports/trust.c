@@ -482,8 +482,10 @@ report_trust_pem(const struct report_trust *t, struct report_ctx *ctx)
 		if (c->phones == 0 || c->b64 != NULL)
 			continue;
 		if (named++ == 0)
-			buf_puts(b, "\n# Roots no phone sent: fetch each from "
-			    "where it says and add it here.\n");
+			buf_puts(b, "\n# CAs no phone sent, each at the top of "
+			    "a chain as far as the phones sent it (a root, or\n"
+			    "# the CA under one): fetch each from where it says "
+			    "and add it here.\n");
 		comment(b, "not sent: ", c->subject);
 		comment(b, "  key identifier: ", c->ski != NULL && *c->ski ?
 		    c->ski : "(none given)");
