@@ -192,7 +192,8 @@ probe_order(const void *a, const void *b)
 void
 report_probes_sort(struct report_trust *t)
 {
-	qsort(t->p, t->np, sizeof(*t->p), probe_order);
+	if (t->np > 0)
+		qsort(t->p, t->np, sizeof(*t->p), probe_order);
 }
 
 const struct report_probe *

@@ -66,7 +66,7 @@ count_probes(struct report_ctx *ctx, struct report_summary *s)
 {
 	const struct report_trust *t = ctx->probes;
 
-	for (size_t i = 0; t != NULL && i < t->np; i++) {
+	for (size_t i = 0; t != NULL && s->n > 0 && i < t->np; i++) {
 		const struct report_probe *p = &t->p[i];
 		struct report_group k, *g;
 

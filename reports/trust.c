@@ -336,8 +336,10 @@ sort(struct report_trust *t, struct lsc_err *e)
 		t->ca[i].ix = i;
 	for (i = 0; i < t->nch; i++)
 		t->ch[i].first = i;
-	qsort(t->ca, t->nca, sizeof(*t->ca), ca_order);
-	qsort(t->ch, t->nch, sizeof(*t->ch), chain_order);
+	if (t->nca > 0)		/* qsort wants an array, even empty */
+		qsort(t->ca, t->nca, sizeof(*t->ca), ca_order);
+	if (t->nch > 0)
+		qsort(t->ch, t->nch, sizeof(*t->ch), chain_order);
 	if ((cmap = calloc(t->nca + 1, sizeof(*cmap))) == NULL ||
 	    (hmap = calloc(t->nch + 1, sizeof(*hmap))) == NULL) {
 		free(cmap);
