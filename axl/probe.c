@@ -60,10 +60,25 @@ static const char *const kind_names[PROBE__MAX] = {
 	[PROBE_SELF_SIGNED] = "self-signed",
 };
 
+static const char *const outcome_names[PROBE_OUTCOME__MAX] = {
+	[PROBE_PRESENTED] = "presented",
+	[PROBE_REFUSED] = "refused",
+	[PROBE_TIMEOUT] = "timeout",
+	[PROBE_NOT_TLS] = "not_tls",
+	[PROBE_TLS_ERROR] = "tls_error",
+	[PROBE_UNREACHABLE] = "unreachable",
+};
+
 const char *
 probe_kind_name(enum probe_kind k)
 {
 	return k < PROBE__MAX ? kind_names[k] : "unknown";
+}
+
+const char *
+probe_outcome_name(enum probe_outcome o)
+{
+	return o < PROBE_OUTCOME__MAX ? outcome_names[o] : "unreachable";
 }
 
 static int64_t
@@ -186,6 +201,49 @@ fingerprint(X509 *x, char *buf, size_t len)
 	for (unsigned int i = 0; i < n && off + 4 <= len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%02X",
 		    i ? ":" : "", md[i]);
+}
+
+/* Lowercase hex of n bytes, cut to what fits. */
+static void
+hex_text(const unsigned char *v, size_t n, char *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t k;
+
+	for (k = 0; k < n && 2 * k + 2 < len; k++) {
+		buf[2 * k] = digits[v[k] >> 4];
+		buf[2 * k + 1] = digits[v[k] & 15];
+	}
+	buf[2 * k] = '\0';
+}
+
+/* What a store of the chain needs: fingerprint, key ids, DER. */
+static void
+chain_entry(X509 *x, struct probe_cert *c, struct probe_chain_cert *cc)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], *out;
+	unsigned int n = 0;
+	const ASN1_OCTET_STRING *id;
+	int len;
+
+	if (X509_digest(x, EVP_sha256(), md, &n) == 1)
+		hex_text(md, n, cc->sha256, sizeof(cc->sha256));
+	if ((id = X509_get0_subject_key_id(x)) != NULL)
+		hex_text(ASN1_STRING_get0_data(id), (size_t)ASN1_STRING_length(
+		    id), cc->ski, sizeof(cc->ski));
+	if ((id = X509_get0_authority_key_id(x)) != NULL)
+		hex_text(ASN1_STRING_get0_data(id), (size_t)ASN1_STRING_length(
+		    id), cc->aki, sizeof(cc->aki));
+	cc->self_signed = X509_self_signed(x, 0) == 1;
+	len = i2d_X509(x, NULL);
+	if (len <= 0 || (size_t)len > sizeof(c->der) - c->der_used)
+		return;
+	out = c->der + c->der_used;
+	if (i2d_X509(x, &out) != len)
+		return;
+	cc->der_off = c->der_used;
+	cc->der_len = (size_t)len;
+	c->der_used += (size_t)len;
 }
 
 static void
@@ -468,6 +526,7 @@ describe(struct probe *p, STACK_OF(X509) *chain, const char *host,
 		    sizeof(c->chain[i].subject));
 		name_text(X509_get_issuer_name(x), c->chain[i].issuer,
 		    sizeof(c->chain[i].issuer));
+		chain_entry(x, c, &c->chain[i]);
 	}
 	chain_top(chain, c);
 	verify(p, chain, now, c);
@@ -746,8 +805,12 @@ dial(const char *host, unsigned port, const char *where, long timeout_ms,
  * or -1 with the handshake's failure in e.
  */
 static int
-hs_step(SSL *ssl, int rc, const char *where, short *ev, struct lsc_err *e)
+hs_step(SSL *ssl, int rc, const char *where, short *ev,
+    enum probe_outcome *out, struct lsc_err *e)
 {
+	int reason = ERR_GET_REASON(ERR_peek_last_error());
+
+	*out = PROBE_TLS_ERROR;
 	switch (SSL_get_error(ssl, rc)) {
 	case SSL_ERROR_WANT_READ:
 		*ev = POLLIN;
@@ -765,13 +828,17 @@ hs_step(SSL *ssl, int rc, const char *where, short *ev, struct lsc_err *e)
 		return err_set(e, ERR_TLS, "%s: TLS handshake: %s", where,
 		    ssl_reason("failed"));
 	default:
-		if (ERR_GET_REASON(ERR_peek_last_error()) ==
-		    SSL_R_EXCESSIVE_MESSAGE_SIZE)
+		/* no ServerHello yet, and what came is no TLS record: an
+		 * HTTP server's answer, say */
+		if ((reason == SSL_R_WRONG_VERSION_NUMBER ||
+		    reason == SSL_R_PACKET_LENGTH_TOO_LONG) &&
+		    SSL_get_state(ssl) == TLS_ST_CW_CLNT_HELLO)
+			*out = PROBE_NOT_TLS;
+		if (reason == SSL_R_EXCESSIVE_MESSAGE_SIZE)
 			return err_set(e, ERR_TLS, "%s: TLS handshake: the "
 			    "certificates sent exceed %d bytes", where,
 			    PROBE_CERT_LIST_MAX);
-		if (ERR_GET_REASON(ERR_peek_last_error()) ==
-		    SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 			return err_set(e, ERR_TLS, "%s: TLS handshake: the "
 			    "connection was closed", where);
 		return err_set(e, ERR_TLS, "%s: TLS handshake: %s", where,
@@ -784,6 +851,7 @@ handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
     struct lsc_err *e)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
+	enum probe_outcome out;
 	char t[32];
 	short ev = 0;
 	int rc;
@@ -793,7 +861,7 @@ handshake(SSL *ssl, int fd, const char *where, long timeout_ms,
 		errno = 0;
 		if ((rc = SSL_connect(ssl)) == 1)
 			return 0;
-		if (hs_step(ssl, rc, where, &ev, e) == -1)
+		if (hs_step(ssl, rc, where, &ev, &out, e) == -1)
 			return -1;
 		if ((rc = wait_fd(fd, ev, deadline)) <= 0) {
 			if (rc == -1)
@@ -926,6 +994,7 @@ struct slot {
 	size_t		 i;		/* the target */
 	int64_t		 deadline;	/* monotonic ms */
 	short		 ev;
+	enum probe_outcome out;		/* how it failed */
 	char		 where[300];
 };
 
@@ -951,14 +1020,17 @@ slot_start(struct probe *p, struct slot *s, const struct probe_target *t,
 
 	s->i = i;
 	s->ssl = NULL;
+	s->out = PROBE_UNREACHABLE;
 	fmt_where(t->host, t->port, s->where, sizeof(s->where));
 	snprintf(service, sizeof(service), "%u", t->port);
 	if ((rc = resolve(t->host, service, p->timeout_ms, &res, &late)) !=
 	    0) {
 		fmt_timeout(p->timeout_ms, tm, sizeof(tm));
-		if (late)
+		if (late) {
+			s->out = PROBE_TIMEOUT;
 			return err_set(e, ERR_NETWORK, "%s: resolving: timed "
 			    "out after %s", s->where, tm);
+		}
 		return err_set(e, ERR_NETWORK, "%s: resolving: %s", s->where,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 	}
@@ -967,6 +1039,8 @@ slot_start(struct probe *p, struct slot *s, const struct probe_target *t,
 	rc = s->fd == -1 ? -1 : connect(s->fd, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	if (rc == -1 && (s->fd == -1 || errno != EINPROGRESS)) {
+		if (errno == ECONNREFUSED)
+			s->out = PROBE_REFUSED;
 		err_set(e, ERR_NETWORK, "%s: connect: %s", s->where,
 		    strerror(errno));
 		slot_close(s);
@@ -990,6 +1064,7 @@ slot_step(struct probe *p, struct slot *s, const struct probe_target *t,
 	int soerr = 0, rc;
 
 	if (mono_ms() >= s->deadline) {
+		s->out = PROBE_TIMEOUT;
 		fmt_timeout(p->timeout_ms, tm, sizeof(tm));
 		return err_set(e, ERR_NETWORK, "%s: %s: timed out after %s",
 		    s->where, s->ssl == NULL ? "connect" : "TLS handshake",
@@ -999,9 +1074,13 @@ slot_step(struct probe *p, struct slot *s, const struct probe_target *t,
 		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) ==
 		    -1)
 			soerr = errno;
-		if (soerr != 0)
+		if (soerr != 0) {
+			if (soerr == ECONNREFUSED)
+				s->out = PROBE_REFUSED;
 			return err_set(e, ERR_NETWORK, "%s: connect: %s",
 			    s->where, strerror(soerr));
+		}
+		s->out = PROBE_TLS_ERROR;
 		if ((s->ssl = ssl_on(p, s->fd, t->host, s->where, e)) == NULL)
 			return -1;
 		s->deadline = mono_ms() + p->timeout_ms;
@@ -1009,7 +1088,7 @@ slot_step(struct probe *p, struct slot *s, const struct probe_target *t,
 	ERR_clear_error();
 	errno = 0;
 	if ((rc = SSL_connect(s->ssl)) != 1)
-		return hs_step(s->ssl, rc, s->where, &s->ev, e);
+		return hs_step(s->ssl, rc, s->where, &s->ev, &s->out, e);
 	memset(c, 0, sizeof(*c));
 	copy_text(c->host, sizeof(c->host), (const unsigned char *)t->host,
 	    strlen(t->host));
@@ -1046,7 +1125,7 @@ fill(struct probe *p, struct slot *sl, unsigned conc,
 		err_clear(&fe);
 		if (slot_start(p, &sl[k], &t[*next], *next, &fe) == 0)
 			(*active)++;
-		else if (done(arg, *next, NULL, &fe) == -1) {
+		else if (done(arg, *next, sl[k].out, NULL, &fe) == -1) {
 			*e = fe;
 			return -1;
 		}
@@ -1085,7 +1164,8 @@ turn(struct probe *p, struct slot *sl, struct pollfd *pf, unsigned conc,
 		err_clear(&fe);
 		if ((rc = slot_step(p, &sl[k], &t[sl[k].i], now, c, &fe)) == 0)
 			continue;
-		stop = done(arg, sl[k].i, rc == 1 ? c : NULL, &fe) == -1;
+		stop = done(arg, sl[k].i, rc == 1 ? PROBE_PRESENTED :
+		    sl[k].out, rc == 1 ? c : NULL, &fe) == -1;
 		if (stop)
 			*e = fe;
 		slot_close(&sl[k]);

@@ -26,7 +26,7 @@
 
 #define PROBE_TIMEOUT_MS	10000	/* resolve, connect, handshake, each */
 #define PROBE_NAMELEN		512	/* a distinguished name, as text */
-#define PROBE_CHAIN_MAX		8	/* chain entries described */
+#define PROBE_CHAIN_MAX		10	/* chain entries described */
 #define PROBE_CHAIN_LIMIT	10	/* a longer chain is refused */
 #define PROBE_CERT_LIST_MAX	32768	/* bytes: the Certificate message */
 #define PROBE_CONCURRENCY	32	/* handshakes in flight */
@@ -40,6 +40,18 @@ enum probe_kind {
 	PROBE__MAX
 };
 
+/* How a probe ended (the names are the store's, probe_outcome_name()). */
+enum probe_outcome {
+	PROBE_PRESENTED,	/* a certificate was read */
+	PROBE_REFUSED,		/* connect: refused (web access off) */
+	PROBE_TIMEOUT,		/* resolve, connect or handshake deadline */
+	PROBE_NOT_TLS,		/* the port answered, not in TLS */
+	PROBE_TLS_ERROR,	/* the handshake failed, or what was sent is
+				   refused (too long, too large, unreadable) */
+	PROBE_UNREACHABLE,	/* no such host, no route, reset at connect */
+	PROBE_OUTCOME__MAX
+};
+
 enum probe_verify {
 	PROBE_VERIFY_NONE,	/* no CA file given */
 	PROBE_VERIFY_OK,
@@ -50,6 +62,13 @@ enum probe_verify {
 struct probe_chain_cert {
 	char		 subject[PROBE_NAMELEN];
 	char		 issuer[PROBE_NAMELEN];
+	char		 sha256[65];	/* lowercase hex, no colons */
+	char		 ski[129];	/* subject key identifier, lowercase
+					   hex; "" when absent */
+	char		 aki[129];	/* authority key identifier, same */
+	int		 self_signed;
+	size_t		 der_off;	/* its DER in the cert's der[]; */
+	size_t		 der_len;	/* 0 when it did not fit */
 };
 
 /*
@@ -96,6 +115,10 @@ struct probe_cert {
 
 	char		 tls_version[16];	/* "TLSv1.3"; "" for a PEM */
 	char		 cipher[64];
+
+	/* the DER of the chain's certificates, as sent (chain[].der_*) */
+	unsigned char	 der[PROBE_CERT_LIST_MAX];
+	size_t		 der_used;
 };
 
 struct probe;
@@ -135,11 +158,12 @@ struct probe_target {
 };
 
 /*
- * Called once per target, in the order the probes end: c on success, else
- * NULL and e says why (as probe_connect() would).  Returns 0, or -1 to
- * stop the loop (probes in flight are closed, not reported).
+ * Called once per target, in the order the probes end, with how it ended:
+ * PROBE_PRESENTED with c, else c NULL and e says why (as probe_connect()
+ * would).  Returns 0, or -1 to stop the loop (probes in flight are
+ * closed, not reported).
  */
-typedef int	(*probe_done_fn)(void *arg, size_t i,
+typedef int	(*probe_done_fn)(void *arg, size_t i, enum probe_outcome,
 		    const struct probe_cert *c, const struct lsc_err *e);
 
 /*
@@ -168,5 +192,8 @@ int	 probe_pem(struct probe *, const char *label, const char *pem,
 
 /* "mic", "lsc-capf", "lsc-ca", "self-signed". */
 const char *probe_kind_name(enum probe_kind);
+/* "presented", "refused", "timeout", "not_tls", "tls_error",
+ * "unreachable". */
+const char *probe_outcome_name(enum probe_outcome);
 
 #endif

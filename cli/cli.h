@@ -98,6 +98,9 @@ struct store;
  * EXIT_* status after printing what is wrong.
  */
 struct store *cli_store_read(const struct config *, int *ret);
+/* The same, or (write) read and written: created or migrated as needed,
+ * the state directory ours and writable. */
+struct store *cli_store_use(const struct config *, int write, int *ret);
 
 /* ---- logging ------------------------------------------------------------ */
 

@@ -51,6 +51,16 @@ enum {
 	OPT_JSON
 };
 
+/* Whether a command's own options define name (it then takes it over). */
+static int
+own_option(const struct option *extra, const char *name)
+{
+	for (; extra != NULL && extra->name != NULL; extra++)
+		if (strcmp(extra->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 cli_getopt(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
     const struct option *extra, const char *extra_short, opt_fn fn,
@@ -78,7 +88,8 @@ cli_getopt(struct cli *cli, const struct cmd *cmd, int argc, char **argv,
 		if ((common[i].val == OPT_CAMPAIGN && !has_campaign) ||
 		    (common[i].val == OPT_POOL &&
 		    strstr(cmd->synopsis, "--pool") == NULL) ||
-		    (common[i].val == OPT_JSON && !has_json))
+		    (common[i].val == OPT_JSON && !has_json) ||
+		    own_option(extra, common[i].name))
 			continue;
 		longopts[n++] = common[i];
 	}
@@ -216,11 +227,17 @@ readable(const struct config *cf, const char *path)
 struct store *
 cli_store_read(const struct config *cf, int *ret)
 {
+	return cli_store_use(cf, 0, ret);
+}
+
+struct store *
+cli_store_use(const struct config *cf, int write, int *ret)
+{
 	struct store *s;
 	struct lsc_err e;
 	char path[4096];
 
-	if ((*ret = cli_check_state_dir(cf->global.state_dir, 0)) != 0)
+	if ((*ret = cli_check_state_dir(cf->global.state_dir, write)) != 0)
 		return NULL;
 	if (cli_store_path(cf, path, sizeof(path)) == -1) {
 		fprintf(stderr, "lscrenew: state directory path too long\n");
@@ -229,12 +246,12 @@ cli_store_read(const struct config *cf, int *ret)
 	}
 	if (access(path, F_OK) == -1)
 		return NULL;
-	if (readable(cf, path) == -1) {
+	if (!write && readable(cf, path) == -1) {
 		*ret = EXIT_CONFIG;
 		return NULL;
 	}
 	err_clear(&e);
-	if ((s = store_open(path, STORE_RO, &e)) == NULL) {
+	if ((s = store_open(path, write ? STORE_RW : STORE_RO, &e)) == NULL) {
 		fprintf(stderr, "lscrenew: %s\n", e.msg);
 		*ret = EXIT_FAILED;
 	}

@@ -42,6 +42,8 @@ struct global_conf {
 					   after this long (5h); 0: never */
 	char		*metrics_file;	/* Prometheus textfile; NULL */
 	char		*report_file;	/* HTML report written after runs */
+	unsigned	 probe_concurrency;	/* handshakes in flight (32) */
+	unsigned	 probe_rate;	/* new connections a second (20) */
 };
 
 /* Where the AXL password comes from. */

@@ -83,6 +83,10 @@ static const struct config_keydef global_keys[] = {
 	  .check = check_path, .form = "an absolute path" },
 	{ .name = "report_file", .type = V_STRING, .off = G(report_file),
 	  .check = check_path, .form = "an absolute path" },
+	{ .name = "probe_concurrency", .type = V_UINT,
+	  .off = G(probe_concurrency), .min = 1, .max = 1024 },
+	{ .name = "probe_rate", .type = V_UINT, .off = G(probe_rate),
+	  .min = 1, .max = 1000 },
 };
 
 static const struct config_keydef cluster_keys[] = {
@@ -194,6 +198,10 @@ static const struct config_keydef campaign_keys[] = {
 	  .off = P(give_up_after), .min = HOUR, .max = 3650LL * DAY },
 	{ .name = "give_up_attempts", .type = V_UINT,
 	  .off = P(give_up_attempts), .min = 0, .max = 1000000 },
+	{ .name = "probe_concurrency", .type = V_UINT,
+	  .off = P(probe_concurrency), .min = 0, .max = 1024 },
+	{ .name = "probe_rate", .type = V_UINT, .off = P(probe_rate),
+	  .min = 0, .max = 1000 },
 };
 
 #define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))

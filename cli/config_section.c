@@ -28,6 +28,8 @@ config_global_defaults(struct global_conf *g)
 	g->random_delay = 0;
 	g->retention = 400 * DAY;
 	g->run_timeout = 5 * HOUR;
+	g->probe_concurrency = 32;
+	g->probe_rate = 20;
 	g->state_dir = strdup("/var/lib/lscrenew");
 	g->syslog_facility = strdup("daemon");
 	return g->state_dir == NULL || g->syslog_facility == NULL ? -1 : 0;

@@ -75,11 +75,16 @@ static const struct cmd commands[] = {
 	    COMMON_HELP
 	    "      --json          print as JSON\n" },
 	{ "probe", cmd_probe, "probe [-c FILE] [--json] [--port N] "
-	    "[--ca-file FILE] NAME|ADDRESS...",
-	    "the certificate a phone's web server presents",
+	    "[--ca-file FILE] [--campaign NAME] [--pool NAME]... [--all] "
+	    "[NAME|ADDRESS...]",
+	    "the certificate phones' web servers present, against CUCM",
 	    COMMON_HELP
 	    "      --port N        the phones' HTTPS port (default 443)\n"
 	    "      --ca-file FILE  verify the certificate against these CAs\n"
+	    "      --campaign NAME every registered phone of the campaign\n"
+	    "      --pool NAME     every registered phone of the device pool "
+	    "(repeatable)\n"
+	    "      --all           every registered phone in the store\n"
 	    "      --json          one JSON object per phone and line\n" },
 	{ "reset", cmd_reset, "reset [-c FILE] [--cluster NAME] NAME...",
 	    "clear abandoned / needs-attention so phones are tried again",

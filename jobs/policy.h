@@ -87,6 +87,8 @@ struct policy {
 	int64_t		 give_up_after;	/* seconds left behind; 0: never */
 	unsigned	 give_up_attempts;/* runs found offline, or CAPF
 					   failures; 0: never */
+	unsigned	 probe_concurrency;/* lscrenew probe; 0: [global]'s */
+	unsigned	 probe_rate;	/* the same */
 };
 
 /* Sets the defaults documented in lscrenew.conf(5); strings are NULL. */

@@ -3,6 +3,9 @@
  * every state change (with the reason in words) and every write sent to
  * CUCM (with its values and result), in time order.
  *
+ * What the phone itself presented at its latest probe is shown next to
+ * CUCM's record (text and JSON).
+ *
  * The name may be known in several clusters: each one is shown (the
  * cluster filter picks one).  At the same second, state changes come
  * before writes.  CSV gives the timeline, one entry a row, after a row of
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs/store_probe.h"
 #include "reports/report_int.h"
 
 enum entry_type {
@@ -182,6 +186,70 @@ kv(struct report_tab *t, const char *key, const char *value)
 	report_tab_cell(t, value != NULL && *value != '\0' ? value : "-");
 }
 
+/* The phone's side: its latest probe, as rows of a table. */
+struct side {
+	struct report_tab	*t;
+	struct json		*j;
+	int			 n;
+};
+
+static int
+probe_rows(void *arg, const struct store_probe *pr, struct lsc_err *e)
+{
+	struct side *sd = arg;
+	char a[64], line[1200];
+
+	(void)e;
+	sd->n++;
+	clock_fmt(CLOCK_MINUTE, "", pr->at, a, sizeof(a));
+	snprintf(line, sizeof(line), "%s UTC, at %s port %u", a, pr->address,
+	    pr->port);
+	kv(sd->t, "probed", line);
+	if (pr->kind != NULL) {
+		clock_fmt(CLOCK_DATE, "", pr->not_after, a, sizeof(a));
+		snprintf(line, sizeof(line), "%s valid until %s, issued by %s, "
+		    "serial %s", pr->kind, a, pr->issuer != NULL ? pr->issuer :
+		    "-", pr->serial != NULL ? pr->serial : "-");
+		kv(sd->t, "presents", line);
+	} else {
+		snprintf(line, sizeof(line), "nothing (%s): %s", pr->outcome,
+		    pr->reason != NULL ? pr->reason : "-");
+		kv(sd->t, "presents", line);
+	}
+	snprintf(line, sizeof(line), "%s: %s", pr->class != NULL ? pr->class :
+	    "-", pr->class_reason != NULL ? pr->class_reason : "-");
+	kv(sd->t, "phone and CUCM", line);
+	return 0;
+}
+
+static int
+probe_json(void *arg, const struct store_probe *pr, struct lsc_err *e)
+{
+	struct json *j = ((struct side *)arg)->j;
+
+	(void)e;
+	((struct side *)arg)->n++;
+	json_obj(j, "probe");
+	json_time(j, "at", pr->at);
+	json_str(j, "address", pr->address);
+	json_int(j, "port", pr->port);
+	json_str(j, "outcome", pr->outcome);
+	json_str(j, "reason", pr->reason);
+	json_str(j, "kind", pr->kind);
+	json_str(j, "subject", pr->subject);
+	json_str(j, "issuer", pr->issuer);
+	json_str(j, "serial", pr->serial);
+	if (pr->kind != NULL) {
+		json_time(j, "not_before", pr->not_before);
+		json_time(j, "not_after", pr->not_after);
+	}
+	json_str(j, "sha256", pr->sha256);
+	json_str(j, "class", pr->class);
+	json_str(j, "class_reason", pr->class_reason);
+	json_end(j);
+	return 0;
+}
+
 /* The phone's history: every change of state and every write. */
 static int
 text_history(struct story *st, size_t i)
@@ -240,6 +308,7 @@ text_phone(struct story *st, size_t i)
 	const struct phone_memory *m = &p->mem;
 	int64_t now = ctx->o->now;
 	struct report_tab *t = NULL;
+	struct side sd = { NULL, NULL, 0 };
 	char a[64], b[64], line[600], reason[300];
 	long long days;
 	int rc = -1;
@@ -323,6 +392,12 @@ text_phone(struct story *st, size_t i)
 		snprintf(line, sizeof(line), "#%lld", (long long)p->last_run);
 		kv(t, "last run", line);
 	}
+	sd.t = t;
+	if (store_each_phone_probe(ctx->store, p->cluster, p->name, 1,
+	    probe_rows, &sd, ctx->e) == -1)
+		goto out;
+	if (sd.n == 0)
+		kv(t, "probed", "never (lscrenew probe reads what it presents)");
 	if (report_tab_render(ctx, t, 2, NULL) == -1)
 		goto out;
 
@@ -417,6 +492,7 @@ json(struct story *st)
 {
 	struct report_ctx *ctx = st->ctx;
 	struct json j;
+	struct side sd = { NULL, &j, 0 };
 
 	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
@@ -425,6 +501,12 @@ json(struct story *st)
 	for (size_t i = 0; i < st->phones.n; i++) {
 		json_obj(&j, NULL);
 		report_json_phone(ctx, &j, &st->phones.v[i]);
+		sd.n = 0;
+		if (store_each_phone_probe(ctx->store, st->phones.v[i].cluster,
+		    st->phones.v[i].name, 1, probe_json, &sd, ctx->e) == -1)
+			return -1;
+		if (sd.n == 0)
+			json_null(&j, "probe");
 		json_arr(&j, "timeline");
 		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
 		    k++) {

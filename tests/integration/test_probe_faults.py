@@ -33,15 +33,15 @@ class ProbeFaults(SimTestCase):
                          phones[fault]["address"])
 
         # failures: exit status, one line on stderr naming the address
-        for fault, words in (
-                ("reset", "Connection reset by peer"),
-                ("plain_http", "wrong version number"),
-                ("refused", "connect: Connection refused"),
-                ("garbage", "TLS handshake:"),
+        for fault, words, outcome in (
+                ("reset", "Connection reset by peer", "tls_error"),
+                ("plain_http", "wrong version number", "not_tls"),
+                ("refused", "connect: Connection refused", "refused"),
+                ("garbage", "TLS handshake:", "tls_error"),
                 ("long_chain", "TLS handshake: 50 certificates were sent, "
-                 "more than 10"),
+                 "more than 10", "tls_error"),
                 ("big_cert", "TLS handshake: the certificates sent exceed "
-                 "32768 bytes")):
+                 "32768 bytes", "tls_error")):
             r = probe(fault)
             where = f"{phones[fault]['address']}:{port}: "
             self.assertNotEqual(r.rc, 0, (fault, r))
@@ -53,6 +53,7 @@ class ProbeFaults(SimTestCase):
             r = probe(fault, "--json")
             j = json.loads(r.out)
             self.assertIn(words, j["error"], fault)
+            self.assertEqual(j["outcome"], outcome, fault)
             self.assertEqual(j["address"], phones[fault]["address"])
         self.assertEqual(probe("refused").rc, EXIT_UNREACHABLE)
 
@@ -104,6 +105,7 @@ class ProbeMany(SimTestCase):
         self.assertEqual(lines[-1]["address"], stalled["address"])
         self.assertIn("TLS handshake: timed out after 10 s",
                       lines[-1]["error"])
+        self.assertEqual(lines[-1]["outcome"], "timeout")
         self.assertEqual(r.err.splitlines(), [
             f"lscrenew probe: {stalled['address']}:{port}: TLS handshake: "
             "timed out after 10 s"])

@@ -212,6 +212,49 @@ test_enterprise_chain(void **state)
 	assert_int_equal(c.name_match, 0);
 }
 
+/* What the store keeps of a chain: fingerprints, key ids, each CA's DER. */
+static void
+test_chain_for_the_store(void **state)
+{
+	struct probe_cert *c = calloc(1, sizeof(*c)),
+	    *ca = calloc(1, sizeof(*ca));
+	const struct probe_chain_cert *leaf, *issuing;
+	struct lsc_err e;
+	char want[96];
+	size_t k = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(ca);
+	assert_int_equal(describe("enterprise-lsc.pem", NULL, NULL, NOW, c,
+	    &e), 0);
+	assert_int_equal(describe("enterprise-issuing.pem", NULL, NULL, NOW,
+	    ca, &e), 0);
+	leaf = &c->chain[0];
+	issuing = &c->chain[1];
+	/* the browser's "AB:CD:..." as the store's lowercase hex */
+	for (const char *p = c->sha256; *p != '\0'; p++)
+		if (*p != ':')
+			want[k++] = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+	want[k] = '\0';
+	assert_string_equal(leaf->sha256, want);
+	assert_int_equal(strlen(issuing->sha256), 64);
+	assert_string_equal(issuing->sha256, ca->chain[0].sha256);
+	/* the leaf names its issuer's key; the issuer is not its own */
+	assert_true(leaf->aki[0] != '\0');
+	assert_string_equal(leaf->aki, issuing->ski);
+	assert_false(leaf->self_signed);
+	assert_false(issuing->self_signed);
+	/* the CA's DER, as sent, is the one its own PEM holds */
+	assert_true(issuing->der_len > 0);
+	assert_int_equal(issuing->der_len, ca->chain[0].der_len);
+	assert_memory_equal(c->der + issuing->der_off, ca->der +
+	    ca->chain[0].der_off, issuing->der_len);
+	assert_int_equal(c->der_used, leaf->der_len + issuing->der_len);
+	free(c);
+	free(ca);
+}
+
 static void
 test_expired(void **state)
 {
@@ -629,6 +672,7 @@ main(void)
 		cmocka_unit_test(test_mic),
 		cmocka_unit_test(test_capf_lsc),
 		cmocka_unit_test(test_enterprise_chain),
+		cmocka_unit_test(test_chain_for_the_store),
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_self_signed),
 		cmocka_unit_test(test_verify),
