@@ -277,7 +277,9 @@ out:
 /*
  * Writes data to path atomically (acme-client fileproc.c): a temporary
  * file beside it, fsync'd and given its mode, renamed over it, and the
- * directory fsync'd so the rename survives a crash.
+ * directory fsync'd so the rename survives a crash.  Only a regular file
+ * is ever replaced: "-o /dev/null" run as root would otherwise put a file
+ * where the device was.
  */
 static int
 write_atomic(const char *path, const char *data, size_t len, mode_t mode,
@@ -285,6 +287,7 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 {
 	char *dir = NULL, *tmp = NULL, *slash;
 	const char *base;
+	struct stat st;
 	size_t tlen, off = 0;
 	ssize_t n;
 	int fd = -1, dfd = -1, rc = -1;
@@ -305,6 +308,11 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 	}
 	if (*base == '\0') {
 		err_set(e, ERR_USAGE, "%s: not a file name", path);
+		goto out;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		err_set(e, ERR_USAGE, "%s: not a regular file; refusing to "
+		    "replace it", path);
 		goto out;
 	}
 	tlen = strlen(dir) + strlen(base) + 16;

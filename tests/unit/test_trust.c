@@ -5,6 +5,8 @@
  * bundle and its comments, the answer in words with the MIC warning, and
  * hostile certificate fields escaped in every format.
  */
+#include <sys/stat.h>
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -487,6 +490,49 @@ test_phone_side(void **state)
 	store_close(s);
 }
 
+/* "-o /dev/null" or "--pem /dev/stdout" run as root must not put a file
+ * where a device was: the atomic write replaces regular files only. */
+static void
+test_never_replaces_a_device(void **state)
+{
+	struct report_opts o;
+	struct lsc_err e;
+	struct store *s;
+	struct stat sb;
+	char dir[] = "/tmp/lscrenew-trust-XXXXXX", path[64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	err_clear(&e);
+	assert_non_null(s = fixture_store_new(&e));
+	report_opts_init(&o);
+	o.kind = REPORT_TRUST;
+	o.now = FIXTURE_NOW;
+	o.save_mark = 0;
+	assert_int_equal(report_write_pem(s, &o, path, &e), -1);
+	assert_int_equal(e.kind, ERR_USAGE);
+	assert_non_null(strstr(e.msg, "fifo: not a regular file; refusing to "
+	    "replace it"));
+	err_clear(&e);
+	assert_int_equal(report_write_file(s, &o, path, &e), -1);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	/* a regular file is replaced as before */
+	snprintf(path, sizeof(path), "%s/b.pem", dir);
+	assert_int_equal(report_write_pem(s, &o, path, &e), 0);
+	assert_int_equal(report_write_pem(s, &o, path, &e), 0);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	unlink(path);
+	rmdir(dir);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -497,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_phone_side),
+		cmocka_unit_test(test_never_replaces_a_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
