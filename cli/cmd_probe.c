@@ -221,7 +221,8 @@ probe_all(const struct cli *cli, const struct config *cf, struct probe *pr,
 	if (brief && !cli->quiet && !cli->json)
 		printf("probed %zu phones: %lu agree with CUCM, %lu do not, "
 		    "%lu unreachable; %lu not registered (not probed)\n", pg.n,
-		    pg.n - pg.failed - pg.differ, pg.differ, pg.failed, unreg);
+		    (unsigned long)pg.n - pg.failed - pg.differ, pg.differ,
+		    pg.failed, unreg);
 	for (size_t k = 0; k < ts->n && ret == 0; k++)
 		ret = ts->v[k].rc;
 	if (ret == 0 && brief && (pg.failed > 0 || pg.differ > 0))
