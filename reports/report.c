@@ -311,7 +311,7 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 		goto out;
 	}
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		err_set(e, ERR_USAGE, "%s: not a regular file; refusing to "
+		err_set(e, ERR_SYSTEM, "%s: not a regular file; refusing to "
 		    "replace it", path);
 		goto out;
 	}
