@@ -155,6 +155,8 @@ probed(void *arg, size_t i, enum probe_outcome o, const struct probe_cert *c,
 		s.v = &v;
 		pg->differ += v.class != AUDIT_AGREES && c != NULL;
 	}
+	if (pg->brief && pg->cli->progress)
+		fputs("\r\033[K", stderr);	/* the phone's line, then it */
 	probe_show(pg->cli, &s, pg->shown++ == 0, pg->brief && t->arg ==
 	    NULL);
 	pg->ended++;

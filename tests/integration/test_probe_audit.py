@@ -4,9 +4,13 @@ compared with CUCM's record and classified, phone by phone against the
 simulator's ground truth, and recorded in the state store."""
 
 import json
+import os
+import shlex
+import shutil
+import subprocess
 import unittest
 
-from lsctest import (DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_USAGE,
+from lsctest import (BIN, DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_USAGE,
                      SimTestCase, sim_pools)
 
 KINDS = {"mic": "mic", "capf_lsc": "lsc-capf", "enterprise_lsc": "lsc-ca",
@@ -192,6 +196,31 @@ class ProbeAudit(SimTestCase):
         self.assertEqual(len(selected), len(set(selected)))
         self.assertEqual(set(selected), self.registered(self.pools))
         self.check_against_truth(lines)
+
+    def test_progress_on_a_terminal(self):
+        """A progress line on a terminal (stderr), cleared before each
+        phone's line; none when stderr is not one (the other tests)."""
+        if shutil.which("script") is None:
+            self.skipTest("script(1) from util-linux is not installed")
+        self.e.run("run")
+        cmd = " ".join(shlex.quote(x) for x in (
+            BIN, "-c", self.e.config, "probe", "--port", self.port,
+            "--pool", self.pools[0]))
+        env = dict(os.environ, LSCRENEW_NOW=str(self.sim.now()), TZ="UTC")
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"],
+                           capture_output=True, env=env,
+                           stdin=subprocess.DEVNULL, timeout=600)
+        out = p.stdout.decode().replace("\r\n", "\n")
+        n = len(self.registered([self.pools[0]]))
+        self.assertIn(f"\rprobed 1 of {n} phones (", out)
+        self.assertIn(f"\rprobed {n} of {n} phones (", out)
+        # what the terminal shows: each line as the last \r left it
+        shown = [x.rsplit("\r", 1)[-1].replace("\x1b[K", "")
+                 for x in out.rstrip("\n").split("\n")]
+        self.assertEqual(len(shown), n + 1, out)
+        self.assertTrue(shown[-1].startswith(f"probed {n} phones: "), out)
+        for line in shown[:-1]:
+            self.assertRegex(line, r"^\S+ \S+: \S+, \S+: ", out)
 
     def test_bad_selection_and_keys(self):
         r = self.probe("--all")
