@@ -19,7 +19,8 @@
 
 enum {
 	OPT_SINCE = 600,
-	OPT_CLUSTER
+	OPT_CLUSTER,
+	OPT_PEM
 };
 
 struct report_args {
@@ -27,6 +28,7 @@ struct report_args {
 	const char	*output;
 	const char	*since;
 	const char	*cluster;
+	const char	*pem;
 };
 
 static int
@@ -47,6 +49,9 @@ report_opt(struct cli *cli, int c, const char *arg, void *p)
 		return 0;
 	case OPT_CLUSTER:
 		a->cluster = arg;
+		return 0;
+	case OPT_PEM:
+		a->pem = arg;
 		return 0;
 	default:
 		return -1;
@@ -96,7 +101,7 @@ open_store(const struct config *cf, int write, struct lsc_lock **lock,
 }
 
 static int
-render(struct report_opts *ro, const char *output,
+render(struct report_opts *ro, const char *output, const char *pem,
     const struct config *cf)
 {
 	struct lsc_lock *lock = NULL;
@@ -113,12 +118,14 @@ render(struct report_opts *ro, const char *output,
 		return ret;
 	}
 	err_clear(&e);
-	if (output == NULL)
+	/* the bundle first: a report that says it was written is true */
+	ret = pem != NULL ? report_write_pem(store, ro, pem, &e) : 0;
+	if (ret == 0 && output == NULL)
 		ret = report_render(store, ro, stdout, &e);
-	else if (ro->kind == REPORT_BAT && stat(output, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
+	else if (ret == 0 && ro->kind == REPORT_BAT && stat(output, &st) ==
+	    0 && S_ISDIR(st.st_mode))
 		ret = report_write_bat_dir(store, ro, output, &e);
-	else
+	else if (ret == 0)
 		ret = report_write_file(store, ro, output, &e);
 	store_close(store);
 	lock_release(lock);
@@ -139,9 +146,10 @@ cmd_report(struct cli *cli, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "since", required_argument, NULL, OPT_SINCE },
 		{ "cluster", required_argument, NULL, OPT_CLUSTER },
+		{ "pem", required_argument, NULL, OPT_PEM },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct report_args a = { NULL, NULL, NULL, NULL };
+	struct report_args a = { NULL, NULL, NULL, NULL, NULL };
 	struct report_opts ro;
 	struct config cf;
 	struct lsc_err e;
@@ -153,7 +161,8 @@ cmd_report(struct cli *cli, int argc, char **argv)
 		return i == -2 ? 0 : EXIT_USAGE;
 	if (i >= argc) {
 		fprintf(stderr, "lscrenew report: name a report: left-behind, "
-		    "summary, forecast, history, phone, metrics or bat\n");
+		    "summary, forecast, history, phone, metrics, bat or "
+		    "trust\n");
 		return EXIT_USAGE;
 	}
 	report_opts_init(&ro);
@@ -161,7 +170,7 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	if (report_kind_parse(argv[i], &ro.kind) == -1) {
 		fprintf(stderr, "lscrenew report: unknown report \"%s\"; "
 		    "expected left-behind, summary, forecast, history, phone, "
-		    "metrics or bat\n", argv[i]);
+		    "metrics, bat or trust\n", argv[i]);
 		return EXIT_USAGE;
 	}
 	i++;
@@ -188,6 +197,11 @@ cmd_report(struct cli *cli, int argc, char **argv)
 		}
 		ro.phone = argv[i++];
 	}
+	if (a.pem != NULL && ro.kind != REPORT_TRUST) {
+		fprintf(stderr, "lscrenew report %s: --pem is for report "
+		    "trust\n", report_kind_name(ro.kind));
+		return EXIT_USAGE;
+	}
 	if (i < argc) {
 		fprintf(stderr, "lscrenew report: unexpected argument \"%s\"\n",
 		    argv[i]);
@@ -206,7 +220,7 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	ro.is_tty = cli->tty && a.output == NULL;
 	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
-	rc = render(&ro, a.output, &cf);
+	rc = render(&ro, a.output, a.pem, &cf);
 	config_free(&cf);
 	return rc;
 }
@@ -235,7 +249,7 @@ cmd_phone(struct cli *cli, int argc, char **argv)
 	ro.is_tty = cli->tty;
 	if ((rc = cli_load_config(cli, 0, &cf)) != 0)
 		return rc;
-	rc = render(&ro, NULL, &cf);
+	rc = render(&ro, NULL, NULL, &cf);
 	config_free(&cf);
 	return rc;
 }

@@ -57,8 +57,9 @@ static const struct cmd commands[] = {
 	    "      --json          print as JSON\n", 0 },
 	{ "report", cmd_report, "report [-c FILE] KIND [--format FORMAT] "
 	    "[--output FILE] [--since LAST|DATE] [--campaign NAME] "
-	    "[--pool NAME] [--json] [NAME]",
-	    "left-behind, summary, forecast, history, phone, metrics, bat",
+	    "[--pool NAME] [--pem FILE] [--json] [NAME]",
+	    "left-behind, summary, forecast, history, phone, metrics, bat, "
+	    "trust",
 	    COMMON_HELP
 	    "  -f, --format FORMAT text, csv, json, html, prom or bat\n"
 	    "  -o, --output FILE   write to FILE atomically instead of stdout\n"
@@ -66,7 +67,9 @@ static const struct cmd commands[] = {
 	    "report (LAST) or a date (YYYY-MM-DD)\n"
 	    "      --json          same as --format json\n"
 	    "      --campaign NAME only this campaign\n"
-	    "      --pool NAME     only this device pool\n", 1 },
+	    "      --pool NAME     only this device pool\n"
+	    "      --pem FILE      trust: write the CAs the phones sent, root "
+	    "first\n", 1 },
 	{ "phone", cmd_phone, "phone [-c FILE] [--json] NAME",
 	    "one phone's state and history",
 	    COMMON_HELP

@@ -13,6 +13,10 @@
  *                  of the left-behind set, most urgent first
  *   summary        table#summary, phones by state per cluster/campaign/
  *                  pool; table#expiries, renewals and expiries per pool
+ *   trust          section#trust-section, table#trust: the chains the
+ *                  phones present (newest probe) and the root each needs,
+ *                  and per pool the answer in words (p.trust-answer); see
+ *                  trust_out.c
  *   runs           table#runs, the ten newest runs
  *
  * Everything from the store is escaped (report_html_esc()); the page
@@ -348,6 +352,7 @@ static void
 summary(struct page *pg)
 {
 	struct buf *b = pg->b;
+	int probed = pg->sum.total.probed > 0;
 
 	buf_puts(b, "<section class=\"table\" id=\"summary-section\">\n"
 	    "<h2>Phones by state</h2>\n<div class=\"scroll\">"
@@ -388,7 +393,12 @@ summary(struct page *pg)
 	    "<th class=\"num\">LSC expired</th>"
 	    "<th class=\"num\">Expiring within 30 days</th>"
 	    "<th class=\"num\">60 days</th><th class=\"num\">90 days</th>"
-	    "<th class=\"num\">No LSC</th></tr></thead>\n<tbody>\n");
+	    "<th class=\"num\">No LSC</th>");
+	if (probed)
+		buf_puts(b, "<th class=\"num\">Probed</th><th class=\"num\">"
+		    "Phone agrees with CUCM</th><th class=\"num\">Differs"
+		    "</th><th class=\"num\">No certificate</th>");
+	buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i <= pg->npools; i++) {
 		const struct report_group *g = i < pg->npools ? &pg->pools[i] :
 		    &pg->sum.total;
@@ -407,6 +417,12 @@ summary(struct page *pg)
 		td_num(b, g->exp60);
 		td_num(b, g->exp90);
 		td_num(b, g->no_lsc);
+		if (probed) {
+			td_num(b, g->probed);
+			td_num(b, g->agrees);
+			td_num(b, g->differs);
+			td_num(b, g->silent);
+		}
 		buf_puts(b, "</tr>\n");
 	}
 	buf_puts(b, "</tfoot>\n</table></div>\n<p class=\"note\">Expiry columns "
@@ -481,6 +497,8 @@ report_html(struct report_ctx *ctx)
 	charts(&pg);
 	left_behind(&pg);
 	summary(&pg);
+	if (report_trust_html(ctx, ctx->probes, pg.b) == -1)
+		goto out;
 	runs(&pg);
 	buf_puts(pg.b, "<footer>Made by lscrenew from its state store; "
 	    "times are UTC.</footer>\n</main>\n</body>\n</html>\n");

@@ -45,6 +45,14 @@
  *   queued_at        when the operation was queued
  *   renewed_at       when it was last renewed
  *   last_run         id of the last run that saw it in CUCM
+ *   last_probe       when its web server was last probed (null: never)
+ *   presents         what it presented then: "mic" | "capf_lsc" |
+ *                    "enterprise_lsc" | "self_signed" | "unknown", or,
+ *                    when it presented nothing, the outcome: "refused" |
+ *                    "timeout" | "not_tls" | "tls_error" | "unreachable"
+ *   agreement        that probe compared with CUCM: "agrees" |
+ *                    "mic_not_lsc" | "other_lsc" | "expiring" |
+ *                    "issuer_differs" | "unreachable" | "not_in_cucm"
  *
  * Run object (history "runs", summary "last_run"):
  *   id               integer
@@ -129,7 +137,8 @@ report_json_phone(struct report_ctx *ctx, struct json *j,
 	struct report_field f[REPORT_PHONE_FIELDS];
 	char reason[300];
 
-	report_phone_fields(p, ctx->o->now, f, reason, sizeof(reason));
+	report_phone_fields(p, report_probe_of(ctx, p->cluster, p->name),
+	    ctx->o->now, f, reason, sizeof(reason));
 	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
 		switch (f[i].type) {
 		case RF_STR:

@@ -342,6 +342,18 @@ expiry_cells(const struct store_phone *p, int64_t now, char *date,
 	}
 }
 
+/* "mic, mic_not_lsc" (what the phone presented, and against CUCM). */
+static void
+phone_shows(struct report_tab *t, const struct report_probe *pr)
+{
+	if (pr == NULL)
+		report_tab_cell(t, "");
+	else
+		report_tab_cellf(t, "%s%s%s", report_probe_presents(pr),
+		    pr->cls != NULL ? ", " : "", pr->cls != NULL ? pr->cls :
+		    "");
+}
+
 static int
 text_table(struct lb *lb, size_t from, size_t to)
 {
@@ -349,6 +361,7 @@ text_table(struct lb *lb, size_t from, size_t to)
 	int64_t now = ctx->o->now;
 	struct report_tab *t;
 	char date[32], days[32], when[32], reason[300];
+	int probed = ctx->probes != NULL && ctx->probes->np > 0;
 	size_t i;
 	int rc = -1;
 
@@ -367,6 +380,8 @@ text_table(struct lb *lb, size_t from, size_t to)
 	report_tab_col(t, "LAST IP", TAB_SHRINK, 7, 40, 3);
 	report_tab_col(t, "NODE", TAB_SHRINK, 6, 20, 8);
 	report_tab_col(t, "NEXT RETRY", 0, 0, 0, 7);
+	if (probed)	/* the phone side, once probes exist */
+		report_tab_col(t, "PHONE SHOWS", TAB_SHRINK, 8, 30, 1);
 	report_tab_col(t, "REASON", TAB_SHRINK, 30, 0, 0);
 	for (i = from; i < to; i++) {
 		const struct item *it = &lb->items[i];
@@ -394,6 +409,9 @@ text_table(struct lb *lb, size_t from, size_t to)
 		clock_fmt(CLOCK_MINUTE, "", p != NULL ? p->mem.next_retry : 0,
 		    when, sizeof(when));
 		report_tab_cell(t, when);
+		if (probed)
+			phone_shows(t, p != NULL ? report_probe_of(ctx,
+			    p->cluster, p->name) : NULL);
 		/* the expiry has columns of its own: the reason's due
 		 * clause would only repeat them */
 		report_tab_cell(t, p != NULL ? policy_reason_detail(
@@ -488,7 +506,7 @@ csv(struct lb *lb)
 	char reason[300];
 
 	memset(&none, 0, sizeof(none));
-	report_phone_fields(&none, 0, f, reason, sizeof(reason));
+	report_phone_fields(&none, NULL, 0, f, reason, sizeof(reason));
 	report_csv_init(&c, ctx->out);
 	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++)
 		report_csv_str(&c, f[i].name);
@@ -501,8 +519,9 @@ csv(struct lb *lb)
 		const struct item *it = &lb->items[i];
 
 		if (it->p != NULL) {
-			report_phone_fields(it->p, ctx->o->now, f, reason,
-			    sizeof(reason));
+			report_phone_fields(it->p, report_probe_of(ctx,
+			    it->p->cluster, it->p->name), ctx->o->now, f,
+			    reason, sizeof(reason));
 			csv_fields(&c, f);
 		} else {
 			report_csv_str(&c, it->cluster);

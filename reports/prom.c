@@ -9,6 +9,11 @@
  *                                                    cumulative, like the
  *                                                    summary
  *   lscrenew_lsc_expired{cluster,pool}
+ *   lscrenew_phones_probed{cluster,pool,result="agrees"|"differs"|
+ *                    "no_certificate"}   the phone side: each phone's
+ *                                        newest probe
+ *   lscrenew_trust_phones{cluster,pool,model,kind,root}, lscrenew_trust_chains
+ *                                        (report trust, prom format)
  *   lscrenew_last_run_timestamp_seconds              end of the newest
  *   lscrenew_last_run_exit_status                    finished run (absent
  *   lscrenew_last_run_duration_seconds               before the first)
@@ -23,8 +28,9 @@
 
 #include "reports/report_int.h"
 
-static void
-label(struct buf *b, const char *name, const char *v, int first)
+void
+report_prom_label(struct buf *b, const char *name, const char *v,
+    int first)
 {
 	const char *p, *run;
 	uint32_t cp;
@@ -53,8 +59,8 @@ label(struct buf *b, const char *name, const char *v, int first)
 	buf_append(b, "\"", 1);
 }
 
-static void
-family(struct buf *b, const char *name, const char *help)
+void
+report_prom_family(struct buf *b, const char *name, const char *help)
 {
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
@@ -72,16 +78,18 @@ report_metrics(struct report_ctx *ctx)
 	if (report_summary_collect(ctx, &s) == -1)
 		goto out;
 
-	family(b, "lscrenew_phones", "Phones in the state store by cluster, "
-	    "campaign, device pool and state.");
+	report_prom_family(b, "lscrenew_phones", "Phones in the state store "
+	    "by cluster, campaign, device pool and state.");
 	for (i = 0; i < s.n; i++)
 		for (int k = 0; k < PS__MAX; k++) {
 			buf_puts(b, "lscrenew_phones{");
-			label(b, "cluster", s.g[i].key.cluster, 1);
-			label(b, "campaign", s.g[i].key.campaign, 0);
-			label(b, "pool", s.g[i].key.pool, 0);
-			label(b, "state", phone_state_name((enum phone_state)k),
+			report_prom_label(b, "cluster", s.g[i].key.cluster,
+			    1);
+			report_prom_label(b, "campaign", s.g[i].key.campaign,
 			    0);
+			report_prom_label(b, "pool", s.g[i].key.pool, 0);
+			report_prom_label(b, "state", phone_state_name(
+			    (enum phone_state)k), 0);
 			buf_printf(b, "} %lu\n", s.g[i].state[k]);
 		}
 
@@ -89,37 +97,56 @@ report_metrics(struct report_ctx *ctx)
 	if (report_summary_by_pool(&s, &pools, &np, ctx->e) == -1)
 		goto out;
 
-	family(b, "lscrenew_lsc_expiring", "Phones whose LSC expires within "
-	    "30, 60 or 90 days (cumulative), by cluster and device pool.");
+	report_prom_family(b, "lscrenew_lsc_expiring", "Phones whose LSC "
+	    "expires within 30, 60 or 90 days (cumulative), by cluster and "
+	    "device pool.");
 	for (i = 0; i < np; i++)
 		for (int w = 0; w < 3; w++) {
 			buf_puts(b, "lscrenew_lsc_expiring{");
-			label(b, "cluster", pools[i].key.cluster, 1);
-			label(b, "pool", pools[i].key.pool, 0);
-			label(b, "within", within[w], 0);
+			report_prom_label(b, "cluster", pools[i].key.cluster,
+			    1);
+			report_prom_label(b, "pool", pools[i].key.pool, 0);
+			report_prom_label(b, "within", within[w], 0);
 			buf_printf(b, "} %lu\n", w == 0 ? pools[i].exp30 :
 			    w == 1 ? pools[i].exp60 : pools[i].exp90);
 		}
-	family(b, "lscrenew_lsc_expired", "Phones whose LSC has expired, by "
-	    "cluster and device pool.");
+	report_prom_family(b, "lscrenew_lsc_expired", "Phones whose LSC has "
+	    "expired, by cluster and device pool.");
 	for (i = 0; i < np; i++) {
 		buf_puts(b, "lscrenew_lsc_expired{");
-		label(b, "cluster", pools[i].key.cluster, 1);
-		label(b, "pool", pools[i].key.pool, 0);
+		report_prom_label(b, "cluster", pools[i].key.cluster, 1);
+		report_prom_label(b, "pool", pools[i].key.pool, 0);
 		buf_printf(b, "} %lu\n", pools[i].expired);
 	}
 
+	report_prom_family(b, "lscrenew_phones_probed", "Phones by what their "
+	    "newest probe found compared with CUCM, by cluster and device "
+	    "pool.");
+	for (i = 0; i < np; i++)
+		for (int w = 0; w < 3; w++) {
+			buf_puts(b, "lscrenew_phones_probed{");
+			report_prom_label(b, "cluster", pools[i].key.cluster,
+			    1);
+			report_prom_label(b, "pool", pools[i].key.pool, 0);
+			report_prom_label(b, "result", w == 0 ? "agrees" : w ==
+			    1 ? "differs" : "no_certificate", 0);
+			buf_printf(b, "} %lu\n", w == 0 ? pools[i].agrees :
+			    w == 1 ? pools[i].differs : pools[i].silent);
+		}
+
 	if (s.have_run) {
-		family(b, "lscrenew_last_run_timestamp_seconds", "When the "
-		    "last finished run ended, in seconds since the epoch.");
+		report_prom_family(b, "lscrenew_last_run_timestamp_seconds",
+		    "When the last finished run ended, in seconds since the "
+		    "epoch.");
 		buf_printf(b, "lscrenew_last_run_timestamp_seconds %lld\n",
 		    (long long)s.last.finished);
-		family(b, "lscrenew_last_run_exit_status", "Exit status of the "
-		    "last finished run (see lscrenew(1) EXIT STATUS).");
+		report_prom_family(b, "lscrenew_last_run_exit_status", "Exit "
+		    "status of the last finished run (see lscrenew(1) EXIT "
+		    "STATUS).");
 		buf_printf(b, "lscrenew_last_run_exit_status %d\n",
 		    s.last.exit_status);
-		family(b, "lscrenew_last_run_duration_seconds", "How long the "
-		    "last finished run took.");
+		report_prom_family(b, "lscrenew_last_run_duration_seconds",
+		    "How long the last finished run took.");
 		buf_printf(b, "lscrenew_last_run_duration_seconds %lld\n",
 		    (long long)(s.last.finished - s.last.started));
 	}

@@ -23,6 +23,7 @@ static const unsigned supported[REPORT__MAX] = {
 	[REPORT_PHONE] = F(TEXT) | F(CSV) | F(JSON),
 	[REPORT_METRICS] = F(PROM),
 	[REPORT_BAT] = F(BAT),
+	[REPORT_TRUST] = F(TEXT) | F(CSV) | F(JSON) | F(HTML) | F(PROM),
 };
 #undef F
 
@@ -161,11 +162,30 @@ ctx_init(struct report_ctx *ctx, struct store *s, const struct report_opts *o,
 static void
 ctx_free(struct report_ctx *ctx)
 {
+	if (ctx->probes != NULL) {
+		report_trust_free(ctx->probes);
+		free(ctx->probes);
+		ctx->probes = NULL;
+	}
 	if (ctx->mark != NULL) {
 		report_phones_free(ctx->mark);
 		free(ctx->mark);
 		ctx->mark = NULL;
 	}
+}
+
+/* What the phones presented, for the kinds that show it. */
+static int
+load_probes(struct report_ctx *ctx)
+{
+	enum report_kind k = ctx->o->kind;
+
+	if (ctx->o->format != REPORT_FORMAT_HTML && (k == REPORT_FORECAST ||
+	    k == REPORT_HISTORY || k == REPORT_BAT))
+		return 0;
+	if ((ctx->probes = calloc(1, sizeof(*ctx->probes))) == NULL)
+		return report_syserr(ctx->e, "reading probes");
+	return report_trust_collect(ctx, ctx->probes);
 }
 
 /* Builds the whole report into ctx->out. */
@@ -175,7 +195,7 @@ build(struct report_ctx *ctx)
 	const struct report_opts *o = ctx->o;
 	int rc;
 
-	if (check_opts(o, ctx->e) == -1)
+	if (check_opts(o, ctx->e) == -1 || load_probes(ctx) == -1)
 		return -1;
 	if (o->format == REPORT_FORMAT_HTML)
 		rc = report_html(ctx);
@@ -201,6 +221,9 @@ build(struct report_ctx *ctx)
 			break;
 		case REPORT_BAT:
 			rc = report_bat(ctx);
+			break;
+		case REPORT_TRUST:
+			rc = report_trust(ctx);
 			break;
 		default:
 			rc = err_set(ctx->e, ERR_USAGE, "report: unknown "
@@ -254,7 +277,9 @@ out:
 /*
  * Writes data to path atomically (acme-client fileproc.c): a temporary
  * file beside it, fsync'd and given its mode, renamed over it, and the
- * directory fsync'd so the rename survives a crash.
+ * directory fsync'd so the rename survives a crash.  Only a regular file
+ * is ever replaced: "-o /dev/null" run as root would otherwise put a file
+ * where the device was.
  */
 static int
 write_atomic(const char *path, const char *data, size_t len, mode_t mode,
@@ -262,6 +287,7 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 {
 	char *dir = NULL, *tmp = NULL, *slash;
 	const char *base;
+	struct stat st;
 	size_t tlen, off = 0;
 	ssize_t n;
 	int fd = -1, dfd = -1, rc = -1;
@@ -282,6 +308,11 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 	}
 	if (*base == '\0') {
 		err_set(e, ERR_USAGE, "%s: not a file name", path);
+		goto out;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		err_set(e, ERR_SYSTEM, "%s: not a regular file; refusing to "
+		    "replace it", path);
 		goto out;
 	}
 	tlen = strlen(dir) + strlen(base) + 16;
@@ -366,6 +397,40 @@ report_write_file(struct store *s, const struct report_opts *o,
 	    file_mode(o), e) == -1)
 		goto out;
 	rc = finish(&ctx);
+out:
+	ctx_free(&ctx);
+	buf_free(&b, 0);
+	return rc;
+}
+
+int
+report_write_pem(struct store *s, const struct report_opts *o,
+    const char *path, struct lsc_err *e)
+{
+	struct report_ctx ctx;
+	struct buf b = BUF_INIT;
+	int rc = -1;
+
+	ctx_init(&ctx, s, o, &b, e);
+	if (o->kind != REPORT_TRUST) {
+		err_set(e, ERR_USAGE, "report %s: --pem is for trust",
+		    report_kind_name(o->kind));
+		goto out;
+	}
+	if (check_opts(o, e) == -1 || load_probes(&ctx) == -1 ||
+	    report_trust_pem(ctx.probes, &ctx) == -1)
+		goto out;
+	if (buf_failed(&b)) {
+		err_set(e, ERR_SYSTEM, "%s: out of memory", path);
+		goto out;
+	}
+	if (write_atomic(path, b.data != NULL ? b.data : "", b.len,
+	    o->file_mode != 0 ? (mode_t)(o->file_mode & 07777) : 0644,
+	    e) == -1)
+		goto out;
+	if (o->result != NULL)
+		*o->result = ctx.res;
+	rc = 0;
 out:
 	ctx_free(&ctx);
 	buf_free(&b, 0);

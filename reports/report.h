@@ -16,6 +16,10 @@
  *   phone        text csv json        one phone's row, events and writes
  *   metrics      prom                 Prometheus textfile
  *   bat          bat                  BAT custom files (device names)
+ *   trust        text csv json prom   what the phones present (their newest
+ *                                     probe) and which CAs a browser must
+ *                                     trust; report_write_pem() writes the
+ *                                     CA bundle
  *
  * "html" is one self-contained page (summary tiles, forecast and state
  * charts, the summary and left-behind tables, recent runs): the three kinds
@@ -44,6 +48,7 @@ enum report_kind {
 	REPORT_PHONE,
 	REPORT_METRICS,
 	REPORT_BAT,
+	REPORT_TRUST,
 	REPORT__MAX
 };
 
@@ -160,5 +165,18 @@ int	 report_write_file(struct store *, const struct report_opts *,
  */
 int	 report_write_bat_dir(struct store *, const struct report_opts *,
 	    const char *dir, struct lsc_err *);
+
+/*
+ * The CA certificates the phones of the (filtered) store sent, as PEM,
+ * deduplicated and ordered root first, each after comments giving its
+ * subject, issuer, fingerprint and the phones chaining to it; then, as
+ * comments, the roots no phone sent (subject and key identifier) for the
+ * administrator to fetch from CUCM or the enterprise PKI.  Written
+ * atomically as report_write_file() writes, mode 0644 unless
+ * opts->file_mode says otherwise.  result->rows counts the certificates
+ * written, result->files the roots named.  Errors as report_write_file().
+ */
+int	 report_write_pem(struct store *, const struct report_opts *,
+	    const char *path, struct lsc_err *);
 
 #endif

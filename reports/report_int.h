@@ -43,6 +43,8 @@ struct report_ctx {
 	int			 width;		/* text columns */
 	struct report_result	 res;
 	struct report_phones	*mark;		/* left-behind set to save */
+	struct report_trust	*probes;	/* what the phones presented
+						   (the kinds that show it) */
 };
 
 /* ---- phones copied out of the store (phones.c) ---------------------------- */
@@ -100,14 +102,18 @@ struct report_field {
 	long long	 n;	/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
 };
 
-#define REPORT_PHONE_FIELDS 26
+#define REPORT_PHONE_FIELDS 29
+
+struct report_probe;
 
 /*
  * Every field of p at now, in order: the one list behind the CSV header,
- * the CSV rows and the JSON phone object.  reason[len] holds the reason
- * in words; the strings are p's (borrowed) or reason.
+ * the CSV rows and the JSON phone object; the phone side from pr, its
+ * newest probe (NULL: never probed).  reason[len] holds the reason in
+ * words; the strings are p's and pr's (borrowed) or reason.
  */
-void	 report_phone_fields(const struct store_phone *p, int64_t now,
+void	 report_phone_fields(const struct store_phone *p,
+	    const struct report_probe *pr, int64_t now,
 	    struct report_field f[REPORT_PHONE_FIELDS], char *reason,
 	    size_t len);
 
@@ -221,6 +227,10 @@ struct report_group {
 	unsigned long	 exp30, exp60, exp90;	/* cumulative */
 	unsigned long	 expired;
 	unsigned long	 no_lsc;
+	unsigned long	 probed;	/* with a probe (newest counts) */
+	unsigned long	 agrees;	/* ... that agrees with CUCM */
+	unsigned long	 differs;	/* presented, not as CUCM says */
+	unsigned long	 silent;	/* presented no certificate */
 };
 
 struct report_summary {
@@ -285,6 +295,7 @@ int	 report_phone(struct report_ctx *);
 int	 report_metrics(struct report_ctx *);
 int	 report_bat(struct report_ctx *);
 int	 report_html(struct report_ctx *);
+int	 report_trust(struct report_ctx *);
 
 /* BAT: device names due and registered, per pool. */
 struct report_bat_pool {
@@ -299,6 +310,112 @@ struct report_bat {
 };
 int	 report_bat_collect(struct report_ctx *, struct report_bat *);
 void	 report_bat_free(struct report_bat *);
+
+/* ---- phone-side truth (trust.c) ------------------------------------------------ */
+
+#define TRUST_NONE	((size_t)-1)
+#define TRUST_ERROR	((size_t)-2)
+
+/* A phone's newest probe (strings copied into the set's arena). */
+struct report_probe {
+	const char	*cluster, *campaign, *pool, *model;
+	const char	*name;		/* NULL: an address probed alone */
+	const char	*address;
+	int64_t		 at;
+	const char	*outcome;	/* presented, refused, timeout, ... */
+	const char	*reason;	/* the outcome's or the class's */
+	const char	*kind;		/* mic, capf_lsc, enterprise_lsc, ... */
+	const char	*subject, *issuer, *sha256, *aki;
+	const char	*chain;		/* CA fingerprints sent, space-separated */
+	const char	*cls;		/* agrees, mic_not_lsc, ... (NULL) */
+	int64_t		 not_after;
+	size_t		 chain_ix;	/* its chain; TRUST_NONE: none shown */
+};
+
+/* A CA certificate a phone sent, or a root no phone sent (b64 NULL). */
+struct report_ca {
+	const char	*sha256, *subject, *issuer, *ski, *aki;
+	int		 self_signed;
+	const char	*b64;		/* the DER in base64; NULL: not sent */
+	unsigned long	 phones;	/* phones chaining to it */
+	int		 depth;		/* issuers up to the root; 0: a root */
+	size_t		 ix;		/* (while sorting) */
+};
+
+/* One distinct chain: a kind, an issuer, the CAs sent after the leaf. */
+struct report_chain {
+	const char	*kind, *issuer, *aki, *chain;
+	const char	*subject, *leaf;	/* of its first phone */
+	int		 self;		/* a self-signed leaf: its own root */
+	size_t		 root;		/* in ca[]; TRUST_NONE when self */
+	int		 depth;		/* CAs from the leaf to the root */
+	unsigned long	 phones;
+	size_t		 first;		/* (while sorting) */
+};
+
+struct report_trust {
+	struct report_probe	*p;	/* the newest probe of each phone */
+	size_t			 np, capp;
+	struct report_ca	*ca;	/* root first once analysed */
+	size_t			 nca, capca;
+	struct report_chain	*ch;	/* most phones first once analysed */
+	size_t			 nch, capch;
+	struct report_phones	 strings;
+};
+
+/* What a group of phones needs (report_trust_need()). */
+struct report_need {
+	unsigned long	 phones;	/* probed */
+	unsigned long	 silent;	/* presented nothing (unreachable...) */
+	unsigned long	 self;		/* self-signed: each its own root */
+	unsigned long	 mic;		/* presenting their MIC */
+};
+
+/* The newest probe of each phone the options select, with the CAs the
+ * phones sent, analysed (report_trust_analyse()); the probes end sorted
+ * by cluster and name. */
+int	 report_trust_collect(struct report_ctx *, struct report_trust *);
+/* Sorts the probes by cluster and name, as report_probe_of() finds them
+ * (shared.c, with the two below). */
+void	 report_probes_sort(struct report_trust *);
+/* The newest probe of a phone (ctx->probes); NULL when none. */
+const struct report_probe *report_probe_of(const struct report_ctx *,
+	    const char *cluster, const char *name);
+/* What a probe saw in one word: the kind presented, else the outcome. */
+const char *report_probe_presents(const struct report_probe *);
+/* Copies p, or ca and its DER (NULL for a root no phone sent), in. */
+int	 report_trust_add_probe(struct report_trust *,
+	    const struct report_probe *, struct lsc_err *);
+int	 report_trust_add_ca(struct report_trust *, const struct report_ca *,
+	    const unsigned char *der, size_t len, struct lsc_err *);
+/* Groups the chains, finds each one's root (naming those no phone sent),
+ * counts the phones chaining to each CA, orders CAs root first. */
+int	 report_trust_analyse(struct report_trust *, struct lsc_err *);
+/* roots[i] (t->nca of them): the phones of cluster/pool (NULL: any) that
+ * need ca[i] as their root; nd counts the rest. */
+void	 report_trust_need(const struct report_trust *, const char *cluster,
+	    const char *pool, unsigned long *roots, struct report_need *nd);
+/* Where to fetch ca[root], a root no phone sent, in words: CUCM for a
+ * CAPF or manufacturing root, else the enterprise PKI. */
+const char *report_trust_source(const struct report_trust *, size_t root);
+/* The PEM bundle into ctx->out: rows = CAs written, files = roots named. */
+int	 report_trust_pem(const struct report_trust *, struct report_ctx *);
+void	 report_trust_free(struct report_trust *);
+/* The report from an analysed set, in ctx->o->format (text, csv, json,
+ * prom; trust_out.c). */
+int	 report_trust_render(struct report_ctx *, const struct report_trust *);
+/* The page's section#trust-section into b. */
+int	 report_trust_html(struct report_ctx *, const struct report_trust *,
+	    struct buf *b);
+
+/* ---- Prometheus (prom.c) ----------------------------------------------------- */
+
+/* A label name="value", the value escaped; a comma before it unless
+ * first. */
+void	 report_prom_label(struct buf *, const char *name, const char *v,
+	    int first);
+/* The HELP and TYPE (gauge) lines of a family. */
+void	 report_prom_family(struct buf *, const char *name, const char *help);
 
 /* " in cluster X, campaign Y, pool Z" or "" (shared.c). */
 void	 report_filter_text(const struct report_opts *, char *, size_t);

@@ -2,9 +2,11 @@
  * shared.c — what every report shares, and a leaf: it calls into no
  * other report file.  The names of kinds and formats, the filter line,
  * durations, whether a phone's operation is overdue and its reason in
- * words, and the HTML escaper (html.c and svg.c).
+ * words, the HTML escaper (html.c and svg.c), and finding a phone's
+ * newest probe.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reports/report_int.h"
@@ -35,6 +37,7 @@ static const char *const kind_names[REPORT__MAX] = {
 	[REPORT_PHONE] = "phone",
 	[REPORT_METRICS] = "metrics",
 	[REPORT_BAT] = "bat",
+	[REPORT_TRUST] = "trust",
 };
 
 static const char *const format_names[REPORT_FORMAT__MAX] = {
@@ -171,12 +174,57 @@ report_html_esc(struct buf *b, const char *s)
 	return report_html_esc_cut(b, s, (size_t)-1);
 }
 
+/* By cluster and name; the probes of an address alone last. */
+static int
+probe_order(const void *a, const void *b)
+{
+	const struct report_probe *x = a, *y = b;
+	int r;
+
+	if ((r = strcmp(x->cluster != NULL ? x->cluster : "",
+	    y->cluster != NULL ? y->cluster : "")) != 0)
+		return r;
+	if (x->name == NULL || y->name == NULL)
+		return (x->name == NULL) - (y->name == NULL);
+	return strcmp(x->name, y->name);
+}
+
+void
+report_probes_sort(struct report_trust *t)
+{
+	if (t->np > 0)
+		qsort(t->p, t->np, sizeof(*t->p), probe_order);
+}
+
+const struct report_probe *
+report_probe_of(const struct report_ctx *ctx, const char *cluster,
+    const char *name)
+{
+	struct report_probe k;
+
+	if (ctx->probes == NULL || ctx->probes->np == 0 || name == NULL)
+		return NULL;
+	memset(&k, 0, sizeof(k));
+	k.cluster = cluster;
+	k.name = name;
+	return bsearch(&k, ctx->probes->p, ctx->probes->np,
+	    sizeof(*ctx->probes->p), probe_order);
+}
+
+const char *
+report_probe_presents(const struct report_probe *p)
+{
+	return p->kind != NULL && strcmp(p->outcome, "presented") == 0 ?
+	    p->kind : p->outcome;
+}
+
 #define STR(k, v)	(f[n++] = (struct report_field){ k, RF_STR, v, 0 })
 #define NUM(k, t, v)	(f[n++] = (struct report_field){ k, t, NULL, v })
 
 void
-report_phone_fields(const struct store_phone *p, int64_t now,
-    struct report_field f[REPORT_PHONE_FIELDS], char *reason, size_t len)
+report_phone_fields(const struct store_phone *p, const struct report_probe *pr,
+    int64_t now, struct report_field f[REPORT_PHONE_FIELDS], char *reason,
+    size_t len)
 {
 	const struct phone_memory *m = &p->mem;
 	int64_t until = p->lsc_valid_until;
@@ -208,4 +256,7 @@ report_phone_fields(const struct store_phone *p, int64_t now,
 	NUM("queued_at", RF_TIME, m->queued_at);
 	NUM("renewed_at", RF_TIME, m->renewed_at);
 	NUM("last_run", RF_INT, p->last_run);
+	NUM("last_probe", RF_TIME, pr != NULL ? pr->at : 0);
+	STR("presents", pr != NULL ? report_probe_presents(pr) : NULL);
+	STR("agreement", pr != NULL ? pr->cls : NULL);
 }

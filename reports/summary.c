@@ -8,9 +8,14 @@
  * includes 30) and phones without an LSC; then the totals.  Phones gone
  * from CUCM count in their state only, not in the expiry columns.
  *
+ * The phone side, where probes exist: phones probed (their newest probe),
+ * and of them those presenting what CUCM records, something else, and no
+ * certificate at all.
+ *
  * Text: the last run in words, then two tables: phones by state per
- * group, and renewals and expiries per (cluster, pool).  CSV: one row per group, every count.  The
- * groups are also what metrics and the HTML page are made of.
+ * group, and renewals, expiries and the phone side per (cluster, pool).
+ * CSV: one row per group, every count.  The groups are also what metrics
+ * and the HTML page are made of.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +42,51 @@ group_add(struct report_group *t, const struct report_group *g)
 	t->exp90 += g->exp90;
 	t->expired += g->expired;
 	t->no_lsc += g->no_lsc;
+	t->probed += g->probed;
+	t->agrees += g->agrees;
+	t->differs += g->differs;
+	t->silent += g->silent;
+}
+
+static int
+key_order(const void *va, const void *vb)
+{
+	const struct report_group *a = va, *b = vb;
+	int c;
+
+	if ((c = strcmp(a->key.cluster, b->key.cluster)) != 0 ||
+	    (c = strcmp(a->key.campaign, b->key.campaign)) != 0)
+		return c;
+	return strcmp(a->key.pool, b->key.pool);
+}
+
+/* The phone side: each phone's newest probe counted in its group. */
+static void
+count_probes(struct report_ctx *ctx, struct report_summary *s)
+{
+	const struct report_trust *t = ctx->probes;
+
+	for (size_t i = 0; t != NULL && s->n > 0 && i < t->np; i++) {
+		const struct report_probe *p = &t->p[i];
+		struct report_group k, *g;
+
+		if (p->name == NULL)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.key.cluster = p->cluster != NULL ? p->cluster : "";
+		k.key.campaign = p->campaign != NULL ? p->campaign : "";
+		k.key.pool = p->pool != NULL ? p->pool : "";
+		if ((g = bsearch(&k, s->g, s->n, sizeof(*s->g),
+		    key_order)) == NULL)
+			continue;
+		g->probed++;
+		if (p->chain_ix == TRUST_NONE)
+			g->silent++;
+		else if (p->cls != NULL && strcmp(p->cls, "agrees") == 0)
+			g->agrees++;
+		else
+			g->differs++;
+	}
 }
 
 /* One group as SQLite counted it; they come in key order. */
@@ -91,6 +141,7 @@ report_summary_collect(struct report_ctx *ctx, struct report_summary *s)
 	    r->started : 1, s->have_run ? r->finished : 0, tally_cb, s,
 	    ctx->e) == -1)
 		return -1;
+	count_probes(ctx, s);
 	for (size_t i = 0; i < s->n; i++)
 		group_add(&s->total, &s->g[i]);
 	return 0;
@@ -231,6 +282,12 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 	report_tab_col(u, "60D", TAB_RIGHT, 0, 0, 0);
 	report_tab_col(u, "90D", TAB_RIGHT, 0, 0, 0);
 	report_tab_col(u, "NO LSC", TAB_RIGHT, 0, 0, 0);
+	if (tot->probed > 0) {	/* the phone side, once probes exist */
+		report_tab_col(u, "PROBED", TAB_RIGHT, 0, 0, 1);
+		report_tab_col(u, "AGREE", TAB_RIGHT, 0, 0, 1);
+		report_tab_col(u, "DIFFER", TAB_RIGHT, 0, 0, 1);
+		report_tab_col(u, "NO CERT", TAB_RIGHT, 0, 0, 1);
+	}
 	for (size_t i = 0; i <= np; i++) {
 		const struct report_group *g = i < np ? &pools[i] : tot;
 
@@ -243,6 +300,12 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 		report_tab_cellf(u, "%lu", g->exp60);
 		report_tab_cellf(u, "%lu", g->exp90);
 		report_tab_cellf(u, "%lu", g->no_lsc);
+		if (tot->probed > 0) {
+			report_tab_cellf(u, "%lu", g->probed);
+			report_tab_cellf(u, "%lu", g->agrees);
+			report_tab_cellf(u, "%lu", g->differs);
+			report_tab_cellf(u, "%lu", g->silent);
+		}
 	}
 	buf_puts(ctx->out, "\n");
 	if (report_text_heading(ctx, "Phones by state") == -1 ||
@@ -258,7 +321,9 @@ text(struct report_ctx *ctx, const struct report_summary *s)
 	    report_text_para(ctx, 0, "Renewed in the last run and in the last "
 	    "30 days; LSCs expired, and expiring within 30, 60 and 90 days "
 	    "(each includes the shorter); phones gone from CUCM left "
-	    "out.") == -1)
+	    "out.%s", tot->probed > 0 ? " PROBED: phones whose web server "
+	    "was probed; of them AGREE present what CUCM records, DIFFER "
+	    "something else, NO CERT nothing (see report trust)." : "") == -1)
 		goto out;
 	rc = 0;
 out:
@@ -289,6 +354,10 @@ csv(struct report_ctx *ctx, const struct report_summary *s)
 	report_csv_str(&c, "expiring_90d");
 	report_csv_str(&c, "expired");
 	report_csv_str(&c, "no_lsc");
+	report_csv_str(&c, "probed");
+	report_csv_str(&c, "phone_agrees");
+	report_csv_str(&c, "phone_differs");
+	report_csv_str(&c, "phone_no_certificate");
 	report_csv_end(&c);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct report_group *g = &s->g[i];
@@ -306,6 +375,10 @@ csv(struct report_ctx *ctx, const struct report_summary *s)
 		report_csv_num(&c, (long long)g->exp90);
 		report_csv_num(&c, (long long)g->expired);
 		report_csv_num(&c, (long long)g->no_lsc);
+		report_csv_num(&c, (long long)g->probed);
+		report_csv_num(&c, (long long)g->agrees);
+		report_csv_num(&c, (long long)g->differs);
+		report_csv_num(&c, (long long)g->silent);
 		report_csv_end(&c);
 	}
 	return 0;
@@ -327,6 +400,10 @@ json_counts(struct json *j, const struct report_group *g)
 	json_int(j, "expiring_90d", (long long)g->exp90);
 	json_int(j, "expired", (long long)g->expired);
 	json_int(j, "no_lsc", (long long)g->no_lsc);
+	json_int(j, "probed", (long long)g->probed);
+	json_int(j, "phone_agrees", (long long)g->agrees);
+	json_int(j, "phone_differs", (long long)g->differs);
+	json_int(j, "phone_no_certificate", (long long)g->silent);
 }
 
 static int

@@ -118,7 +118,8 @@ def main():
 
     banner("lscrenew demo: renewing phone LSCs on a simulated CUCM 14")
     say("Starting the CUCM simulator: 200 phones in 3 device pools ...")
-    with Sim(phones=200, pools=3, seed=1) as sim:
+    with Sim(phones=200, pools=3, seed=1, phone_web=200,
+             phone_web_port=0) as sim:
         demo = Demo(args.bin, sim, args.dir)
         conf = demo.setup()
         info = sim.info
@@ -172,10 +173,18 @@ def main():
         demo.lsc("report", "summary")
         demo.lsc("status")
 
+        banner("The phones' side: what each phone's web server presents")
+        demo.lsc("probe", "--port", str(info["phone_web_port"]),
+                 "--campaign", "nightly", limit=12)
+        bundle = os.path.join(demo.dir, "phones-ca.pem")
+        banner("Which CA must a browser trust for the phones' web pages?")
+        demo.lsc("report", "trust", "--pem", bundle)
+
         banner("Files")
         say(f"  state store   {os.path.join(demo.state, 'lscrenew.db')}")
         say(f"  HTML report   {os.path.join(demo.dir, 'report.html')}")
         say(f"  metrics       {os.path.join(demo.dir, 'lscrenew.prom')}")
+        say(f"  CA bundle     {bundle}")
     say()
     say("Simulator stopped; nothing is left running.")
     return 0
