@@ -5,7 +5,8 @@
 #   make check      source shape + unit tests (cmocka) + simulator tests
 #                   + integration scenarios
 #                   + the Debian package (lintian, contents, a run from it)
-#   make bench      cost at 1,000 / 10,000 / 40,000 phones (not part of check)
+#   make bench      cost at 1,000 / 10,000 / 40,000 phones, and of an audit of
+#                   1,000 / 5,000 phone web servers (not part of check)
 #   make asan       the unit and integration tests under AddressSanitizer + UBSan
 #                   (make check runs the unit tests so: check-unit-asan)
 #   make valgrind   the unit tests under valgrind
@@ -202,6 +203,7 @@ check-integration: $(BIN)
 bench: deps-demo
 	@$(MAKE) --no-print-directory $(BIN)
 	@$(PYTHON) tests/bench/bench.py --bin $(BIN)
+	@$(PYTHON) tests/bench/probe_bench.py --bin $(BIN)
 
 SAN_MAKE := $(MAKE) --no-print-directory BUILD=build-asan \
   OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
