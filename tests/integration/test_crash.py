@@ -20,12 +20,13 @@ every n, then runs go on to the end.
 import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
 import unittest
 
-from lsctest import BIN, Env, Sim, sim_pools, updates_by_phone
+from lsctest import BIN, TOP, Env, Sim, sim_pools, updates_by_phone
 from test_cluster_faults import due_online
 
 START = 1798790400  # 2027-01-01 08:00 UTC
@@ -36,7 +37,10 @@ READS = ("listPhone", "executeSQLQuery", "selectCmDevice")
 WRITES = ("updatePhone", "applyPhone")
 KILLS = 24
 PER_RUN = 3         # operations per run: spreads the writes over many runs
-STORE_VERSION = 5   # jobs/store.h STORE_SCHEMA_VERSION
+# the schema the binary migrates to, as jobs/store.h says
+with open(os.path.join(TOP, "jobs", "store.h")) as _h:
+    STORE_VERSION = int(re.search(r"#define STORE_SCHEMA_VERSION\s+(\d+)",
+                                  _h.read()).group(1))
 
 
 def env_vars(sim):
