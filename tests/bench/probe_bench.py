@@ -42,7 +42,7 @@ PROBE_RATE = 1000
 KINDS = {"mic": "MIC", "capf": "LSC (CAPF)", "enterprise": "LSC (enterprise CA)"}
 
 
-def write_config(path, sim, state, pwfile, concurrency, pools):
+def write_config(path, sim, state, pwfile, concurrency, pools, extra=()):
     info = sim.info
     poolfile = path + ".pools"
     with open(poolfile, "w") as f:
@@ -54,7 +54,7 @@ def write_config(path, sim, state, pwfile, concurrency, pools):
         f"ca_file = {info['ca_file']}", f"username = {info['username']}",
         f"password_file = {pwfile}", "",
         "[campaign audit]", "cluster = sim",
-        f"device_pools_file = {poolfile}", ""]) + "\n"
+        f"device_pools_file = {poolfile}"] + list(extra) + [""]) + "\n"
     with open(path, "w") as f:
         f.write(text)
     os.chmod(path, 0o600)
@@ -128,7 +128,9 @@ def bench_size(binary, phones, pools, tmp):
         # selection reads, and writes nothing
         os.mkdir(os.path.join(tmp, "state"), 0o700)
         cfg = os.path.join(tmp, "inventory.conf")
-        write_config(cfg, sim, os.path.join(tmp, "state"), pw, 32, pools)
+        # (the expired phones are queued at once, unpaced)
+        write_config(cfg, sim, os.path.join(tmp, "state"), pw, 32, pools,
+                     ["max_per_run = 0", "max_per_minute = 0"])
         rc, _, _, _, out, err = bench.spawn(
             [binary, "-c", cfg, "run", "--no-delay"], tmp, "inventory",
             dict(os.environ, LSCRENEW_NOW=str(sim.now()), TZ="UTC"))
