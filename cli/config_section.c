@@ -118,7 +118,10 @@ parse_section(struct config_ctx *c, dictionary *d, const char *sec,
 	}
 	for (int i = 0; i < nk; i++) {
 		key = keys[i] + strlen(sec) + 1;
-		val = iniparser_getstring(d, keys[i], "");
+		/* no value: not a key but a section named [SEC:KEY] (iniparser
+		 * joins section and key with ':'), refused as a section */
+		if ((val = iniparser_getstring(d, keys[i], NULL)) == NULL)
+			continue;
 		line = config_line_of(c, sec, key);
 		if ((def = config_find_key(k, key)) == NULL) {
 			unknown_key(c, line, k, sec, key, val);
