@@ -161,6 +161,64 @@ def updates_by_phone(sim):
     return out
 
 
+def serve_self_signed(test, address, names):
+    """A TLS server at address (a free port, returned) presenting a fresh
+    self-signed certificate whose subject is names [(NameOID, value)]: a
+    phone that answers anything.  It completes each handshake and closes;
+    it stops at the test's cleanup."""
+    import datetime
+    import socket
+    import ssl
+    import threading
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    d = tempfile.mkdtemp(prefix="lscrenew-cert-")
+    test.addCleanup(shutil.rmtree, d, True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(oid, v) for oid, v in names])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name)
+            .issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    pem = os.path.join(d, "phone.pem")
+    with open(pem, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pem)
+    lsock = socket.socket()
+    lsock.bind((address, 0))
+    lsock.listen(4)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = lsock.accept()
+            except OSError:
+                return
+            try:
+                ctx.wrap_socket(conn, server_side=True).close()
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+
+    def stop():
+        lsock.shutdown(socket.SHUT_RDWR)
+        lsock.close()
+        th.join()
+    test.addCleanup(stop)
+    return lsock.getsockname()[1]
+
+
 class SimTestCase(unittest.TestCase):
     """Starts one simulator per test (deterministic population)."""
 

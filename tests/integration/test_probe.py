@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 from lsctest import (BIN, DAY, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_USAGE,
-                     SimTestCase, rfc3339)
+                     SimTestCase, rfc3339, serve_self_signed)
 
 CAPF_DUE = "SEP00000000C001"      # CAPF LSC due in 20 days: renewed by a run
 ENTERPRISE = "SEP00000000E002"    # enterprise LSC, leaf + issuing CA sent
@@ -312,61 +312,10 @@ class HostileCertificate(unittest.TestCase):
     bidirectional overrides: the probe shows them, harmless."""
 
     def setUp(self):
-        import datetime
-        import ssl
-        import threading
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
-
-        d = tempfile.mkdtemp(prefix="lscrenew-cert-")
-        self.addCleanup(shutil.rmtree, d, True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([
-            x509.NameAttribute(NameOID.COMMON_NAME,
-                               "SEP\u202egpj.exe\x1b[31m\x9b2J"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME,
-                               "Acme\u2066\u200f\x85Corp")])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name)
-                .issuer_name(name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=30))
-                .sign(key, hashes.SHA256()))
-        pem = os.path.join(d, "phone.pem")
-        with open(pem, "wb") as f:
-            f.write(cert.public_bytes(serialization.Encoding.PEM))
-            f.write(key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(pem)
-        self.lsock = socket.socket()
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(4)
-        self.port = self.lsock.getsockname()[1]
-
-        def serve():
-            while True:
-                try:
-                    conn, _ = self.lsock.accept()
-                except OSError:
-                    return
-                try:
-                    ctx.wrap_socket(conn, server_side=True).close()
-                except (OSError, ssl.SSLError):
-                    conn.close()
-
-        th = threading.Thread(target=serve, daemon=True)
-        th.start()
-
-        def stop():
-            self.lsock.shutdown(socket.SHUT_RDWR)
-            self.lsock.close()
-            th.join()
-        self.addCleanup(stop)
+        self.port = serve_self_signed(self, "127.0.0.1", [
+            (NameOID.COMMON_NAME, "SEP\u202egpj.exe\x1b[31m\x9b2J"),
+            (NameOID.ORGANIZATION_NAME, "Acme\u2066\u200f\x85Corp")])
 
     def probe(self, *args):
         e = dict(os.environ)

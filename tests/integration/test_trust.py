@@ -7,20 +7,17 @@ hostile certificate reaches every format harmless.
 """
 
 import csv
-import datetime
 import io
 import json
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
-import threading
 import unittest
 
-from lsctest import BIN, SimTestCase
+from lsctest import SimTestCase, serve_self_signed
 from test_html_chromium import TreeBuilder, chromium_args
 
 CAPF = ["SEP00000000C%03d" % i for i in range(1, 4)]
@@ -219,55 +216,9 @@ class HostileSubject(SimTestCase):
                                             "lscvaliduntil": "+400d"}]}}
 
     def serve_hostile(self, address):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.x509.oid import NameOID
-
-        d = tempfile.mkdtemp(prefix="lscrenew-hostile-")
-        self.addCleanup(shutil.rmtree, d, True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                             HOSTILE_CN)])
-        now = datetime.datetime.now(datetime.timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name)
-                .issuer_name(name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=30))
-                .sign(key, hashes.SHA256()))
-        pem = os.path.join(d, "phone.pem")
-        with open(pem, "wb") as f:
-            f.write(cert.public_bytes(serialization.Encoding.PEM))
-            f.write(key.private_bytes(serialization.Encoding.PEM,
-                                      serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(pem)
-        lsock = socket.socket()
-        lsock.bind((address, 0))
-        lsock.listen(4)
-
-        def serve():
-            while True:
-                try:
-                    conn, _ = lsock.accept()
-                except OSError:
-                    return
-                try:
-                    ctx.wrap_socket(conn, server_side=True).close()
-                except (OSError, ssl.SSLError):
-                    conn.close()
-
-        th = threading.Thread(target=serve, daemon=True)
-        th.start()
-
-        def stop():
-            lsock.shutdown(socket.SHUT_RDWR)
-            lsock.close()
-            th.join()
-        self.addCleanup(stop)
-        return lsock.getsockname()[1]
+        return serve_self_signed(self, address,
+                                 [(NameOID.COMMON_NAME, HOSTILE_CN)])
 
     def test_every_format_harmless(self):
         e = self.env()
