@@ -289,7 +289,7 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_args a = { 443, NULL, 0, NULL, 0 };
+	struct probe_args a = { 0, NULL, 0, NULL, 0 };
 	struct targets ts = { NULL, 0, 0 };
 	struct config cf;
 	struct store *store = NULL;
@@ -329,6 +329,8 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 		ret = rc;
 		goto out;
 	}
+	if (a.port == 0)	/* no --port: the configuration's, or 443 */
+		a.port = cf.path != NULL ? (unsigned)cf.global.probe_port : 443;
 	if ((ret = gather_targets(cli, &cf, store, &a, argv + i,
 	    (size_t)(argc - i), &ts)) == 0)
 		ret = probe_all(cli, &cf, pr, store, &a, &ts, sel);
