@@ -533,7 +533,8 @@ drain(struct crun *r, struct lsc_err *e)
 	for (size_t k = 0; k < r->npols; k++) {
 		struct heap *h = &r->heaps[k];
 
-		qsort(h->v, h->n, sizeof(*h->v), by_urgency);
+		if (h->n > 1)	/* (h->v is NULL while empty) */
+			qsort(h->v, h->n, sizeof(*h->v), by_urgency);
 		for (size_t i = 0; i < h->n; i++) {
 			struct wentry *w = &h->v[i];
 
