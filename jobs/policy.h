@@ -168,9 +168,10 @@ enum action {
 	ACT_QUEUE,		/* updatePhone + notify */
 	ACT_NOTIFY,		/* update landed, only the notify is missing */
 	ACT_PROBE,		/* confirm on the phone, then decide again */
-	ACT_RENOTIFY		/* the phone keeps its old certificate: the
+	ACT_RENOTIFY,		/* the phone keeps its old certificate: the
 				   campaign's notify again, a restart after
 				   an apply */
+	ACT__MAX
 };
 
 struct policy_ctx {

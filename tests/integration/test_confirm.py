@@ -68,8 +68,11 @@ class ConfirmOnPhone(SimTestCase):
         self.sim.advance(HOUR)
         before = {n: self.notifies(n) for n in self.due}
 
-        r = env.run("run")
-        self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
+        r = env.run("run", "-v")
+        self.assertEqual(r.rc, EXIT_DONE, r)
+        self.assertIn(f"{self.stale}: pending -> pending: CUCM says Upgrade "
+                      "Success but the phone still presents its old LSC",
+                      r.err)
         renewed = env.phones_in("renewed")
         self.assertEqual(renewed & set(self.due), self.good)
         for name in self.good:
