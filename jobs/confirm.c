@@ -49,9 +49,8 @@ probed(void *arg, size_t i, enum probe_outcome o, const struct probe_cert *pc,
 	if (pc == NULL) {
 		c->side = SIDE_UNREACHABLE;
 		snprintf(c->side_why, sizeof(c->side_why), "%.150s", pe->msg);
-	} else if (v.validity_agrees && v.issuer_agrees != 0 &&
-	    pc->kind != PROBE_MIC && pc->kind != PROBE_SELF_SIGNED)
-		c->side = SIDE_NEW;
+	} else if (v.validity_agrees && v.issuer_agrees != 0)
+		c->side = SIDE_NEW;	/* an LSC: CUCM records one */
 	else {
 		c->side = SIDE_OLD;
 		c->side_mic = pc->kind == PROBE_MIC;
