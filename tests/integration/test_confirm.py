@@ -7,8 +7,9 @@ next run; and without the key, no phone is probed."""
 
 import csv
 import io
+import signal
 
-from lsctest import DAY, EXIT_ATTENTION, EXIT_DONE, SimTestCase
+from lsctest import DAY, EXIT_ATTENTION, EXIT_DONE, EXIT_NOTHING, SimTestCase
 
 START = 1798761600  # 2027-01-01 00:00 UTC
 HOUR = 3600
@@ -131,6 +132,35 @@ class ConfirmOnPhone(SimTestCase):
                       "presents its old LSC", rows[self.never]["reason"])
         self.assertEqual(self.sim.devices(name=self.never)[0]
                          ["certificate_status"], "Upgrade Success")
+
+    def test_killed_while_restarting(self):
+        # telling a phone again is on disk, counted, before its restart
+        # leaves: a run killed while CUCM holds the answer is not followed
+        # by a second restart, nor is the attempt forgotten
+        env = self.env_with("yes")
+        env.run("run")
+        self.sim.phone_faults(phones={self.never: "expired"})
+        self.sim.advance(HOUR)
+        before = self.notifies(self.never)
+        self.sim.faults([{"endpoint": "any", "op": "restartPhone",
+                          "action": "hold_after", "nth": 1}])
+        proc = env.start("run")
+        try:
+            self.assertEqual(self.sim.held(wait=1, timeout=60.0), 1)
+        finally:
+            proc.kill()
+            proc.communicate()
+            self.sim.clear_faults()
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_NOTHING, r)
+        self.assertEqual(self.notifies(self.never)[len(before):],
+                         ["applyPhone", "restartPhone"])
+        self.assertIn("told again after", self.reasons(env)[self.never])
+        with env.db() as c:
+            self.assertEqual(c.execute("SELECT failures FROM phone WHERE "
+                                       "name = ?", (self.never,))
+                             .fetchone()[0], 1)
 
     def test_plan_probes_nothing(self):
         env = self.env_with("yes")
