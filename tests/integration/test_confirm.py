@@ -184,3 +184,11 @@ class ConfirmOnPhone(SimTestCase):
         with env.db() as c:
             self.assertEqual(c.execute("SELECT count(*) FROM probe")
                              .fetchone()[0], 0)
+
+    def test_probe_takes_probe_port(self):
+        # lscrenew probe NAME without --port: the configuration's port
+        env = self.env_with("no")
+        env.run("run")
+        r = env.run("probe", self.stale)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn(":%d" % self.sim.info["phone_web_port"], r.out)
