@@ -256,9 +256,9 @@ open_store(const struct config *cf, struct lsc_lock **lock, int *ret)
 	if (cli_store_path(cf, path, sizeof(path)) == 0 &&
 	    access(path, F_OK) == 0 && (*lock = lock_acquire(
 	    cf->global.state_dir, (int64_t)time(NULL), &e)) == NULL) {
-		fprintf(stderr, "lscrenew: %s%s\n", e.msg, e.kind == ERR_LOCKED ?
-		    "; probe records what it finds under the same lock: try "
-		    "again when that process ends" : "");
+		fprintf(stderr, "lscrenew: %s%s\n", e.msg, e.kind ==
+		    ERR_LOCKED ? "; probe records what it finds under the same "
+		    "lock: try again when that process ends" : "");
 		*ret = exit_for_error(&e);
 		return NULL;
 	}

@@ -682,9 +682,9 @@ unconfirmed(const struct observation *o, const struct policy *p,
 	    m->phase != OP_UPDATED)) {
 		clock_fmt(CLOCK_UTC, "never", m->next_retry, when,
 		    sizeof(when));
-		snprintf(m->reason + n, sizeof(m->reason) - n, "; told again %s%s",
-		    c->may_write ? "after " : "when writes are allowed",
-		    c->may_write ? when : "");
+		snprintf(m->reason + n, sizeof(m->reason) - n, "; told "
+		    "again %s%s", c->may_write ? "after " : "when writes are "
+		    "allowed", c->may_write ? when : "");
 		return 1;
 	}
 	if (m->phase != OP_UPDATED) {	/* (OP_UPDATED: not told yet) */
