@@ -16,8 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/probe_int.h"
+#include "jobs/lock.h"
 #include "jobs/store.h"
 #include "jobs/store_probe.h"
 
@@ -236,16 +239,29 @@ out:
 }
 
 /*
- * The state store, read and written (probe results are appended; a run
- * may hold the lock meanwhile: SQLite serialises the writes).  NULL with
- * *ret 0 when no run made one yet.
+ * The state store, read and written under the state directory's lock
+ * (*lock), as a run writes it: a run holds write transactions open while
+ * RisPort70 answers, longer than SQLite would wait, so the probe says who
+ * holds the lock rather than fail halfway.  NULL with *ret 0 when no run
+ * made one yet.
  */
 static struct store *
-open_store(const struct config *cf, int *ret)
+open_store(const struct config *cf, struct lsc_lock **lock, int *ret)
 {
 	struct store *s;
 	struct lsc_err e;
+	char path[4096];
 
+	err_clear(&e);
+	if (cli_store_path(cf, path, sizeof(path)) == 0 &&
+	    access(path, F_OK) == 0 && (*lock = lock_acquire(
+	    cf->global.state_dir, (int64_t)time(NULL), &e)) == NULL) {
+		fprintf(stderr, "lscrenew: %s%s\n", e.msg, e.kind ==
+		    ERR_LOCKED ? "; probe records what it finds under the same "
+		    "lock: try again when that process ends" : "");
+		*ret = exit_for_error(&e);
+		return NULL;
+	}
 	if ((s = cli_store_use(cf, 1, ret)) == NULL)
 		return NULL;
 	/* a probe can be taken again: no fsync per phone */
@@ -289,10 +305,11 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct probe_args a = { 443, NULL, 0, NULL, 0 };
+	struct probe_args a = { 0, NULL, 0, NULL, 0 };
 	struct targets ts = { NULL, 0, 0 };
 	struct config cf;
 	struct store *store = NULL;
+	struct lsc_lock *lock = NULL;
 	struct probe *pr = NULL;
 	struct lsc_err e;
 	char host[256];
@@ -325,16 +342,19 @@ cmd_probe(struct cli *cli, int argc, char **argv)
 	/* the store, when a phone is named or selected (none yet: no run) */
 	if ((names > 0 || sel) && ((rc = cli_load_config(cli, sel ?
 	    CONFIG_CLUSTER : 0, &cf)) != 0 || ((store = open_store(&cf,
-	    &rc)) == NULL && rc != 0))) {
+	    &lock, &rc)) == NULL && rc != 0))) {
 		ret = rc;
 		goto out;
 	}
+	if (a.port == 0)	/* no --port: the configuration's, or 443 */
+		a.port = cf.path != NULL ? (unsigned)cf.global.probe_port : 443;
 	if ((ret = gather_targets(cli, &cf, store, &a, argv + i,
 	    (size_t)(argc - i), &ts)) == 0)
 		ret = probe_all(cli, &cf, pr, store, &a, &ts, sel);
 out:
 	targets_free(&ts);
 	store_close(store);
+	lock_release(lock);
 	probe_free(pr);
 	config_free(&cf);
 	free(a.pools);

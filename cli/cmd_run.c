@@ -277,6 +277,9 @@ run_or_plan(struct cli *cli, int argc, char **argv, enum engine_mode mode)
 	started_ms = eng.clock->mono_ms(eng.clock);
 	if (cf.global.run_timeout > 0)
 		eng.deadline_ms = started_ms + cf.global.run_timeout * 1000;
+	eng.probe_port = (unsigned)cf.global.probe_port;
+	eng.probe_concurrency = cf.global.probe_concurrency;
+	eng.probe_rate = cf.global.probe_rate;
 	run_out_init(&out, cli, mode, ro.all);
 	run_out_observer(&out, &ob);
 	eng.observer = &ob;

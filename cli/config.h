@@ -44,6 +44,7 @@ struct global_conf {
 	char		*report_file;	/* HTML report written after runs */
 	unsigned	 probe_concurrency;	/* handshakes in flight (32) */
 	unsigned	 probe_rate;	/* new connections a second (20) */
+	int		 probe_port;	/* the phones' web servers (443) */
 };
 
 /* Where the AXL password comes from. */

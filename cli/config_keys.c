@@ -93,6 +93,8 @@ static const struct config_keydef global_keys[] = {
 	  .off = G(probe_concurrency), .min = 1, .max = 1024 },
 	{ .name = "probe_rate", .type = V_UINT, .off = G(probe_rate),
 	  .min = 1, .max = 1000 },
+	{ .name = "probe_port", .type = V_INT, .off = G(probe_port),
+	  .min = 1, .max = 65535 },
 };
 
 static const struct config_keydef cluster_keys[] = {
@@ -208,6 +210,8 @@ static const struct config_keydef campaign_keys[] = {
 	  .off = P(probe_concurrency), .min = 0, .max = 1024 },
 	{ .name = "probe_rate", .type = V_UINT, .off = P(probe_rate),
 	  .min = 0, .max = 1000 },
+	{ .name = "confirm_on_phone", .type = V_BOOL,
+	  .off = P(confirm_on_phone) },
 };
 
 #define NKEYS(t)	(sizeof(t) / sizeof((t)[0]))

@@ -32,6 +32,7 @@ config_global_defaults(struct global_conf *g)
 	g->syslog_facility = LOG_DAEMON;
 	g->probe_concurrency = 32;
 	g->probe_rate = 20;
+	g->probe_port = 443;
 	g->state_dir = strdup("/var/lib/lscrenew");
 	return g->state_dir == NULL ? -1 : 0;
 }

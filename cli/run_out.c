@@ -17,7 +17,8 @@
 #define SUMMARY_LIST	25
 #define HOOK_TIMEOUT_S	300
 
-static const char *const action_words[] = { "-", "ask", "queue", "notify" };
+static const char *const action_words[ACT__MAX] = { "-", "ask", "queue",
+	"notify", "probe", "notify" };
 
 void
 run_out_init(struct run_out *o, struct cli *cli, enum engine_mode mode,
@@ -128,7 +129,8 @@ on_phone(void *arg, const struct engine_phone_event *ev)
 		    action_words[ev->action], ev->reason);
 		return;
 	}
-	if (changed || ev->action == ACT_QUEUE || ev->action == ACT_NOTIFY) {
+	if (changed || ev->action == ACT_QUEUE || ev->action == ACT_NOTIFY ||
+	    ev->action == ACT_RENOTIFY) {
 		run_out_progress_end(o);
 		log_info("%s: %s -> %s: %s", ev->name,
 		    ev->old_state < PS__MAX ? phone_state_name(ev->old_state) :
@@ -159,9 +161,11 @@ run_out_status(const struct run_out *o, const struct store_counts *c)
 		return EXIT_ATTENTION;
 	/* renewals the run would confirm are work done, as in a run */
 	if (o->mode == ENGINE_PLAN)
-		return o->act[ACT_QUEUE] + o->act[ACT_NOTIFY] > 0 ||
-		    c->renewed > 0 ? EXIT_DONE : EXIT_NOTHING;
-	if (c->queued > 0 || c->renewed > 0 || o->act[ACT_NOTIFY] > 0)
+		return o->act[ACT_QUEUE] + o->act[ACT_NOTIFY] +
+		    o->act[ACT_RENOTIFY] > 0 || c->renewed > 0 ? EXIT_DONE :
+		    EXIT_NOTHING;
+	if (c->queued > 0 || c->renewed > 0 || o->act[ACT_NOTIFY] +
+	    o->act[ACT_RENOTIFY] > 0)
 		return EXIT_DONE;
 	return EXIT_NOTHING;
 }

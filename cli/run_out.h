@@ -16,7 +16,7 @@ struct run_out {
 	int		 progress_shown;
 	unsigned long	 seen;
 	unsigned long	 state[PS__MAX];	/* phones of this run */
-	unsigned long	 act[4];		/* by enum action */
+	unsigned long	 act[ACT__MAX];	/* by enum action */
 	unsigned long	 write_errors;
 	int		 header_done;
 };

@@ -180,25 +180,6 @@ count(struct crun *r, enum phone_state old, const struct phone_memory *m)
 	}
 }
 
-static int
-want(struct crun *r, struct cand *c, struct lsc_err *e)
-{
-	struct cand **v;
-	size_t	 cap;
-
-	if (r->nwant == r->capwant) {
-		cap = r->capwant ? r->capwant * 2 : RIS_NAMES;
-		if ((v = reallocarray(r->want, cap, sizeof(*v))) == NULL) {
-			cand_free(c);
-			return err_set(e, ERR_SYSTEM, "out of memory");
-		}
-		r->want = v;
-		r->capwant = cap;
-	}
-	r->want[r->nwant++] = c;
-	return 0;
-}
-
 /* Urgency: no LSC first, then the soonest expiry, then by name. */
 static int
 more_urgent(const struct wentry *a, const struct wentry *b)
@@ -362,11 +343,17 @@ consider(struct crun *r, struct cand *c, int asked, struct lsc_err *e)
 	act = policy_decide(&o, &oldmem, pol, &ctx, c->name, &m);
 	if (act == ACT_NEED_REG) {
 		if (!asked)
-			return want(r, c, e);
+			return cand_push(&r->want, &r->nwant, &r->capwant, c,
+			    e);
 		/* RisPort70 did not settle it: decided next run */
 		m = oldmem;
 		act = ACT_NONE;
 	}
+	if (act == ACT_PROBE && r->eng->mode == ENGINE_RUN)
+		return cand_push(&r->probes, &r->nprobes, &r->capprobes, c,
+		    e);
+	if (act == ACT_PROBE)
+		act = ACT_NONE;		/* a plan probes nothing */
 	if (cand_phone(r, c, found ? &old : NULL, &m, &p, e) == -1)
 		goto fail;
 	count(r, found ? oldmem.state : PS__MAX, &m);
@@ -435,6 +422,27 @@ on_reg(void *arg, const struct ris_device *d, struct lsc_err *e)
 	return 0;
 }
 
+/* The phones whose renewal CUCM reports, probed and decided again. */
+static int
+confirm(struct crun *r, struct lsc_err *e)
+{
+	struct cand **v = r->probes;
+	size_t	 n = r->nprobes;
+	int	 rc;
+
+	if ((rc = confirm_probe(r, e)) == -1)
+		return -1;
+	r->probes = NULL;
+	r->nprobes = r->capprobes = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rc == 0)
+			rc = consider(r, v[i], 1, e);
+		else
+			cand_free(v[i]);
+	free(v);
+	return rc;
+}
+
 /* Asks about the first n phones waiting, decides them, sends the writes. */
 static int
 ask(struct crun *r, size_t n, struct lsc_err *e)
@@ -475,7 +483,7 @@ shift:
 	r->nwant -= n;
 out:
 	free(names);
-	return rc == 0 ? write_flush(r, e) : -1;
+	return rc == 0 && confirm(r, e) == 0 ? write_flush(r, e) : -1;
 }
 
 /* Between pages: the phones waiting in full chunks asked, their writes
@@ -525,7 +533,8 @@ drain(struct crun *r, struct lsc_err *e)
 	for (size_t k = 0; k < r->npols; k++) {
 		struct heap *h = &r->heaps[k];
 
-		qsort(h->v, h->n, sizeof(*h->v), by_urgency);
+		if (h->n > 1)	/* (h->v is NULL while empty) */
+			qsort(h->v, h->n, sizeof(*h->v), by_urgency);
 		for (size_t i = 0; i < h->n; i++) {
 			struct wentry *w = &h->v[i];
 
@@ -676,6 +685,7 @@ crun_free(struct crun *r)
 		free(r->heaps[k].v);
 	}
 	write_free(r);
+	confirm_free(r);
 	free(r->want);
 	free(r->heaps);
 	free(r->queued);

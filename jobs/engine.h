@@ -85,6 +85,11 @@ struct engine {
 						   cluster (for the window) */
 	int			 writes_blocked;/* the cluster refuses writes
 						   in this run */
+	unsigned		 probe_port;	/* confirm_on_phone: the phones'
+						   web servers, and */
+	unsigned		 probe_concurrency;/* [global]'s, where a
+						   campaign sets none */
+	unsigned		 probe_rate;
 };
 
 /*

@@ -40,6 +40,10 @@ struct cand {
 	char		*last_ip;	/* the row's, once decided */
 	char		*last_node;
 	char		*kept_issuer;	/* the stored one, without LSC data */
+	enum phone_side	 side;		/* confirm_on_phone: the probe */
+	int		 side_mic;
+	int64_t		 side_not_after;
+	char		 side_why[160];
 };
 
 /* A write to send: the phone's row as it is to be once the write lands. */
@@ -82,6 +86,9 @@ struct crun {
 	size_t			 nwant, capwant;
 	struct wentry		*writes;	/* waiting to be sent */
 	size_t			 nwrites, capwrites;
+	struct cand		**probes;	/* to confirm on the phone */
+	size_t			 nprobes, capprobes;
+	struct probe		*prober;	/* made when first needed */
 	unsigned char		*seen;		/* bitmap by phone id */
 	size_t			 seen_len;
 };
@@ -91,6 +98,10 @@ struct crun {
 /* A copy of what the inventory says of a phone; NULL when out of memory. */
 struct cand *cand_new(size_t pol, const struct axl_phone *);
 void	 cand_free(struct cand *);
+/* Appends c to *v (n used, cap allocated) and takes it (freed when out of
+ * memory). */
+int	 cand_push(struct cand ***v, size_t *n, size_t *cap, struct cand *,
+	    struct lsc_err *);
 /* What CUCM says of the phone in this run. */
 void	 cand_observation(const struct cand *, struct observation *);
 /* The row as this run saw it, with memory m; old is the stored row or
@@ -120,6 +131,17 @@ int	 rec_put(struct crun *, const struct store_phone *,
 /* One event per phone for the observer (progress, -v, plan). */
 void	 rec_tell(struct crun *, const struct store_phone *,
 	    enum phone_state old, enum action, const char *error);
+
+/* --- confirm.c ---------------------------------------------------------- */
+
+/*
+ * Probes the phones taken (their RisPort70 address, the campaign's
+ * concurrency and rate, never past the run's deadline), records each
+ * probe and sets each phone's side; the phones stay in r->probes for the
+ * caller to decide again.  Returns 0, or -1 when the store fails.
+ */
+int	 confirm_probe(struct crun *, struct lsc_err *);
+void	 confirm_free(struct crun *);
 
 /* --- write.c ------------------------------------------------------------ */
 

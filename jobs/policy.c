@@ -255,7 +255,8 @@ void
 policy_written(struct phone_memory *m, enum op_phase phase, int64_t now)
 {
 	m->phase = phase;
-	if (phase == OP_NOTIFIED) {
+	/* (a phone told again, already pending, keeps the reason why) */
+	if (phase == OP_NOTIFIED && m->state != PS_PENDING) {
 		set_state(m, PS_PENDING, now);
 		pending_reason(m, REG_YES);
 	}
@@ -644,6 +645,70 @@ op_in_cucm(const struct observation *o, const struct policy *p,
 }
 
 /*
+ * CUCM reports the renewal, and confirm_on_phone wants the phone to present
+ * the new LSC before it counts.  Not probed yet: RisPort70 for its
+ * address, then the probe.  Unreachable: confirmed by a later run, never a
+ * failure.  Still another certificate: an attempt counted as a failure,
+ * the campaign's notify again (after the backoff of the last one), needs
+ * attention at give_up_attempts.  Returns 1 (decided).
+ */
+static int
+unconfirmed(const struct observation *o, const struct policy *p,
+    const struct policy_ctx *c, const char *name, struct phone_memory *m,
+    enum action *act)
+{
+	char	 when[40];
+	size_t	 n;
+
+	set_state(m, PS_PENDING, c->now);
+	if (o->side == SIDE_UNREACHABLE || o->registered == REG_NO) {
+		snprintf(m->reason, sizeof(m->reason), "CUCM says Upgrade "
+		    "Success; not confirmed on the phone yet (%.100s): probed "
+		    "again next run", o->side == SIDE_UNREACHABLE ?
+		    o->side_why : "not registered");
+		return 1;
+	}
+	if (o->side == SIDE_NOT_PROBED) {
+		snprintf(m->reason, sizeof(m->reason), "CUCM says Upgrade "
+		    "Success; to be confirmed on the phone");
+		*act = o->registered == REG_UNKNOWN ? ACT_NEED_REG : ACT_PROBE;
+		return 1;
+	}
+	clock_fmt(CLOCK_DATE, "never", o->side_not_after, when, sizeof(when));
+	n = (size_t)snprintf(m->reason, sizeof(m->reason), "CUCM says Upgrade "
+	    "Success but the phone still presents its %s (expires %s)",
+	    o->side_mic ? "MIC" : "old LSC", when);
+	if (!c->may_write || (m->next_retry > c->now &&
+	    m->phase != OP_UPDATED)) {
+		clock_fmt(CLOCK_UTC, "never", m->next_retry, when,
+		    sizeof(when));
+		snprintf(m->reason + n, sizeof(m->reason) - n, "; told "
+		    "again %s%s", c->may_write ? "after " : "when writes are "
+		    "allowed", c->may_write ? when : "");
+		return 1;
+	}
+	if (m->phase != OP_UPDATED) {	/* (OP_UPDATED: not told yet) */
+		m->failures++;
+		if (p->give_up_attempts > 0 &&
+		    m->failures >= p->give_up_attempts) {
+			clear_op(m);
+			m->next_retry = 0;
+			set_state(m, PS_NEEDS_ATTENTION, c->now);
+			snprintf(m->reason + n, sizeof(m->reason) - n, "; told "
+			    "again %u time%s", m->failures - 1,
+			    m->failures == 2 ? "" : "s");
+			return 1;
+		}
+		m->next_retry = c->now + policy_backoff(p, m->failures, name);
+	}
+	m->phase = OP_UPDATED;
+	snprintf(m->reason + n, sizeof(m->reason) - n, "; told again (attempt "
+	    "%u)", m->failures);
+	*act = ACT_RENOTIFY;
+	return 1;
+}
+
+/*
  * A phone we queued an operation for: read back what CUCM says of it.
  * Returns 1 when decided (out filled), 0 when the phone must be treated as
  * a due phone with nothing in flight.
@@ -687,6 +752,9 @@ verify_op(const struct observation *o, const struct policy *p,
 
 	if (strcmp(status, "Upgrade Success") == 0 &&
 	    o->lsc_valid_until > m->prev_valid_until) {
+		due = policy_due_reason(o, p, c->now, buf, sizeof(buf));
+		if (due == NULL && p->confirm_on_phone && o->side != SIDE_NEW)
+			return unconfirmed(o, p, c, name, m, act);
 		clear_op(m);
 		clear_offline(m);
 		m->attempts = 0;
@@ -695,7 +763,6 @@ verify_op(const struct observation *o, const struct policy *p,
 		m->renewed_at = c->now;
 		clock_fmt(CLOCK_DATE, "never", o->lsc_valid_until, when,
 		    sizeof(when));
-		due = policy_due_reason(o, p, c->now, buf, sizeof(buf));
 		if (due != NULL) {
 			/* renewed, yet due at once: CAPF issues certificates
 			 * shorter than renew_before, or from the wrong CA */

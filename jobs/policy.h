@@ -89,6 +89,8 @@ struct policy {
 					   failures; 0: never */
 	unsigned	 probe_concurrency;/* lscrenew probe; 0: [global]'s */
 	unsigned	 probe_rate;	/* the same */
+	int		 confirm_on_phone;/* a renewal counts once the phone
+					   presents the new LSC */
 };
 
 /* Sets the defaults documented in lscrenew.conf(5); strings are NULL. */
@@ -105,7 +107,16 @@ enum reg_state {
 	REG_NO
 };
 
-/* What CUCM says of the phone in this run. */
+/* What the phone presented when probed after CUCM reported its renewal
+ * (confirm_on_phone). */
+enum phone_side {
+	SIDE_NOT_PROBED,	/* not probed in this run (yet) */
+	SIDE_NEW,		/* the LSC CUCM now records */
+	SIDE_OLD,		/* another certificate: its old LSC, its MIC */
+	SIDE_UNREACHABLE	/* no certificate read */
+};
+
+/* What CUCM says of the phone in this run (and, once probed, the phone). */
 struct observation {
 	int		 present;	/* listed in the pool this run */
 	int		 have_lsc_data;	/* the SQL page had this phone */
@@ -115,6 +126,10 @@ struct observation {
 	int64_t		 lsc_valid_until;/* 0: no LSC */
 	const char	*lsc_issuer;	/* NULL: none */
 	enum reg_state	 registered;
+	enum phone_side	 side;
+	int		 side_mic;	/* SIDE_OLD: the MIC */
+	int64_t		 side_not_after;/* SIDE_OLD: the certificate's */
+	const char	*side_why;	/* SIDE_UNREACHABLE: why */
 };
 
 /* Where a queued operation got to (crash safety). */
@@ -151,7 +166,12 @@ enum action {
 	ACT_NONE,		/* nothing to send */
 	ACT_NEED_REG,		/* ask RisPort70, then decide again */
 	ACT_QUEUE,		/* updatePhone + notify */
-	ACT_NOTIFY		/* update landed, only the notify is missing */
+	ACT_NOTIFY,		/* update landed, only the notify is missing */
+	ACT_PROBE,		/* confirm on the phone, then decide again */
+	ACT_RENOTIFY,		/* the phone keeps its old certificate: the
+				   campaign's notify again, a restart after
+				   an apply */
+	ACT__MAX
 };
 
 struct policy_ctx {

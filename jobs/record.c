@@ -81,6 +81,25 @@ cand_free(struct cand *c)
 	free(c);
 }
 
+int
+cand_push(struct cand ***v, size_t *n, size_t *cap, struct cand *c,
+    struct lsc_err *e)
+{
+	struct cand **nv;
+
+	if (*n == *cap) {
+		if ((nv = reallocarray(*v, *cap ? 2 * *cap : 256,
+		    sizeof(*nv))) == NULL) {
+			cand_free(c);
+			return err_set(e, ERR_SYSTEM, "out of memory");
+		}
+		*v = nv;
+		*cap = *cap ? 2 * *cap : 256;
+	}
+	(*v)[(*n)++] = c;
+	return 0;
+}
+
 void
 cand_observation(const struct cand *c, struct observation *o)
 {
@@ -93,6 +112,10 @@ cand_observation(const struct cand *c, struct observation *o)
 	o->lsc_valid_until = c->lsc_valid_until;
 	o->lsc_issuer = c->lsc_issuer;
 	o->registered = c->reg;
+	o->side = c->side;
+	o->side_mic = c->side_mic;
+	o->side_not_after = c->side_not_after;
+	o->side_why = c->side_why;
 }
 
 /* Sets *slot to a copy of s once (the first value wins). */

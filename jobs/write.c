@@ -265,9 +265,10 @@ send_update(struct crun *r, struct wentry *w, const struct axl_capf *capf,
 		hold_writes(r, &we);
 }
 
-/* Tells the phone; the outcome goes into w. */
+/* Tells the phone how; the outcome goes into w. */
 static void
-send_notify(struct crun *r, struct wentry *w, char *result, size_t rlen)
+send_notify(struct crun *r, struct wentry *w, enum axl_notify how,
+    char *result, size_t rlen)
 {
 	struct engine *eng = r->eng;
 	struct lsc_err we;
@@ -280,8 +281,7 @@ send_notify(struct crun *r, struct wentry *w, char *result, size_t rlen)
 		snprintf(result, rlen, "not sent");
 		return;
 	}
-	if (axl_notify_phone(r->cl->axl, w->p.name, w->pol->notify,
-	    &we) == 0) {
+	if (axl_notify_phone(r->cl->axl, w->p.name, how, &we) == 0) {
 		policy_written(&w->p.mem, OP_NOTIFIED, eng->now);
 		snprintf(result, rlen, "ok");
 		return;
@@ -406,30 +406,45 @@ update(struct crun *r, struct wentry *w, struct phone_memory *before,
 		return 1;
 	w->audit = w->audit_apply;
 	w->audit_apply = 0;
-	send_notify(r, w, result, sizeof(result));
+	send_notify(r, w, AXL_NOTIFY_APPLY, result, sizeof(result));
 	return record(r, w, before, result, e);
 }
 
-/* Tells the phone: a restart or reset after its intent is on disk (a run
- * killed while it is sent knows not to send it twice: OP_NOTIFYING). */
+/* Tells the phone how: a restart or reset after its intent is on disk (a
+ * run killed while it is sent knows not to send it twice: OP_NOTIFYING). */
 static int
-notify(struct crun *r, struct wentry *w, struct phone_memory *before,
-    struct lsc_err *e)
+tell(struct crun *r, struct wentry *w, enum axl_notify how,
+    struct phone_memory *before, struct lsc_err *e)
 {
 	char	 result[LSC_ERR_MSGLEN];
 
-	if (w->pol->notify != AXL_NOTIFY_APPLY && !r->eng->writes_blocked &&
+	if (how != AXL_NOTIFY_APPLY && !r->eng->writes_blocked &&
 	    !past_deadline(r)) {
 		w->p.mem.phase = OP_NOTIFYING;
 		if (rec_open_as(r, 1, e) == -1 || intent(r, w,
-		    axl_op_name(AXL_NOTIFY_OP(w->pol->notify)), NULL, before,
-		    e) == -1 ||
+		    axl_op_name(AXL_NOTIFY_OP(how)), NULL, before, e) == -1 ||
 		    rec_close(r, e) == -1)
 			return -1;
 		*before = w->p.mem;
 	}
-	send_notify(r, w, result, sizeof(result));
+	send_notify(r, w, how, result, sizeof(result));
 	return record(r, w, before, result, e);
+}
+
+/* Tells the phone; one that kept its old certificate through a renewal
+ * is restarted after the apply (an apply does not make it load the new
+ * one). */
+static int
+notify(struct crun *r, struct wentry *w, struct phone_memory *before,
+    struct lsc_err *e)
+{
+	if (tell(r, w, w->pol->notify, before, e) == -1)
+		return -1;
+	if (w->act != ACT_RENOTIFY || w->pol->notify != AXL_NOTIFY_APPLY ||
+	    w->p.mem.phase != OP_NOTIFIED)
+		return 0;
+	*before = w->p.mem;
+	return tell(r, w, AXL_NOTIFY_RESTART, before, e);
 }
 
 /* One group: intents, then each update (and apply), then the phones left

@@ -3,6 +3,7 @@ the selection probed at the address RisPort70 gives, what each presents
 compared with CUCM's record and classified, phone by phone against the
 simulator's ground truth, and recorded in the state store."""
 
+import fcntl
 import json
 import os
 import shlex
@@ -10,8 +11,8 @@ import shutil
 import subprocess
 import unittest
 
-from lsctest import (BIN, DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_USAGE,
-                     SimTestCase, sim_pools)
+from lsctest import (BIN, DAY, EXIT_ATTENTION, EXIT_CONFIG, EXIT_LOCKED,
+                     EXIT_USAGE, SimTestCase, sim_pools)
 
 KINDS = {"mic": "mic", "capf_lsc": "lsc-capf", "enterprise_lsc": "lsc-ca",
          "self_signed": "self-signed"}
@@ -196,6 +197,37 @@ class ProbeAudit(SimTestCase):
         self.assertEqual(len(selected), len(set(selected)))
         self.assertEqual(set(selected), self.registered(self.pools))
         self.check_against_truth(lines)
+
+    def test_recording_takes_the_run_lock(self):
+        # a run holds write transactions open longer than SQLite waits:
+        # the probe says who holds the lock instead of failing halfway
+        self.e.run("run")
+        web = {w["name"]: w for w in self.sim.phone_web()}
+        name = sorted(self.registered(self.pools[:1]) & set(web))[0]
+        with self.e.db() as c:
+            before = c.execute("SELECT count(*) FROM probe").fetchone()[0]
+        with open(os.path.join(self.e.state, "lock"), "w") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            f.write("4242 1798761600\n")
+            f.flush()
+            for args in ([name], ["--campaign", "nightly"]):
+                r = self.probe(*args)
+                self.assertEqual(r.rc, EXIT_LOCKED, r)
+                self.assertIn("in use by pid 4242 since", r.err)
+                self.assertIn("probe records what it finds under the same "
+                              "lock", r.err)
+                self.assertEqual(r.out, "")
+            # an address records nothing: it needs no lock
+            r = self.probe(web[name]["address"])
+            self.assertEqual(r.rc, 0, r)
+        with self.e.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM probe")
+                             .fetchone()[0], before)
+        r = self.probe(name)
+        self.assertEqual(r.rc, 0, r)
+        with self.e.db() as c:
+            self.assertEqual(c.execute("SELECT count(*) FROM probe")
+                             .fetchone()[0], before + 1)
 
     def test_progress_on_a_terminal(self):
         """A progress line on a terminal (stderr), cleared before each

@@ -50,6 +50,9 @@ struct row {
 	unsigned	 give_up_attempts;
 	int		 restart;	/* notify = restart */
 	const char	*expect_issuer;
+	int		 confirm;	/* confirm_on_phone */
+	enum phone_side	 side;		/* what the probe found */
+	int		 side_mic;
 	/* expected */
 	enum action	 act;
 	enum phone_state want;
@@ -401,6 +404,79 @@ static const struct row rows[] = {
 	  .finish = 3 * DAY, .lsc = LSC_SOON, .reg = REG_YES,
 	  .act = ACT_NONE, .want = PS_PENDING,
 	  .reason = "UTC; unknown CAPF status \"Upgrade Paused\"" },
+	{ "renewal to confirm, registration unknown: ask RIS",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_RENEWED,
+	  .confirm = 1, .act = ACT_NEED_REG, .want = PS_PENDING,
+	  .reason = "" },
+	{ "renewal to confirm, registered: probe the phone",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_RENEWED,
+	  .reg = REG_YES, .confirm = 1, .act = ACT_PROBE, .want = PS_PENDING,
+	  .reason = "CUCM says Upgrade Success; to be confirmed on the phone" },
+	{ "renewal to confirm, phone offline: probed next run",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_RENEWED,
+	  .reg = REG_NO, .confirm = 1, .act = ACT_NONE, .want = PS_PENDING,
+	  .reason = "not confirmed on the phone yet (not registered): probed "
+	  "again next run" },
+	{ "the phone presents the new LSC: renewed", .state = PS_PENDING,
+	  .phase = OP_NOTIFIED, .deadline = 2 * DAY, .failures = 1,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_RENEWED,
+	  .reg = REG_YES, .confirm = 1, .side = SIDE_NEW, .act = ACT_NONE,
+	  .want = PS_RENEWED, .reason = "renewed, LSC valid until" },
+	{ "the phone cannot be reached: pending, no failure counted",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .failures = 1, .operation = IDLE, .status = "Upgrade Success",
+	  .lsc = LSC_RENEWED, .reg = REG_YES, .confirm = 1,
+	  .side = SIDE_UNREACHABLE, .act = ACT_NONE, .want = PS_PENDING,
+	  .reason = "not confirmed on the phone yet (connect: Connection "
+	  "refused): probed again next run" },
+	{ "the phone keeps its old LSC: told again, a failure counted",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_RENEWED,
+	  .reg = REG_YES, .confirm = 1, .side = SIDE_OLD,
+	  .give_up_attempts = 3, .act = ACT_RENOTIFY, .want = PS_PENDING,
+	  .reason = "CUCM says Upgrade Success but the phone still presents "
+	  "its old LSC (expires 2027-01-27); told again (attempt 1)" },
+	{ "the phone presents its MIC: told again", .state = PS_PENDING,
+	  .phase = OP_NOTIFIED, .deadline = 2 * DAY, .operation = IDLE,
+	  .status = "Upgrade Success", .lsc = LSC_RENEWED, .reg = REG_YES,
+	  .confirm = 1, .side = SIDE_OLD, .side_mic = 1, .act = ACT_RENOTIFY,
+	  .want = PS_PENDING, .reason = "still presents its MIC" },
+	{ "old LSC inside the backoff of the last telling: waits",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .failures = 1, .next_retry = 600, .operation = IDLE,
+	  .status = "Upgrade Success", .lsc = LSC_RENEWED, .reg = REG_YES,
+	  .confirm = 1, .side = SIDE_OLD, .act = ACT_NONE, .want = PS_PENDING,
+	  .reason = "old LSC (expires 2027-01-27); told again after "
+	  "2027-01-15 08:10 UTC" },
+	{ "old LSC, telling it failed before it left: told again, uncounted",
+	  .state = PS_PENDING, .phase = OP_UPDATED, .deadline = 2 * DAY,
+	  .failures = 1, .next_retry = 600, .operation = IDLE,
+	  .status = "Upgrade Success", .lsc = LSC_RENEWED, .reg = REG_YES,
+	  .confirm = 1, .side = SIDE_OLD, .act = ACT_RENOTIFY,
+	  .want = PS_PENDING, .reason = "told again (attempt 1)" },
+	{ "old LSC, writes held: told when they are allowed",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_RENEWED,
+	  .reg = REG_YES, .closed = 1, .confirm = 1, .side = SIDE_OLD,
+	  .act = ACT_NONE, .want = PS_PENDING,
+	  .reason = "told again when writes are allowed" },
+	{ "old LSC, give_up_attempts reached: needs attention",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .failures = 2, .next_retry = -60, .operation = IDLE,
+	  .status = "Upgrade Success", .lsc = LSC_RENEWED, .reg = REG_YES,
+	  .give_up_attempts = 3, .confirm = 1, .side = SIDE_OLD,
+	  .act = ACT_NONE, .want = PS_NEEDS_ATTENTION,
+	  .reason = "CUCM says Upgrade Success but the phone still presents "
+	  "its old LSC (expires 2027-01-27); told again 2 times" },
+	{ "renewed too short, confirm_on_phone: attention, no probe",
+	  .state = PS_PENDING, .phase = OP_NOTIFIED, .deadline = 2 * DAY,
+	  .operation = IDLE, .status = "Upgrade Success", .lsc = LSC_SHORT,
+	  .reg = REG_YES, .confirm = 1, .act = ACT_NONE,
+	  .want = PS_NEEDS_ATTENTION, .reason = "check the CAPF certificate "
+	  "settings" },
 	{ "LSC from the old CA: reissue", .lsc = LSC_FAR,
 	  .issuer = "Old Issuing CA", .expect_issuer = "New Issuing CA",
 	  .reg = REG_YES, .act = ACT_QUEUE, .want = PS_QUEUED,
@@ -429,6 +505,7 @@ setup_policy(struct policy *p, const struct row *r)
 	p->retry_jitter = 0;
 	if (r->restart)
 		p->notify = AXL_NOTIFY_RESTART;
+	p->confirm_on_phone = r->confirm;
 }
 
 static int64_t
@@ -484,6 +561,10 @@ run_row(const struct row *r)
 	o.lsc_valid_until = lsc_of(r->lsc);
 	o.lsc_issuer = r->issuer;
 	o.registered = r->reg;
+	o.side = r->side;
+	o.side_mic = r->side_mic;
+	o.side_not_after = NOW + 12 * DAY;	/* the LSC before */
+	o.side_why = "connect: Connection refused";
 
 	memset(&c, 0, sizeof(c));
 	c.now = NOW;
@@ -521,6 +602,19 @@ run_row(const struct row *r)
 	}
 	if (m.state == PS_FAILED_RETRYABLE && r->state == PS_PENDING)
 		assert_int_equal(m.next_retry, NOW + 3600);
+	/* telling a phone again is counted once, backed off, kept in its
+	 * operation; waiting to confirm is not counted */
+	if (act == ACT_RENOTIFY) {
+		assert_int_equal(m.phase, OP_UPDATED);
+		assert_int_equal(m.failures, r->failures + (r->phase !=
+		    OP_UPDATED));
+		assert_int_equal(m.next_retry, r->phase == OP_UPDATED ?
+		    NOW + r->next_retry : NOW + 3600);
+	}
+	if (r->confirm && m.state == PS_PENDING && act != ACT_RENOTIFY) {
+		assert_int_equal(m.failures, r->failures);
+		assert_int_not_equal(m.phase, OP_NONE);
+	}
 	/* a failed attempt is counted, and nothing stays in flight */
 	if ((m.state == PS_FAILED_RETRYABLE || m.state == PS_ABANDONED) &&
 	    (r->state == PS_PENDING || r->state == PS_QUEUED)) {
