@@ -116,6 +116,53 @@ class TestInventoryQuery(InventorySim):
             self.assertTrue(r["lastknownipaddress"].startswith("127."))
             self.assertEqual(r["datetimestamp"], r["lastseen"])
 
+    def test_packed_row_and_type_names(self):
+        """The form lscrenew sends since the rows were packed: the type
+        tables' names with the count (UNION ALL), the pool as its place in
+        a CASE, the rest joined by || with NVL for the NULLs."""
+        chosen = self.pools[:2]
+        where = "d.tkclass = 1 AND " + pools_in(chosen)
+        names = self.query(
+            "SELECT 1 AS kind, enum, name FROM typecertificateoperation "
+            "UNION ALL SELECT 2, enum, name FROM typecertificatestatus "
+            "UNION ALL SELECT 3, enum, name FROM typemodel UNION ALL "
+            "SELECT 0, COUNT(*), '' FROM device d INNER JOIN devicepool dp "
+            "ON d.fkdevicepool = dp.pkid WHERE " + where)
+        types = {(r["kind"], r["enum"]): r["name"] for r in names}
+        truth = {d["name"]: d for p in chosen
+                 for d in self.sim.devices(pool=p)}
+        self.assertEqual(types[("0", str(len(truth)))], "")
+        case = "CASE dp.name " + " ".join(
+            f"WHEN {lit(p)} THEN {i}" for i, p in enumerate(chosen)) + " END"
+        got = self.query(
+            "SELECT d.name AS n, " + case + " || '|' || d.tkmodel || '|' || "
+            "d.tkcertificateoperation || '|' || d.tkcertificatestatus || "
+            "'|' || NVL(d.lscvaliduntil, 0) || '|' || NVL(rd.lastseen, 0) || "
+            "'|' || NVL(d.upgradefinishtime, '') || '|' || "
+            "NVL(rd.lastknownipaddress, '') || '|' || NVL(rd.lastknownucm, "
+            "'') AS x FROM device d INNER JOIN devicepool dp ON "
+            "d.fkdevicepool = dp.pkid LEFT OUTER JOIN registrationdynamic rd "
+            "ON rd.fkdevice = d.pkid WHERE " + where + " ORDER BY d.name")
+        self.assertEqual([r["n"] for r in got], sorted(truth))
+        for r in got:
+            t = truth[r["n"]]
+            pool, model, op, st, valid, seen, finish, ip, node = \
+                r["x"].split("|")
+            self.assertEqual(
+                (chosen[int(pool)], types[("3", model)], types[("1", op)],
+                 types[("2", st)], int(valid), finish),
+                (t["pool"], t["model"], t["certificate_operation"],
+                 t["certificate_status"], t["lscvaliduntil"],
+                 t["upgrade_finish_time"]))
+            if r["n"] == "SEPAAAA00000003":     # registrationdynamic: none
+                self.assertEqual((seen, ip, node), ("0", "", ""))
+        # without NVL, a phone registrationdynamic never saw has no x
+        row = self.query(
+            "SELECT d.name || '|' || rd.lastknownipaddress AS x FROM device d "
+            "LEFT OUTER JOIN registrationdynamic rd ON rd.fkdevice = d.pkid "
+            "WHERE d.name = 'SEPAAAA00000003'")
+        self.assertEqual(row, [{"x": ""}])
+
     def test_or_and_parentheses(self):
         a, b = self.pools[0], self.pools[1]
         where = (f"(dp.name = {lit(a)} AND d.name LIKE 'SEP_A%') "

@@ -1,7 +1,8 @@
 /*
  * fuzz_sql.c — libFuzzer target: any bytes as the executeSQLQuery page of
- * the inventory (the rows: names, pools, CAPF names, dates, addresses),
- * read by the AXL client as a run reads it, after a count of 3 phones.
+ * the inventory (the rows: names, descriptions, issuers, the packed column
+ * x of pool, enums, dates, addresses), read by the AXL client as a run
+ * reads it, after a count of 3 phones.
  * Every page asked after the first gets the same bytes.  It must report
  * what it cannot use, never crash, leak or read out of bounds.
  */
@@ -16,11 +17,17 @@
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* The count of 3 phones, with the type tables' names (the enums the rows'
+ * packed column x carries). */
 #define COUNT_3 "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap." \
 	"org/soap/envelope/\"><soapenv:Body><ns:executeSQLQueryResponse " \
-	"xmlns:ns=\"http://www.cisco.com/AXL/API/14.0\"><return><row><total>" \
-	"3</total></row></return></ns:executeSQLQueryResponse></soapenv:Body>" \
-	"</soapenv:Envelope>"
+	"xmlns:ns=\"http://www.cisco.com/AXL/API/14.0\"><return><row><kind>1" \
+	"</kind><enum>1</enum><name>No Pending Operation</name></row><row>" \
+	"<kind>2</kind><enum>1</enum><name>None</name></row><row><kind>2" \
+	"</kind><enum>3</enum><name>Upgrade Success</name></row><row><kind>3" \
+	"</kind><enum>622</enum><name>Cisco 7841</name></row><row><kind>0" \
+	"</kind><enum>3</enum><name/></row></return>" \
+	"</ns:executeSQLQueryResponse></soapenv:Body></soapenv:Envelope>"
 
 /* Touches every field, so a dangling pointer shows under ASan. */
 static int

@@ -35,10 +35,12 @@ READ_MATRIX = {
     "2 GB Content-Length": (
         {"action": "huge_length"}, ["reply larger than the 16777216-byte cap"],
         EXIT_FAILED),
-    # the inventory's columns: v = lscvaliduntil, s = certificate status
+    # the inventory's packed column x: pool|model|operation|status|
+    # lscvaliduntil|lastseen|upgradefinishtime|IP|node
     "invalid date": (
-        {"action": "set_field", "field": "v", "value": "soon",
-         "count": -1}, ["soon"], EXIT_FAILED),
+        {"action": "set_field", "field": "x", "value": "0|0|0|0|soon|0|||",
+         "count": -1}, ["lscvaliduntil \"soon\" is not a number"],
+        EXIT_FAILED),
 }
 
 

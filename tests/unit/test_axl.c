@@ -180,26 +180,37 @@ inventory(struct env *e, const char *pool, const char *like,
 	return axl_inventory(e->c, &sel, 1, on_phone, NULL, e, info, err);
 }
 
-/* A count reply: n phones. */
+/* The type tables' rows of the count reply (the fixtures' enums). */
+#define TYPE_ROWS "<row><kind>1</kind><enum>1</enum><name>No Pending " \
+	"Operation</name></row><row><kind>1</kind><enum>2</enum><name>" \
+	"Install/Upgrade</name></row><row><kind>2</kind><enum>1</enum><name>" \
+	"None</name></row><row><kind>2</kind><enum>2</enum><name>Operation " \
+	"Pending</name></row><row><kind>2</kind><enum>3</enum><name>Upgrade " \
+	"Success</name></row><row><kind>3</kind><enum>622</enum><name>Cisco " \
+	"7841</name></row><row><kind>3</kind><enum>36213</enum><name>Cisco " \
+	"8811</name></row><row><kind>3</kind><enum>36224</enum><name>Cisco " \
+	"8845</name></row>"
+
+/* A count reply: the type tables and n phones. */
 static void
 push_count(struct env *e, unsigned long n)
 {
-	char	 inner[96];
+	char	 inner[1024];
 
-	snprintf(inner, sizeof(inner), "<return><row><total>%lu</total></row>"
-	    "</return>", n);
+	snprintf(inner, sizeof(inner), "<return>" TYPE_ROWS "<row><kind>0"
+	    "</kind><enum>%lu</enum><name/></row></return>", n);
 	push_reply(e, "executeSQLQuery", "14.0", inner);
 }
 
-/* n inventory rows SEP000000000<from..>, in pool. */
+/* n inventory rows SEP000000000<from..>, in the statement's pool-th pool. */
 static void
-push_rows(struct env *e, int from, int n, const char *pool)
+push_rows(struct env *e, int from, int n, int pool)
 {
 	struct buf b = BUF_INIT;
 
 	buf_puts(&b, "<return>");
 	for (int i = from; i < from + n; i++)
-		buf_printf(&b, "<row><n>SEP%012d</n><p>%s</p><v>%d</v>"
+		buf_printf(&b, "<row><n>SEP%012d</n><x>%d|622|1|1|%d|0|||</x>"
 		    "</row>", i, pool, i);
 	buf_puts(&b, "</return>");
 	push_reply(e, "executeSQLQuery", "14.0", b.data);
@@ -409,8 +420,8 @@ test_version_agrees_everywhere(void **state)
 
 		env_open(&e, v, 0);
 		push_reply(&e, "listPhone", v, "<return/>");
-		push_reply(&e, "executeSQLQuery", v, "<return><row><total>0"
-		    "</total></row></return>");
+		push_reply(&e, "executeSQLQuery", v, "<return><row><kind>0"
+		    "</kind><enum>0</enum><name/></row></return>");
 		push_reply(&e, "executeSQLQuery", v, "<return/>");
 		push_reply(&e, "executeSQLQuery", v, "<return/>");
 		push_reply(&e, "updatePhone", v, "<return>true</return>");
@@ -745,7 +756,7 @@ test_repaged_size_kept_for_next_pool(void **state)
 	/* The inventory starts at its own page, and keeps its own cap. */
 	push_count(&e, 100);
 	push_too_large(&e, "executeSQLQuery", 3);
-	push_rows(&e, 0, 1, "HQ");
+	push_rows(&e, 0, 1, 0);
 	push_count(&e, 100);
 	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
@@ -771,17 +782,21 @@ test_repaged_size_kept_for_next_pool(void **state)
 
 /* --- the inventory (executeSQLQuery) ------------------------------------ */
 
-#define INV_COLS "d.name AS n, d.description AS e, dp.name AS p, " \
-	"tm.name AS m, tco.name AS o, tcs.name AS s, " \
-	"d.upgradefinishtime AS f, d.lscvaliduntil AS v, " \
-	"d.lscissuername AS i, rd.lastknownipaddress AS a, " \
-	"rd.lastknownucm AS c, rd.lastseen AS t"
+#define INV_COLS "d.name AS n, d.description AS e, d.lscissuername AS i, " \
+	"CASE dp.name WHEN 'HQ''; DROP TABLE device; --' THEN 0 END || '|' || " \
+	"d.tkmodel || '|' || d.tkcertificateoperation || '|' || " \
+	"d.tkcertificatestatus || '|' || NVL(d.lscvaliduntil, 0) || '|' || " \
+	"NVL(rd.lastseen, 0) || '|' || NVL(d.upgradefinishtime, '') || '|' || " \
+	"NVL(rd.lastknownipaddress, '') || '|' || NVL(rd.lastknownucm, '') AS x"
 #define INV_FROM " FROM device d INNER JOIN devicepool dp ON " \
-	"d.fkdevicepool = dp.pkid INNER JOIN typemodel tm ON d.tkmodel = " \
-	"tm.enum INNER JOIN typecertificateoperation tco ON " \
-	"d.tkcertificateoperation = tco.enum INNER JOIN " \
-	"typecertificatestatus tcs ON d.tkcertificatestatus = tcs.enum " \
-	"LEFT OUTER JOIN registrationdynamic rd ON rd.fkdevice = d.pkid"
+	"d.fkdevicepool = dp.pkid LEFT OUTER JOIN registrationdynamic rd ON " \
+	"rd.fkdevice = d.pkid"
+#define INV_COUNT "SELECT 1 AS kind, enum, name FROM " \
+	"typecertificateoperation UNION ALL SELECT 2, enum, name FROM " \
+	"typecertificatestatus UNION ALL SELECT 3, enum, name FROM typemodel " \
+	"UNION ALL SELECT 0, COUNT(*), ''"
+
+#define HOSTILE "HQ'; DROP TABLE device; --"
 
 static void
 test_inventory_sql_is_exact(void **state)
@@ -795,10 +810,10 @@ test_inventory_sql_is_exact(void **state)
 	env_open(&e, "14.0", 0);
 	push_count(&e, 3);
 	push_fixture(&e, 200, "axl/executeSQLQuery-inventory.xml");
-	assert_int_equal(inventory(&e, "HQ'; DROP TABLE device; --",
-	    "SEP\\'%;--", &info, &err), 0);
+	assert_int_equal(inventory(&e, HOSTILE, "SEP\\'%;--", &info, &err),
+	    0);
 	sql = element_text(e.f->reqs[0].body, "sql");
-	assert_string_equal(sql, "SELECT COUNT(*) AS total" INV_FROM
+	assert_string_equal(sql, INV_COUNT INV_FROM
 	    " WHERE d.tkclass = 1 AND ((dp.name IN ('HQ''; DROP TABLE device;"
 	    " --') AND UPPER(d.name) LIKE UPPER('SEP\\''%;--')))");
 	free(sql);
@@ -810,12 +825,13 @@ test_inventory_sql_is_exact(void **state)
 	    "d.name");
 	free(sql);
 	assert_string_equal(e.seen.data,
-	    "SEP001122334455|Lobby & Reception|Cisco 8845|HQ|No Pending "
-	    "Operation|Upgrade Success||1893456000|CN=CAPF-1a2b3c4d,OU=VTG,"
-	    "O=Example,C=US|10.1.2.3|cucm-sub1|1764230400\n"
-	    "SEP00AABBCCDDEE||Cisco 7841|HQ|Install/Upgrade|Operation Pending|"
-	    "2026:12:01:18:00|0|(null)|(null)|(null)|0\n"
-	    "SEPAABBCCDDEEFF|Lab|Cisco 8811|HQ|No Pending Operation|None||"
+	    "SEP001122334455|Lobby & Reception|Cisco 8845|" HOSTILE "|No "
+	    "Pending Operation|Upgrade Success||1893456000|CN=CAPF-1a2b3c4d,"
+	    "OU=VTG,O=Example,C=US|10.1.2.3|cucm-sub1|1764230400\n"
+	    "SEP00AABBCCDDEE||Cisco 7841|" HOSTILE "|Install/Upgrade|Operation "
+	    "Pending|2026:12:01:18:00|0|(null)|(null)|(null)|0\n"
+	    "SEPAABBCCDDEEFF|Lab|Cisco 8811|" HOSTILE "|No Pending Operation|"
+	    "None||"
 	    "1767225600|CN=Enterprise Issuing CA 2,O=Example|10.1.2.9|"
 	    "cucm-sub2|1764000000\n");
 	assert_int_equal(info.expected, 3);
@@ -869,9 +885,9 @@ test_inventory_selectors(void **state)
 		many[i].name_like = NULL;
 	}
 	push_count(&e, 1);
-	push_rows(&e, 0, 1, "P001");
+	push_rows(&e, 0, 1, 1);
 	push_count(&e, 1);
-	push_rows(&e, 1, 1, "P120");
+	push_rows(&e, 1, 1, 20);
 	assert_int_equal(axl_inventory(e.c, many, 150, on_phone, NULL, &e,
 	    &info, &err), 0);
 	assert_int_equal(e.f->nreqs, 4);
@@ -912,12 +928,12 @@ test_inventory_twins(void **state)
 
 	/* a count that is not one */
 	env_open(&e, "14.0", 0);
-	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><total>many"
-	    "</total></row></return>");
+	push_reply(&e, "executeSQLQuery", "14.0", "<return><row><kind>0"
+	    "</kind><enum>many</enum></row></return>");
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_PARSE);
-	assert_string_equal(err.msg, "executeSQLQuery: the phone count "
-	    "\"many\" is not a number");
+	assert_string_equal(err.msg, "executeSQLQuery: the count or type row "
+	    "(0, many) is not two numbers");
 	env_close(&e);
 }
 
@@ -935,8 +951,8 @@ test_inventory_pages(void **state)
 	(void)state;
 	env_open(&e, "14.0", 2);
 	push_count(&e, 30000);
-	push_rows(&e, 0, 2, "HQ");
-	push_rows(&e, 2, 1, "HQ");
+	push_rows(&e, 0, 2, 0);
+	push_rows(&e, 2, 1, 0);
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 	assert_int_equal(e.nseen, 3);
 	assert_non_null(strstr(e.f->reqs[1].body, "SELECT FIRST 2 "));
@@ -955,8 +971,8 @@ test_inventory_pages(void **state)
 	 * added since the count fills the extra row and asks again. */
 	env_open(&e, "14.0", 2);
 	push_count(&e, 4);
-	push_rows(&e, 0, 2, "HQ");
-	push_rows(&e, 2, 2, "HQ");
+	push_rows(&e, 0, 2, 0);
+	push_rows(&e, 2, 2, 0);
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 	assert_int_equal(e.nseen, 4);
 	assert_non_null(strstr(e.f->reqs[2].body, "SELECT FIRST 3 "));
@@ -964,7 +980,7 @@ test_inventory_pages(void **state)
 	env_close(&e);
 	env_open(&e, "14.0", 2);
 	push_count(&e, 2);
-	push_rows(&e, 0, 3, "HQ");	/* FIRST 3: full, one added since */
+	push_rows(&e, 0, 3, 0);	/* FIRST 3: full, one added since */
 	push_reply(&e, "executeSQLQuery", "14.0", "<return/>");
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 	assert_int_equal(e.nseen, 3);
@@ -988,12 +1004,13 @@ test_inventory_resumes_after_the_last_phone(void **state)
 	(void)state;
 	env_open(&e, "14.0", 4);
 	push_count(&e, 6);
-	push_rows(&e, 0, 4, "HQ");
+	push_rows(&e, 0, 4, 0);
 	push_too_large(&e, "executeSQLQuery", 3);
 	/* two phones, then the connection drops inside the third */
 	page = strdup(ENV_OPEN "<ns:executeSQLQueryResponse xmlns:ns=\"http://"
 	    "www.cisco.com/AXL/API/14.0\"><return><row><n>SEP000000000004</n>"
-	    "</row><row><n>SEP000000000005</n></row><row><n>SEP0000");
+	    "<x>0|622|1|1|4|0|||</x></row><row><n>SEP000000000005</n>"
+	    "<x>0|622|1|1|5|0|||</x></row><row><n>SEP0000");
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
 	r.body = page;
@@ -1001,7 +1018,7 @@ test_inventory_resumes_after_the_last_phone(void **state)
 	r.fail_after = strlen(page);
 	fake_http_push(e.f, &r);
 	free(page);
-	push_rows(&e, 6, 0, "HQ");
+	push_rows(&e, 6, 0, 0);
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), 0);
 	assert_int_equal(e.nseen, 6);
 	assert_int_equal(e.f->nreqs, 5);
@@ -1030,7 +1047,7 @@ test_inventory_bounded(void **state)
 	env_open(&e, "14.0", 100);
 	push_count(&e, 10);
 	for (i = 0; i < 3; i++)
-		push_rows(&e, i * 100, 100, "HQ");
+		push_rows(&e, i * 100, 100, 0);
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_PARSE);
 	assert_string_equal(err.msg, "executeSQLQuery: CUCM sent more than "
@@ -1039,13 +1056,54 @@ test_inventory_bounded(void **state)
 
 	env_open(&e, "14.0", 2);
 	push_count(&e, 4);
-	push_rows(&e, 0, 2, "HQ");
-	push_rows(&e, 1, 2, "HQ");
+	push_rows(&e, 0, 2, 0);
+	push_rows(&e, 1, 2, 0);
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_PARSE);
 	assert_string_equal(err.msg, "executeSQLQuery: CUCM sent "
 	    "SEP000000000001 again (rows after it were asked for)");
 	env_close(&e);
+}
+
+/* A row CUCM cannot have sent: an enum the type tables do not name, a pool
+ * not asked for, values missing from x. */
+static void
+test_inventory_bad_rows(void **state)
+{
+	static const struct {
+		const char *x, *msg;
+	} bad[] = {
+		{ "0|622|1|99|0|0|||", "SEP000000000000: enum \"99\" is not in "
+		    "typecertificatestatus" },
+		{ "0|9999|1|1|0|0|||", "SEP000000000000: enum \"9999\" is not "
+		    "in typemodel" },
+		{ "0|622|-1|1|0|0|||", "SEP000000000000: enum \"-1\" is not in "
+		    "typecertificateoperation" },
+		{ "1|622|1|1|0|0|||", "SEP000000000000: device pool \"1\" is "
+		    "not one asked for" },
+		{ "0|622|1|1|0|0", "SEP000000000000: column x \"0|622|1|1|0|0\" "
+		    "holds 6 values, not 9" },
+		{ "", "SEP000000000000: column x is empty" },
+	};
+	struct axl_inventory_info info;
+	struct env e;
+	struct lsc_err err;
+	char	 row[256], msg[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env_open(&e, "14.0", 0);
+		push_count(&e, 1);
+		snprintf(row, sizeof(row), "<return><row><n>SEP000000000000</n>"
+		    "<x>%s</x></row></return>", bad[i].x);
+		push_reply(&e, "executeSQLQuery", "14.0", row);
+		assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
+		assert_int_equal(err.kind, ERR_PARSE);
+		snprintf(msg, sizeof(msg), "executeSQLQuery: %s", bad[i].msg);
+		assert_string_equal(err.msg, msg);
+		assert_int_equal(e.nseen, 0);
+		env_close(&e);
+	}
 }
 
 /* SQL refused before a phone came: listPhone, no LSC data, said once. */
@@ -1085,7 +1143,7 @@ test_inventory_falls_back_to_listphone(void **state)
 	/* After a phone came, a fault is a failure, not a fallback. */
 	env_open(&e, "14.0", 1);
 	push_count(&e, 2);
-	push_rows(&e, 0, 1, "HQ");
+	push_rows(&e, 0, 1, 0);
 	push_fixture(&e, 500, "axl/fault-sql-691.xml");
 	assert_int_equal(inventory(&e, "HQ", NULL, &info, &err), -1);
 	assert_int_equal(err.kind, ERR_FAULT);
@@ -1608,6 +1666,7 @@ main(void)
 		cmocka_unit_test(test_inventory_pages),
 		cmocka_unit_test(test_inventory_resumes_after_the_last_phone),
 		cmocka_unit_test(test_inventory_bounded),
+		cmocka_unit_test(test_inventory_bad_rows),
 		cmocka_unit_test(test_inventory_falls_back_to_listphone),
 		cmocka_unit_test(test_pool_exists),
 		cmocka_unit_test(test_update_capf_schema_order),
