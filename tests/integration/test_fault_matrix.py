@@ -14,7 +14,8 @@ import unittest
 
 from lsctest import (EXIT_ATTENTION, EXIT_DONE, EXIT_FAILED,
                      EXIT_UNREACHABLE)
-from test_cluster_faults import FaultCase, updates_by_phone
+from test_cluster_faults import (FaultCase, sim_calls, summary_calls,
+                                 updates_by_phone)
 
 READS = ["listPhone", "executeSQLQuery"]
 
@@ -123,6 +124,54 @@ class RunTimeout(FaultCase):
         self.sim.clear_faults()
         self.assertIn(env.run("run").rc, (EXIT_DONE, EXIT_ATTENTION))
         self.assertQueuedOnce(self.online)
+
+    def test_version_call_at_connect_ends_at_the_deadline(self):
+        """getCCMVersion stalls at connect, the request timeout is longer
+        than the run's: the run ends at run_timeout, naming it."""
+        env = self.timed_env("2s", timeout="30s")
+        before = env.rows()
+        self.faults({"endpoint": "axl", "op": "getCCMVersion",
+                     "action": "stall_before"})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "getCCMVersion", "timed out",
+                                "run_timeout reached")
+        self.assertNoWrites()
+        self.assertEqual(env.rows(), before)
+
+    def test_risport_pacing_ends_at_the_deadline(self):
+        """RisPort70 paced at one call in ten minutes, its answers cut at
+        5 devices so that the phones take many calls: the pause before the
+        second call ends at run_timeout (the client's own count of its
+        waits stays under it), the run stops with exit 3 naming it, nothing
+        is written and every phone stays recorded, none taken for gone."""
+        env = self.timed_env("3s", ris_rate="0.1")
+        self.sim.config(ris_max_devices=5)
+        before = env.rows()
+        r = env.run("run", "-v", timeout=120)
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "selectCmDevice", "run_timeout reached")
+        self.assertEqual(sim_calls(self.sim).get("selectCmDevice"), 1)
+        self.assertLessEqual(summary_calls(r)["waited_ms"], 3000)
+        self.assertNoWrites()
+        self.assertEqual(set(env.rows()), set(before))
+        self.assertEqual(env.phones_in("gone"), set())
+        self.assertEqual(env.phones_in("due") & self.online, self.online)
+
+    def test_write_pacing_ends_at_the_deadline(self):
+        """max_per_minute = 1: the pause before the second write ends at
+        run_timeout (3 s, not the minute), which fails that write, not
+        sent; one phone queued once, the others still due."""
+        env = self.timed_env("3s")
+        env.set_campaign(max_per_minute="1")
+        r = env.run("run", timeout=50)
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "updatePhone", "run_timeout reached")
+        queued = set(updates_by_phone(self.sim))
+        self.assertEqual(len(queued), 1, queued)
+        self.assertQueuedOnce(queued)
+        self.assertEqual(env.phones_in("due") & self.online,
+                         self.online - queued)
 
 
 class WriteFaults(FaultCase):
