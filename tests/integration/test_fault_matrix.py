@@ -293,10 +293,10 @@ class StoreFaults(FaultCase):
 
     def test_invalid_phase_and_state_rows(self):
         """A phase or state value the store should not hold, said with the
-        phone and the value.  An unknown phase is a write in doubt: with
-        CUCM showing a finished status it counts as an attempt and backs
-        off; an unknown state is judged from what CUCM shows.  Nothing is
-        written twice."""
+        phone and the value.  An unknown phase is an operation sent and the
+        phone told: with CUCM showing a failed one it counts as an attempt
+        and backs off; an unknown state is judged from what CUCM shows.
+        Nothing is written twice."""
         env = self.known()
         finished = {d["name"] for d in self.sim.devices()
                     if d["certificate_status"].startswith("Upgrade Failed")}
@@ -310,22 +310,22 @@ class StoreFaults(FaultCase):
         r = env.run("run")
         self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
         self.assertIn(f"{first}: in the store, op_phase \"99\" is not a "
-                      "phase: taken as a write in doubt", r.err)
+                      "phase: taken as sent and the phone told", r.err)
         self.assertIn(f"{second}: in the store, state \"bogus\" is not a "
                       "state: taken as ok", r.err)
         self.assertEqual(env.states()[first], "failed_retryable")
-        self.assertIn("updatePhone outcome unknown", env.reason(first))
+        self.assertIn("CAPF: Upgrade Failed", env.reason(first))
         self.assertQueuedOnce(self.online - {first})
         self.assertStoreComplete(env)
         r = env.run("run")
         self.assertNotIn("in the store", r.err)
         self.assertQueuedOnce(self.online - {first})
 
-    def test_invalid_phase_of_a_sent_write(self):
-        """A phone whose update landed (CUCM shows it pending) and whose
-        phase was then damaged: read back, never updated twice (told
-        again, as after any write in doubt)."""
+    def damaged_after_a_write(self, notify):
+        """Every due phone queued and told; then the first one's phase
+        damaged and a run: each phone got one update and one notify."""
         env = self.known()
+        env.set_campaign(notify=notify)
         r = env.run("run")
         self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
         first = sorted(self.online)[0]
@@ -333,11 +333,24 @@ class StoreFaults(FaultCase):
             c.execute("UPDATE phone SET op_phase = 'x', state = 'due' "
                       "WHERE name = ?", (first,))
         r = env.run("run")
-        self.assertIn(f"{first}: in the store, op_phase \"x\"", r.err)
-        self.assertEqual(updates_by_phone(self.sim),
-                         {n: 1 for n in self.online})
+        op = {"apply": "applyPhone", "restart": "restartPhone"}[notify]
+        self.assertEqual({n: [w["op"] for w in ws]
+                          for n, ws in self.sim.writes().items()},
+                         {n: ["updatePhone", op] for n in self.online})
+        self.assertIn(f"{first}: in the store, op_phase \"x\" is not a "
+                      "phase: taken as sent and the phone told", r.err)
         self.assertEqual(env.states()[first], "pending")
 
+    def test_invalid_phase_of_a_sent_write(self):
+        """A phone whose update landed and whose phone was told (CUCM
+        shows the operation pending), its phase then damaged: read back,
+        neither updated nor told twice: an applyPhone is not sent again."""
+        self.damaged_after_a_write("apply")
+
+    def test_invalid_phase_of_a_restarted_phone(self):
+        """As above with notify = restart: no second restart in the middle
+        of CAPF."""
+        self.damaged_after_a_write("restart")
 
 if __name__ == "__main__":
     unittest.main()
