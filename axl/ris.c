@@ -129,15 +129,19 @@ ris_free(struct ris_client *c)
 
 /* Waits until a call keeps the window: the call `window` calls back must
  * have ended span_ms ago.  Ends, not starts, are counted, so that the
- * cluster, which counts a call when it arrives, never sees one too many. */
+ * cluster, which counts a call when it arrives, never sees one too many.
+ * The wait ends at the run's deadline, and the call then fails on it. */
 static void
 pace(struct ris_client *c)
 {
-	int64_t	 wait;
+	int64_t	 now, wait;
 
 	if (c->nends < c->window)
 		return;
-	wait = c->ends[c->head] + c->span_ms - c->clock->mono_ms(c->clock);
+	now = c->clock->mono_ms(c->clock);
+	wait = c->ends[c->head] + c->span_ms - now;
+	if (c->deadline_ms > 0 && now + wait > c->deadline_ms)
+		wait = c->deadline_ms - now;
 	if (wait > 0) {
 		clock_sleep(c->clock, wait);
 		c->stats->slept_ms += wait;

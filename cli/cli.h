@@ -157,11 +157,13 @@ struct conn {
 
 /*
  * Connects to a cluster: password from its source, transport, getCCMVersion
- * (fixing the schema version).  Fills c; on failure the error names the
- * cluster.  stats and clock may be NULL.
+ * (fixing the schema version), no request past deadline_ms (the run's,
+ * monotonic; 0: none).  Fills c; on failure the error names the cluster.
+ * stats and clock may be NULL.
  */
 int	 conn_open(struct conn *, const struct cluster_conf *,
-	    struct axl_stats *, struct lsc_clock *, struct lsc_err *);
+	    struct axl_stats *, struct lsc_clock *, int64_t deadline_ms,
+	    struct lsc_err *);
 void	 conn_close(struct conn *);
 
 /* "listPhone=3 executeSQLQuery=3 selectCmDevice=1 ..." */

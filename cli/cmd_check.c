@@ -119,7 +119,7 @@ check_cluster(struct check *k, const struct config *cf,
 	int can = 0, exists = 0;
 
 	err_clear(&e);
-	if (conn_open(&c, cc, NULL, NULL, &e) == -1) {
+	if (conn_open(&c, cc, NULL, NULL, 0, &e) == -1) {
 		fail(k, exit_for_error(&e), "%s; %s", e.msg, fix_for(&e));
 		return;
 	}

@@ -105,11 +105,14 @@ run_clusters(struct cli *cli, const struct config *cf, struct engine *eng,
 		if (n == 0)
 			continue;
 		err_clear(&e);
-		if (conn_open(&c, cc, stats, eng->clock, &e) == -1) {
+		if (conn_open(&c, cc, stats, eng->clock, eng->deadline_ms,
+		    &e) == -1) {
 			log_error("%s", e.msg);
 			if (first->kind == ERR_NONE)
 				*first = e;
 			failed = 1;
+			if (e.kind == ERR_TIMEOUT)
+				break;
 			continue;
 		}
 		log_info("cluster %s: CUCM %s, AXL schema %s", cc->name,

@@ -103,6 +103,7 @@ read_config(struct config_ctx *c, char **text, size_t *len, struct stat *st,
 {
 	char		 why[512];
 	char		*buf = NULL;
+	size_t		 cap;
 	ssize_t		 n;
 	int		 fd;
 
@@ -129,12 +130,21 @@ read_config(struct config_ctx *c, char **text, size_t *len, struct stat *st,
 	if (st->st_size > MAX_FILE)
 		return file_problem(c, err, ERR_CONFIG, "too large; expected "
 		    "at most 1M");
-	if ((buf = malloc(MAX_FILE + 1)) == NULL)
-		return file_problem(c, err, ERR_SYSTEM, "out of memory");
-	if ((n = config_read_fd(fd, buf, MAX_FILE + 1)) == -1) {
-		snprintf(why, sizeof(why), "cannot read: %s", strerror(errno));
+	/* a buffer the size fstat gave; the full one only if the file grew */
+	for (cap = (size_t)st->st_size + 1;; cap = MAX_FILE + 1) {
+		if ((buf = malloc(cap)) == NULL)
+			return file_problem(c, err, ERR_SYSTEM, "out of memory");
+		if (lseek(fd, 0, SEEK_SET) == -1 ||
+		    (n = config_read_fd(fd, buf, cap)) == -1) {
+			snprintf(why, sizeof(why), "cannot read: %s",
+			    strerror(errno));
+			free(buf);
+			return file_problem(c, err, ERR_SYSTEM, why);
+		}
+		if ((size_t)n < cap || cap == MAX_FILE + 1)
+			break;
+		explicit_bzero(buf, cap);
 		free(buf);
-		return file_problem(c, err, ERR_SYSTEM, why);
 	}
 	if (n > MAX_FILE || memchr(buf, '\0', (size_t)n) != NULL) {
 		explicit_bzero(buf, (size_t)n);

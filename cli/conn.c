@@ -19,7 +19,8 @@ url_of(char *buf, size_t len, const char *host, int port, const char *path)
 
 int
 conn_open(struct conn *c, const struct cluster_conf *cc,
-    struct axl_stats *stats, struct lsc_clock *clock, struct lsc_err *e)
+    struct axl_stats *stats, struct lsc_clock *clock, int64_t deadline_ms,
+    struct lsc_err *e)
 {
 	struct http_options ho;
 	struct axl_options ao;
@@ -65,6 +66,7 @@ conn_open(struct conn *c, const struct cluster_conf *cc,
 	ao.stats = stats;
 	if ((c->axl = axl_new(c->http, &ao, e)) == NULL)
 		goto out;
+	axl_set_deadline(c->axl, deadline_ms);
 
 	memset(&ro, 0, sizeof(ro));
 	ro.url = ris_url;

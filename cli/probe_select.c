@@ -265,7 +265,7 @@ locate(const struct cluster_conf *cc, struct target *v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		names[i] = v[i].name;
 	err_clear(&e);
-	if (conn_open(&c, cc, NULL, NULL, &e) == -1) {
+	if (conn_open(&c, cc, NULL, NULL, 0, &e) == -1) {
 		cli_printf(stderr, "lscrenew probe: %s\n", e.msg);
 		rc = exit_for_error(&e);
 	} else if (ris_select(c.ris, names, n, on_reg, &r, &e) == -1) {

@@ -13,10 +13,12 @@
 /*
  * The state and the operation phase.  A value the store should not hold
  * (a damaged file, an edit by hand) is said in p->damaged, and read
- * so that no write can be sent twice: a phase unknown is a write in doubt,
- * read back from CUCM before anything else is sent (but for a phone that
- * waits for a person); a state unknown is "queued" when an operation is in
- * flight, else "ok", decided again from what CUCM shows.
+ * so that no write can be sent twice: a phase unknown is an operation sent
+ * and the phone told (a write in doubt would tell it again: a second
+ * apply, or a restart in the middle of CAPF), read back from CUCM before
+ * anything else is sent (but for a phone that waits for a person); a state
+ * unknown is "queued" when an operation is in flight, else "ok", decided
+ * again from what CUCM shows.
  */
 static void
 read_op(sqlite3_stmt *st, int c, struct store_phone *p)
@@ -31,12 +33,12 @@ read_op(sqlite3_stmt *st, int c, struct store_phone *p)
 	p->mem.phase = (enum op_phase)phase;
 	if (!integer || phase < OP_NONE || phase > OP_GROUPED) {
 		t = store_col_text(st, c + 21);
-		p->mem.phase = OP_SENDING;
+		p->mem.phase = OP_NOTIFIED;
 		if (state_ok && p->mem.state != PS_NEEDS_ATTENTION &&
 		    p->mem.state != PS_ABANDONED && p->mem.state != PS_PENDING)
 			p->mem.state = PS_QUEUED;
 		snprintf(p->damaged, sizeof(p->damaged), "op_phase \"%.20s\" "
-		    "is not a phase: taken as a write in doubt; ",
+		    "is not a phase: taken as sent and the phone told; ",
 		    t != NULL ? t : "NULL");
 	}
 	if (!state_ok) {

@@ -130,7 +130,8 @@ capf_text(const struct axl_capf *c, char *vals, size_t len)
 	    c->ec_key_size != NULL ? c->ec_key_size : "", c->finish_time);
 }
 
-/* Waits so that writes stay under max_per_minute. */
+/* Waits so that writes stay under max_per_minute, at most until the
+ * run's deadline (the write then fails on it). */
 static void
 pace(struct crun *r, const struct policy *pol)
 {
@@ -143,6 +144,8 @@ pace(struct crun *r, const struct policy *pol)
 	now_ms = eng->clock->mono_ms(eng->clock);
 	if (eng->last_write_ms != 0) {
 		wait = eng->last_write_ms + interval - now_ms;
+		if (eng->deadline_ms > 0 && now_ms + wait > eng->deadline_ms)
+			wait = eng->deadline_ms - now_ms;
 		if (wait > 0)
 			clock_sleep(eng->clock, wait);
 	}

@@ -1,7 +1,7 @@
 # tests/fuzz/fuzz.mk — libFuzzer targets, built with clang and run
-# (`make fuzz`; FUZZ_SECONDS per target, default 300: long enough for each
-# to reach its plateau, see tests/fuzz/README).  Included from the top
-# Makefile's `fuzz` target; needs clang (Debian package clang).
+# (`make fuzz`: each for the seconds it takes to reach its plateau, see
+# FUZZ_PLAN and tests/fuzz/README; FUZZ_SECONDS=N runs each N s).  Run
+# from the top Makefile's `fuzz` target; needs clang (Debian package clang).
 #
 #   fuzz_soap    any bytes as an AXL or RisPort70 reply (the parser)
 #   fuzz_ris     any bytes as RisPort70's selectCmDevice answer (ris.c)
@@ -13,9 +13,9 @@
 # Each starts from its corpus, tests/fuzz/corpus/<name> (kept in git:
 # make check replays every file of it through the target without
 # libFuzzer); new inputs go to build-fuzz/corpus/<name>.  `make -f
-# tests/fuzz/fuzz.mk merge` folds them into tests/fuzz/corpus, minimised.
+# tests/fuzz/fuzz.mk merge` adds those that cover more to tests/fuzz/corpus.
 
-FUZZ_SECONDS ?= 300
+FUZZ_SECONDS ?=
 FUZZ_BUILD   := build-fuzz
 FUZZ_CC      := clang
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
@@ -30,13 +30,13 @@ FUZZ_LIB_SRC := $(filter-out cli/main.c,$(wildcard axl/*.c axl/base/*.c reports/
                 jobs/*.c cli/*.c)) tests/unit/fake_http.c
 FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
-# the longest input of each target (a reply page, a file, a certificate)
-MAXLEN_soap   := 65536
-MAXLEN_ris    := 65536
-MAXLEN_sql    := 65536
-MAXLEN_config := 8192
-MAXLEN_store  := 4096
-MAXLEN_cert   := 16384
+# each target's longest input (a reply page, a file, a certificate) and
+# the seconds it takes to reach its plateau (tests/fuzz/README)
+FUZZ_PLAN    := soap) echo 65536 600;; ris) echo 65536 2400;; \
+                sql) echo 65536 3600;; config) echo 8192 2700;; \
+                store) echo 4096 600;; cert) echo 16384 300;;
+# the objects stay between targets and runs
+.SECONDARY:
 
 .PHONY: all run merge
 all: run
@@ -51,22 +51,20 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJ)
 run: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
-	  echo "== fuzz_$$t, $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-	    -max_len=$$(case $$t in soap) echo $(MAXLEN_soap);; ris) echo $(MAXLEN_ris);; \
-	      sql) echo $(MAXLEN_sql);; config) echo $(MAXLEN_config);; \
-	      store) echo $(MAXLEN_store);; *) echo $(MAXLEN_cert);; esac) \
+	  set -- $$(case $$t in $(FUZZ_PLAN) esac) $(FUZZ_SECONDS); \
+	  echo "== fuzz_$$t, $${3:-$$2} s"; \
+	  $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$${3:-$$2} -max_len=$$1 \
 	    -print_final_stats=1 $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
 	    2>$(FUZZ_BUILD)/fuzz_$$t.log || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
 	  grep -E '^#[0-9]+ +(DONE|pulse)|stat::number_of_executed_units|stat::peak_rss' \
 	    $(FUZZ_BUILD)/fuzz_$$t.log | tail -3; \
 	done
 
+# adds what a run found that covers more; what is here stays (an input
+# that once crashed a target stays a test)
 merge: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p $(FUZZ_BUILD)/merged/$$t; \
-	  $(FUZZ_BUILD)/fuzz_$$t -merge=1 $(FUZZ_BUILD)/merged/$$t \
-	    tests/fuzz/corpus/$$t $(FUZZ_BUILD)/corpus/$$t 2>/dev/null; \
-	  rm -rf tests/fuzz/corpus/$$t; mv $(FUZZ_BUILD)/merged/$$t tests/fuzz/corpus/$$t; \
+	  $(FUZZ_BUILD)/fuzz_$$t -merge=1 tests/fuzz/corpus/$$t \
+	    $(FUZZ_BUILD)/corpus/$$t 2>/dev/null; \
 	  echo "tests/fuzz/corpus/$$t: $$(ls tests/fuzz/corpus/$$t | wc -l) inputs"; \
 	done

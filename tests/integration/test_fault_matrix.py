@@ -14,7 +14,8 @@ import unittest
 
 from lsctest import (EXIT_ATTENTION, EXIT_DONE, EXIT_FAILED,
                      EXIT_UNREACHABLE)
-from test_cluster_faults import FaultCase, updates_by_phone
+from test_cluster_faults import (FaultCase, sim_calls, summary_calls,
+                                 updates_by_phone)
 
 READS = ["listPhone", "executeSQLQuery"]
 
@@ -125,6 +126,54 @@ class RunTimeout(FaultCase):
         self.sim.clear_faults()
         self.assertIn(env.run("run").rc, (EXIT_DONE, EXIT_ATTENTION))
         self.assertQueuedOnce(self.online)
+
+    def test_version_call_at_connect_ends_at_the_deadline(self):
+        """getCCMVersion stalls at connect, the request timeout is longer
+        than the run's: the run ends at run_timeout, naming it."""
+        env = self.timed_env("2s", timeout="30s")
+        before = env.rows()
+        self.faults({"endpoint": "axl", "op": "getCCMVersion",
+                     "action": "stall_before"})
+        r = env.run("run")
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "getCCMVersion", "timed out",
+                                "run_timeout reached")
+        self.assertNoWrites()
+        self.assertEqual(env.rows(), before)
+
+    def test_risport_pacing_ends_at_the_deadline(self):
+        """RisPort70 paced at one call in ten minutes, its answers cut at
+        5 devices so that the phones take many calls: the pause before the
+        second call ends at run_timeout (the client's own count of its
+        waits stays under it), the run stops with exit 3 naming it, nothing
+        is written and every phone stays recorded, none taken for gone."""
+        env = self.timed_env("3s", ris_rate="0.1")
+        self.sim.config(ris_max_devices=5)
+        before = env.rows()
+        r = env.run("run", "-v", timeout=120)
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "selectCmDevice", "run_timeout reached")
+        self.assertEqual(sim_calls(self.sim).get("selectCmDevice"), 1)
+        self.assertLessEqual(summary_calls(r)["waited_ms"], 3000)
+        self.assertNoWrites()
+        self.assertEqual(set(env.rows()), set(before))
+        self.assertEqual(env.phones_in("gone"), set())
+        self.assertEqual(env.phones_in("due") & self.online, self.online)
+
+    def test_write_pacing_ends_at_the_deadline(self):
+        """max_per_minute = 1: the pause before the second write ends at
+        run_timeout (3 s, not the minute), which fails that write, not
+        sent; one phone queued once, the others still due."""
+        env = self.timed_env("3s")
+        env.set_campaign(max_per_minute="1")
+        r = env.run("run", timeout=50)
+        self.assertEqual(r.rc, EXIT_FAILED, r)
+        self.assertOneLineError(r, "updatePhone", "run_timeout reached")
+        queued = set(updates_by_phone(self.sim))
+        self.assertEqual(len(queued), 1, queued)
+        self.assertQueuedOnce(queued)
+        self.assertEqual(env.phones_in("due") & self.online,
+                         self.online - queued)
 
 
 class WriteFaults(FaultCase):
@@ -246,10 +295,10 @@ class StoreFaults(FaultCase):
 
     def test_invalid_phase_and_state_rows(self):
         """A phase or state value the store should not hold, said with the
-        phone and the value.  An unknown phase is a write in doubt: with
-        CUCM showing a finished status it counts as an attempt and backs
-        off; an unknown state is judged from what CUCM shows.  Nothing is
-        written twice."""
+        phone and the value.  An unknown phase is an operation sent and the
+        phone told: with CUCM showing a failed one it counts as an attempt
+        and backs off; an unknown state is judged from what CUCM shows.
+        Nothing is written twice."""
         env = self.known()
         finished = {d["name"] for d in self.sim.devices()
                     if d["certificate_status"].startswith("Upgrade Failed")}
@@ -263,22 +312,22 @@ class StoreFaults(FaultCase):
         r = env.run("run")
         self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
         self.assertIn(f"{first}: in the store, op_phase \"99\" is not a "
-                      "phase: taken as a write in doubt", r.err)
+                      "phase: taken as sent and the phone told", r.err)
         self.assertIn(f"{second}: in the store, state \"bogus\" is not a "
                       "state: taken as ok", r.err)
         self.assertEqual(env.states()[first], "failed_retryable")
-        self.assertIn("updatePhone outcome unknown", env.reason(first))
+        self.assertIn("CAPF: Upgrade Failed", env.reason(first))
         self.assertQueuedOnce(self.online - {first})
         self.assertStoreComplete(env)
         r = env.run("run")
         self.assertNotIn("in the store", r.err)
         self.assertQueuedOnce(self.online - {first})
 
-    def test_invalid_phase_of_a_sent_write(self):
-        """A phone whose update landed (CUCM shows it pending) and whose
-        phase was then damaged: read back, never updated twice (told
-        again, as after any write in doubt)."""
+    def damaged_after_a_write(self, notify):
+        """Every due phone queued and told; then the first one's phase
+        damaged and a run: each phone got one update and one notify."""
         env = self.known()
+        env.set_campaign(notify=notify)
         r = env.run("run")
         self.assertIn(r.rc, (EXIT_DONE, EXIT_ATTENTION), r)
         first = sorted(self.online)[0]
@@ -286,11 +335,24 @@ class StoreFaults(FaultCase):
             c.execute("UPDATE phone SET op_phase = 'x', state = 'due' "
                       "WHERE name = ?", (first,))
         r = env.run("run")
-        self.assertIn(f"{first}: in the store, op_phase \"x\"", r.err)
-        self.assertEqual(updates_by_phone(self.sim),
-                         {n: 1 for n in self.online})
+        op = {"apply": "applyPhone", "restart": "restartPhone"}[notify]
+        self.assertEqual({n: [w["op"] for w in ws]
+                          for n, ws in self.sim.writes().items()},
+                         {n: ["updatePhone", op] for n in self.online})
+        self.assertIn(f"{first}: in the store, op_phase \"x\" is not a "
+                      "phase: taken as sent and the phone told", r.err)
         self.assertEqual(env.states()[first], "pending")
 
+    def test_invalid_phase_of_a_sent_write(self):
+        """A phone whose update landed and whose phone was told (CUCM
+        shows the operation pending), its phase then damaged: read back,
+        neither updated nor told twice: an applyPhone is not sent again."""
+        self.damaged_after_a_write("apply")
+
+    def test_invalid_phase_of_a_restarted_phone(self):
+        """As above with notify = restart: no second restart in the middle
+        of CAPF."""
+        self.damaged_after_a_write("restart")
 
 if __name__ == "__main__":
     unittest.main()

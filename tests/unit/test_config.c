@@ -1382,6 +1382,16 @@ test_unreadable(void **state)
 	    "file", path);
 	assert_string_equal(e.msg, want);
 	config_problems_free(&pr);
+
+	/* Longer than its stat(2) size (0, as /proc's files, or grown since):
+	 * read whole, not cut at that size. */
+	assert_int_equal(config_load("/proc/self/status", CONFIG_CLUSTER, &cf,
+	    &pr, &e), -1);
+	assert_true(pr.n > 10);
+	assert_string_equal(e.msg, "/proc/self/status: line 1: not a key = "
+	    "value line; expected key = value, a [section] header or a "
+	    "comment");
+	config_problems_free(&pr);
 }
 
 /*
