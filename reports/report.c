@@ -188,16 +188,22 @@ load_probes(struct report_ctx *ctx)
 	return report_trust_collect(ctx, ctx->probes);
 }
 
-/* Builds the whole report into ctx->out. */
+/* Builds the whole report into ctx->out; with pem, the trust report's CA
+ * bundle instead. */
 static int
-build(struct report_ctx *ctx)
+build(struct report_ctx *ctx, int pem)
 {
 	const struct report_opts *o = ctx->o;
 	int rc;
 
+	if (pem && o->kind != REPORT_TRUST)
+		return err_set(ctx->e, ERR_USAGE, "report %s: --pem is for "
+		    "trust", report_kind_name(o->kind));
 	if (check_opts(o, ctx->e) == -1 || load_probes(ctx) == -1)
 		return -1;
-	if (o->format == REPORT_FORMAT_HTML)
+	if (pem)
+		rc = report_trust_pem(ctx->probes, ctx);
+	else if (o->format == REPORT_FORMAT_HTML)
 		rc = report_html(ctx);
 	else
 		switch (o->kind) {
@@ -246,29 +252,6 @@ finish(struct report_ctx *ctx)
 		rc = report_left_behind_mark(ctx);
 	if (ctx->o->result != NULL)
 		*ctx->o->result = ctx->res;
-	return rc;
-}
-
-int
-report_render(struct store *s, const struct report_opts *o, FILE *out,
-    struct lsc_err *e)
-{
-	struct report_ctx ctx;
-	struct buf b = BUF_INIT;
-	int rc = -1;
-
-	ctx_init(&ctx, s, o, &b, e);
-	if (build(&ctx) == -1)
-		goto out;
-	if ((b.len > 0 && fwrite(b.data, 1, b.len, out) != b.len) ||
-	    fflush(out) == EOF || ferror(out)) {
-		report_syserr(e, "writing the report");
-		goto out;
-	}
-	rc = finish(&ctx);
-out:
-	ctx_free(&ctx);
-	buf_free(&b, 0);
 	return rc;
 }
 
@@ -373,29 +356,42 @@ out:
 	return rc;
 }
 
+/* The mode of a written file: the caller's; else 0644 for what is meant
+ * to be shared (shared: the CA bundle, BAT files), html and prom, 0600
+ * for the rest. */
 static mode_t
-file_mode(const struct report_opts *o)
+file_mode(const struct report_opts *o, int shared)
 {
 	if (o->file_mode != 0)
 		return (mode_t)(o->file_mode & 07777);
-	if (o->format == REPORT_FORMAT_HTML || o->format == REPORT_FORMAT_PROM)
+	if (shared || o->format == REPORT_FORMAT_HTML ||
+	    o->format == REPORT_FORMAT_PROM)
 		return 0644;
 	return 0600;
 }
 
-int
-report_write_file(struct store *s, const struct report_opts *o,
-    const char *path, struct lsc_err *e)
+/* Builds the report (or, with pem, the CA bundle) and writes it to out,
+ * or when out is NULL atomically to path; then the mark and the result. */
+static int
+produce(struct store *s, const struct report_opts *o, FILE *out,
+    const char *path, int pem, struct lsc_err *e)
 {
 	struct report_ctx ctx;
 	struct buf b = BUF_INIT;
 	int rc = -1;
 
 	ctx_init(&ctx, s, o, &b, e);
-	if (build(&ctx) == -1 ||
-	    write_atomic(path, b.data != NULL ? b.data : "", b.len,
-	    file_mode(o), e) == -1)
+	if (build(&ctx, pem) == -1)
 		goto out;
+	if (out == NULL) {
+		if (write_atomic(path, b.data != NULL ? b.data : "", b.len,
+		    file_mode(o, pem), e) == -1)
+			goto out;
+	} else if ((b.len > 0 && fwrite(b.data, 1, b.len, out) != b.len) ||
+	    fflush(out) == EOF || ferror(out)) {
+		report_syserr(e, "writing the report");
+		goto out;
+	}
 	rc = finish(&ctx);
 out:
 	ctx_free(&ctx);
@@ -404,37 +400,24 @@ out:
 }
 
 int
+report_render(struct store *s, const struct report_opts *o, FILE *out,
+    struct lsc_err *e)
+{
+	return produce(s, o, out, NULL, 0, e);
+}
+
+int
+report_write_file(struct store *s, const struct report_opts *o,
+    const char *path, struct lsc_err *e)
+{
+	return produce(s, o, NULL, path, 0, e);
+}
+
+int
 report_write_pem(struct store *s, const struct report_opts *o,
     const char *path, struct lsc_err *e)
 {
-	struct report_ctx ctx;
-	struct buf b = BUF_INIT;
-	int rc = -1;
-
-	ctx_init(&ctx, s, o, &b, e);
-	if (o->kind != REPORT_TRUST) {
-		err_set(e, ERR_USAGE, "report %s: --pem is for trust",
-		    report_kind_name(o->kind));
-		goto out;
-	}
-	if (check_opts(o, e) == -1 || load_probes(&ctx) == -1 ||
-	    report_trust_pem(ctx.probes, &ctx) == -1)
-		goto out;
-	if (buf_failed(&b)) {
-		err_set(e, ERR_SYSTEM, "%s: out of memory", path);
-		goto out;
-	}
-	if (write_atomic(path, b.data != NULL ? b.data : "", b.len,
-	    o->file_mode != 0 ? (mode_t)(o->file_mode & 07777) : 0644,
-	    e) == -1)
-		goto out;
-	if (o->result != NULL)
-		*o->result = ctx.res;
-	rc = 0;
-out:
-	ctx_free(&ctx);
-	buf_free(&b, 0);
-	return rc;
+	return produce(s, o, NULL, path, 1, e);
 }
 
 /* "<cluster>_<pool>.txt", safe as a file name. */
@@ -466,8 +449,7 @@ report_write_bat_dir(struct store *s, const struct report_opts *o,
 	struct buf body = BUF_INIT, path = BUF_INIT;
 	char name[256], **used = NULL;
 	size_t nused = 0;
-	mode_t mode = o->file_mode != 0 ? (mode_t)(o->file_mode & 07777) :
-	    0644;
+	mode_t mode = file_mode(o, 1);
 	int rc = -1;
 
 	memset(&bt, 0, sizeof(bt));
