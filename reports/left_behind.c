@@ -481,21 +481,6 @@ text(struct lb *lb)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-static void
-csv_fields(struct report_csv *c, const struct report_field *f)
-{
-	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
-		if (f[i].type == RF_STR)
-			report_csv_str(c, f[i].s);
-		else if (f[i].type == RF_TIME)
-			report_csv_time(c, f[i].n);
-		else if (f[i].type == RF_NULL)
-			report_csv_str(c, NULL);
-		else
-			report_csv_num(c, f[i].n);
-	}
-}
-
 static int
 csv(struct lb *lb)
 {
@@ -508,8 +493,7 @@ csv(struct lb *lb)
 	memset(&none, 0, sizeof(none));
 	report_phone_fields(&none, NULL, 0, f, reason, sizeof(reason));
 	report_csv_init(&c, ctx->out);
-	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++)
-		report_csv_str(&c, f[i].name);
+	report_csv_fields(&c, f, REPORT_PHONE_FIELDS, 1);
 	if (lb->since) {
 		report_csv_str(&c, "change");
 		report_csv_str(&c, "previous_state");
@@ -522,7 +506,7 @@ csv(struct lb *lb)
 			report_phone_fields(it->p, report_probe_of(ctx,
 			    it->p->cluster, it->p->name), ctx->o->now, f,
 			    reason, sizeof(reason));
-			csv_fields(&c, f);
+			report_csv_fields(&c, f, REPORT_PHONE_FIELDS, 0);
 		} else {
 			report_csv_str(&c, it->cluster);
 			report_csv_str(&c, it->name);
