@@ -17,9 +17,12 @@
  * identifiers are compared as text, the walk is bounded, and everything
  * is escaped where it is shown.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
 
 #include "jobs/store_probe.h"
 #include "reports/report_int.h"
@@ -64,31 +67,16 @@ report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
 	return 0;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* The DER in base64 (RFC 4648), no line breaks; NULL when out of memory. */
 static char *
 base64(const unsigned char *d, size_t n)
 {
-	char *s, *o;
+	char *s;
 
-	if (n > (SIZE_MAX - 1) / 4 * 3 - 3 || (s = malloc((n + 2) / 3 * 4 +
+	if (n > INT_MAX / 4 * 3 - 3 || (s = malloc((n + 2) / 3 * 4 +
 	    1)) == NULL)
 		return NULL;
-	for (o = s; n >= 3; d += 3, n -= 3) {
-		*o++ = b64[d[0] >> 2];
-		*o++ = b64[(d[0] & 3) << 4 | d[1] >> 4];
-		*o++ = b64[(d[1] & 15) << 2 | d[2] >> 6];
-		*o++ = b64[d[2] & 63];
-	}
-	if (n > 0) {
-		*o++ = b64[d[0] >> 2];
-		*o++ = b64[(d[0] & 3) << 4 | (n == 2 ? d[1] >> 4 : 0)];
-		*o++ = n == 2 ? b64[(d[1] & 15) << 2] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
+	EVP_EncodeBlock((unsigned char *)s, d, (int)n);
 	return s;
 }
 
