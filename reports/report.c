@@ -14,16 +14,25 @@
 
 #include "reports/report_int.h"
 
+/* Each kind: the formats it supports and its builder (HTML is one page
+ * for every kind that has it: report_html()). */
 #define F(x)	(1u << REPORT_FORMAT_##x)
-static const unsigned supported[REPORT__MAX] = {
-	[REPORT_LEFT_BEHIND] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
-	[REPORT_SUMMARY] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
-	[REPORT_FORECAST] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
-	[REPORT_HISTORY] = F(TEXT) | F(CSV) | F(JSON),
-	[REPORT_PHONE] = F(TEXT) | F(CSV) | F(JSON),
-	[REPORT_METRICS] = F(PROM),
-	[REPORT_BAT] = F(BAT),
-	[REPORT_TRUST] = F(TEXT) | F(CSV) | F(JSON) | F(HTML) | F(PROM),
+static const struct {
+	unsigned	 formats;
+	int		(*build)(struct report_ctx *);
+} kinds[REPORT__MAX] = {
+	[REPORT_LEFT_BEHIND] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML),
+	    report_left_behind },
+	[REPORT_SUMMARY] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML),
+	    report_summary },
+	[REPORT_FORECAST] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML),
+	    report_forecast },
+	[REPORT_HISTORY] = { F(TEXT) | F(CSV) | F(JSON), report_history },
+	[REPORT_PHONE] = { F(TEXT) | F(CSV) | F(JSON), report_phone },
+	[REPORT_METRICS] = { F(PROM), report_metrics },
+	[REPORT_BAT] = { F(BAT), report_bat },
+	[REPORT_TRUST] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML) | F(PROM),
+	    report_trust },
 };
 #undef F
 
@@ -42,7 +51,7 @@ report_supports(enum report_kind k, enum report_format f)
 {
 	if ((unsigned)k >= REPORT__MAX || (unsigned)f >= REPORT_FORMAT__MAX)
 		return 0;
-	return (supported[k] & (1u << f)) != 0;
+	return (kinds[k].formats & (1u << f)) != 0;
 }
 
 enum report_format
@@ -206,36 +215,7 @@ build(struct report_ctx *ctx, int pem)
 	else if (o->format == REPORT_FORMAT_HTML)
 		rc = report_html(ctx);
 	else
-		switch (o->kind) {
-		case REPORT_LEFT_BEHIND:
-			rc = report_left_behind(ctx);
-			break;
-		case REPORT_SUMMARY:
-			rc = report_summary(ctx);
-			break;
-		case REPORT_FORECAST:
-			rc = report_forecast(ctx);
-			break;
-		case REPORT_HISTORY:
-			rc = report_history(ctx);
-			break;
-		case REPORT_PHONE:
-			rc = report_phone(ctx);
-			break;
-		case REPORT_METRICS:
-			rc = report_metrics(ctx);
-			break;
-		case REPORT_BAT:
-			rc = report_bat(ctx);
-			break;
-		case REPORT_TRUST:
-			rc = report_trust(ctx);
-			break;
-		default:
-			rc = err_set(ctx->e, ERR_USAGE, "report: unknown "
-			    "kind");
-			break;
-		}
+		rc = kinds[o->kind].build(ctx);
 	if (rc == 0 && buf_failed(ctx->out))
 		rc = err_set(ctx->e, ERR_SYSTEM, "report %s: out of memory, or "
 		    "text that is not UTF-8", report_kind_name(o->kind));
