@@ -154,12 +154,17 @@ mark_kind(const struct report_opts *o, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, " pool=%s", o->pool);
 }
 
+/* A phone of the previous set: one of the mark's, or (--since DATE) one
+ * whose state was then in the set's states. */
 static int
-prev_add(struct lb *lb, const char *cluster, const char *name,
+prev_add(void *arg, const char *cluster, const char *name,
     enum phone_state s, struct lsc_err *e)
 {
+	struct lb *lb = arg;
 	struct prev *v;
 
+	if (lb->ctx->o->since == REPORT_SINCE_TIME && !state_in_set(s))
+		return 0;
 	if ((v = report_grow(lb->prev, lb->nprev, &lb->capprev, sizeof(*v),
 	    64)) == NULL)
 		return report_syserr(e, "reading the previous set");
@@ -175,22 +180,6 @@ prev_add(struct lb *lb, const char *cluster, const char *name,
 	v->matched = 0;
 	lb->nprev++;
 	return 0;
-}
-
-static int
-mark_cb(void *arg, const char *cluster, const char *name, enum phone_state s,
-    struct lsc_err *e)
-{
-	return prev_add(arg, cluster, name, s, e);
-}
-
-static int
-state_at_cb(void *arg, const char *cluster, const char *name,
-    enum phone_state s, struct lsc_err *e)
-{
-	if (!state_in_set(s))
-		return 0;
-	return prev_add(arg, cluster, name, s, e);
 }
 
 static int
@@ -235,14 +224,14 @@ load_prev(struct lb *lb)
 		    &lb->prev_found, ctx->e) == -1)
 			return -1;
 		if (lb->prev_found && store_each_mark(ctx->store, mark,
-		    mark_cb, lb, ctx->e) == -1)
+		    prev_add, lb, ctx->e) == -1)
 			return -1;
 	} else {
 		report_filter(o, &f);
 		lb->prev_found = 1;
 		lb->prev_time = o->since_time;
 		if (store_each_state_at(ctx->store, o->since_time, &f,
-		    state_at_cb, lb, ctx->e) == -1)
+		    prev_add, lb, ctx->e) == -1)
 			return -1;
 	}
 	if (lb->nprev > 1)
