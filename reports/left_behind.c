@@ -60,6 +60,8 @@ struct prev {
 	const char	*name;
 	enum phone_state state;
 	int		 matched;
+	long		 row;		/* resolved: its row in lb->gone now;
+					   -1: not in the store */
 };
 
 struct item {
@@ -250,21 +252,26 @@ build_items(struct lb *lb)
 	struct prev *pv;
 	struct item *it;
 	size_t i, n = 0, nres = 0;
-	long *rows = NULL;
-	int found, pass, ret = -1;
+	int found, pass;
 
 	for (i = 0; i < cur->n; i++)
 		if ((pv = prev_find(lb, cur->v[i].cluster, cur->v[i].name)) !=
 		    NULL)
 			pv->matched = 1;
-	for (i = 0; i < lb->nprev; i++)
-		if (!lb->prev[i].matched)
-			nres++;
-	if ((lb->items = calloc(cur->n + nres + 1, sizeof(*it))) == NULL ||
-	    (rows = calloc(nres + 1, sizeof(*rows))) == NULL) {
-		report_syserr(ctx->e, "listing phones");
-		goto out;
+	/* resolved phones, with their row as it is now: copied, since the
+	 * store lends it only until its next call */
+	for (i = 0; i < lb->nprev; i++) {
+		if ((pv = &lb->prev[i])->matched)
+			continue;
+		nres++;
+		if (store_phone_get(ctx->store, pv->cluster, pv->name, &row,
+		    &found, ctx->e) == -1 || (found &&
+		    report_phones_add(&lb->gone, &row, ctx->e) == -1))
+			return -1;
+		pv->row = found ? (long)lb->gone.n - 1 : -1;
 	}
+	if ((lb->items = calloc(cur->n + nres + 1, sizeof(*it))) == NULL)
+		return report_syserr(ctx->e, "listing phones");
 
 	for (pass = 0; pass < (lb->since ? 2 : 1); pass++)
 		for (i = 0; i < cur->n; i++) {
@@ -282,34 +289,18 @@ build_items(struct lb *lb)
 				lb->nnew++;
 		}
 	lb->nopen = n;
-
-	/* resolved phones, with their row as it is now: copied, since the
-	 * store lends it only until its next call */
-	for (i = 0, nres = 0; i < lb->nprev; i++) {
-		if (lb->prev[i].matched)
+	for (i = 0; i < lb->nprev; i++) {
+		if ((pv = &lb->prev[i])->matched)
 			continue;
-		if (store_phone_get(ctx->store, lb->prev[i].cluster,
-		    lb->prev[i].name, &row, &found, ctx->e) == -1)
-			goto out;
-		if (found && report_phones_add(&lb->gone, &row, ctx->e) == -1)
-			goto out;
-		rows[nres++] = found ? (long)lb->gone.n - 1 : -1;
 		it = &lb->items[n++];
-		it->cluster = lb->prev[i].cluster;
-		it->name = lb->prev[i].name;
+		it->p = pv->row >= 0 ? &lb->gone.v[pv->row] : NULL;
+		it->cluster = pv->cluster;
+		it->name = pv->name;
 		it->change = CH_RESOLVED;
-		it->prev_state = lb->prev[i].state;
+		it->prev_state = pv->state;
 	}
-	/* the copies may have moved while the array grew: point at them
-	 * only now */
-	for (i = 0; i < nres; i++)
-		lb->items[lb->nopen + i].p = rows[i] >= 0 ?
-		    &lb->gone.v[rows[i]] : NULL;
 	lb->nitems = n;
-	ret = 0;
-out:
-	free(rows);
-	return ret;
+	return 0;
 }
 
 /* ---- text ---------------------------------------------------------------- */
