@@ -248,27 +248,14 @@ static int
 write_atomic(const char *path, const char *data, size_t len, mode_t mode,
     struct lsc_err *e)
 {
-	char *dir = NULL, *tmp = NULL, *slash;
-	const char *base;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	char *dir = NULL, *tmp = NULL;
 	struct stat st;
 	size_t tlen, off = 0;
 	ssize_t n;
 	int fd = -1, dfd = -1, rc = -1;
 
-	if ((dir = strdup(path)) == NULL)
-		goto syserr;
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		base = path;
-		free(dir);
-		if ((dir = strdup(".")) == NULL)
-			goto syserr;
-	} else {
-		base = path + (slash - dir) + 1;
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
 	if (*base == '\0') {
 		err_set(e, ERR_USAGE, "%s: not a file name", path);
 		goto out;
@@ -278,11 +265,13 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 		    "replace it", path);
 		goto out;
 	}
-	tlen = strlen(dir) + strlen(base) + 16;
-	if ((tmp = malloc(tlen)) == NULL)
+	/* the temporary file ".BASE.XXXXXX" beside it */
+	tlen = strlen(path) + 16;
+	if ((dir = slash == NULL ? strdup(".") : strndup(path, slash == path ?
+	    1 : (size_t)(slash - path))) == NULL ||
+	    (tmp = malloc(tlen)) == NULL)
 		goto syserr;
-	snprintf(tmp, tlen, "%s%s.%s.XXXXXX", dir, strcmp(dir, "/") == 0 ?
-	    "" : "/", base);
+	snprintf(tmp, tlen, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
 	if ((fd = mkstemp(tmp)) == -1) {
 		err_set(e, ERR_SYSTEM, "%s: creating a temporary file in %s: "
 		    "%s", path, dir, strerror(errno));
