@@ -36,15 +36,12 @@ run_cb(void *arg, const struct store_run *r, struct lsc_err *e)
 	rs->v = v;
 	k = &rs->v[rs->n++];
 	*k = *r;
-	k->campaigns = report_phones_dup(&rs->strings, r->campaigns);
-	k->mode = report_phones_dup(&rs->strings, r->mode);
-	k->error = report_phones_dup(&rs->strings, r->error);
-	k->calls = report_phones_dup(&rs->strings, r->calls);
-	if ((r->campaigns != NULL && k->campaigns == NULL) ||
-	    (r->mode != NULL && k->mode == NULL) ||
-	    (r->error != NULL && k->error == NULL) ||
-	    (r->calls != NULL && k->calls == NULL))
-		return report_syserr(e, "reading runs");
+	const char **f[] = { &k->campaigns, &k->mode, &k->error, &k->calls };
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (*f[i] != NULL &&
+		    (*f[i] = report_phones_dup(&rs->strings, *f[i])) == NULL)
+			return report_syserr(e, "reading runs");
 	return 0;
 }
 
