@@ -132,7 +132,7 @@ load(struct story *st)
 
 	report_filter(ctx->o, &f);
 	f.name = ctx->o->phone;
-	if (store_each_phone(ctx->store, &f, report_phones_add_cb,
+	if (store_each_phone(ctx->store, &f, report_phones_add,
 	    &st->phones, ctx->e) == -1)
 		return -1;
 	if (st->phones.n == 0)

@@ -47,9 +47,9 @@ report_phones_dup(struct report_phones *ps, const char *s)
 }
 
 int
-report_phones_add(struct report_phones *ps, const struct store_phone *p,
-    struct lsc_err *e)
+report_phones_add(void *arg, const struct store_phone *p, struct lsc_err *e)
 {
+	struct report_phones *ps = arg;
 	struct store_phone *v, *c;
 
 	if ((v = report_grow(ps->v, ps->n, &ps->cap, sizeof(*v), 64)) == NULL)
@@ -95,13 +95,6 @@ report_filter(const struct report_opts *o, struct store_filter *f)
 }
 
 int
-report_phones_add_cb(void *arg, const struct store_phone *p,
-    struct lsc_err *e)
-{
-	return report_phones_add(arg, p, e);
-}
-
-int
 report_phones_load(struct report_ctx *ctx, unsigned states,
     enum store_order order, struct report_phones *ps)
 {
@@ -110,7 +103,7 @@ report_phones_load(struct report_ctx *ctx, unsigned states,
 	report_filter(ctx->o, &f);
 	f.states = states;
 	f.order = order;
-	return store_each_phone(ctx->store, &f, report_phones_add_cb, ps,
+	return store_each_phone(ctx->store, &f, report_phones_add, ps,
 	    ctx->e);
 }
 

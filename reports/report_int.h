@@ -62,11 +62,9 @@ struct report_phones {
  * 0, those states) in the given order, strings copied. */
 int	 report_phones_load(struct report_ctx *, unsigned states,
 	    enum store_order, struct report_phones *);
-/* Appends a copy of p (its strings too). */
-int	 report_phones_add(struct report_phones *, const struct store_phone *,
-	    struct lsc_err *);
-/* report_phones_add() as a store_phone_fn (arg: the report_phones). */
-int	 report_phones_add_cb(void *, const struct store_phone *,
+/* Appends a copy of p (its strings too) to the struct report_phones at
+ * arg; a store_phone_fn. */
+int	 report_phones_add(void *arg, const struct store_phone *p,
 	    struct lsc_err *);
 void	 report_phones_free(struct report_phones *);
 /* A copy of s in the arena of ps; NULL stays NULL. */
