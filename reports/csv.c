@@ -105,3 +105,29 @@ report_csv_header(struct report_csv *c, const char *const *names)
 		report_csv_str(c, *names);
 	report_csv_end(c);
 }
+
+void
+report_csv_fields(struct report_csv *c, const struct report_field *f,
+    size_t n, int names)
+{
+	const char *prefix = "";
+	char name[96];
+
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].type == RF_OBJ || f[i].type == RF_END) {
+			prefix = f[i].type == RF_OBJ ? f[i].s : "";
+			continue;
+		}
+		if (names) {
+			snprintf(name, sizeof(name), "%s%s", prefix, f[i].name);
+			report_csv_str(c, name);
+		} else if (f[i].type == RF_STR)
+			report_csv_str(c, f[i].s);
+		else if (f[i].type == RF_TIME)
+			report_csv_time(c, f[i].n);
+		else if (f[i].type == RF_NULL || f[i].type == RF_ABSENT)
+			report_csv_str(c, NULL);
+		else
+			report_csv_num(c, f[i].n);
+	}
+}

@@ -36,15 +36,12 @@ run_cb(void *arg, const struct store_run *r, struct lsc_err *e)
 	rs->v = v;
 	k = &rs->v[rs->n++];
 	*k = *r;
-	k->campaigns = report_phones_dup(&rs->strings, r->campaigns);
-	k->mode = report_phones_dup(&rs->strings, r->mode);
-	k->error = report_phones_dup(&rs->strings, r->error);
-	k->calls = report_phones_dup(&rs->strings, r->calls);
-	if ((r->campaigns != NULL && k->campaigns == NULL) ||
-	    (r->mode != NULL && k->mode == NULL) ||
-	    (r->error != NULL && k->error == NULL) ||
-	    (r->calls != NULL && k->calls == NULL))
-		return report_syserr(e, "reading runs");
+	const char **f[] = { &k->campaigns, &k->mode, &k->error, &k->calls };
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (*f[i] != NULL &&
+		    (*f[i] = report_phones_dup(&rs->strings, *f[i])) == NULL)
+			return report_syserr(e, "reading runs");
 	return 0;
 }
 
@@ -135,76 +132,42 @@ text(struct report_ctx *ctx, const struct report_runs *rs)
 	return rc;
 }
 
+/* CSV: "state_queued" are the phones queued after the run, apart from
+ * "queued", the operations the run sent. */
 static int
-csv(struct report_ctx *ctx, const struct report_runs *rs)
+csv_json(struct report_ctx *ctx, const struct report_runs *rs)
 {
-	static const char *const head[] = {
-		"id", "started", "finished", "duration_seconds", "campaigns",
-		"mode", "pid", "exit_status", "error", "calls", "phones",
-		"queued", "renewed", "newly_left_behind", "errors", NULL
-	};
+	struct report_field f[REPORT_RUN_FIELDS];
+	struct store_run none;
 	struct report_csv c;
-
-	report_csv_init(&c, ctx->out);
-	for (size_t i = 0; head[i] != NULL; i++)
-		report_csv_str(&c, head[i]);
-	/* "state_queued": the phones queued after the run, apart from
-	 * "queued", the operations the run sent */
-	for (int k = 0; k < PS__MAX; k++) {
-		char col[48];
-
-		snprintf(col, sizeof(col), "state_%s",
-		    phone_state_name((enum phone_state)k));
-		report_csv_str(&c, col);
-	}
-	report_csv_end(&c);
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct store_run *r = &rs->v[i];
-		int done = r->finished > 0;
-
-		report_csv_num(&c, r->id);
-		report_csv_time(&c, r->started);
-		report_csv_time(&c, r->finished);
-		if (done)
-			report_csv_num(&c, r->finished - r->started);
-		else
-			report_csv_str(&c, NULL);
-		report_csv_str(&c, r->campaigns);
-		report_csv_str(&c, r->mode);
-		report_csv_num(&c, r->pid);
-		if (done && r->exit_status >= 0)
-			report_csv_num(&c, r->exit_status);
-		else
-			report_csv_str(&c, NULL);
-		report_csv_str(&c, r->error);
-		report_csv_str(&c, r->calls);
-		report_csv_num(&c, (long long)r->counts.phones);
-		report_csv_num(&c, (long long)r->counts.queued);
-		report_csv_num(&c, (long long)r->counts.renewed);
-		report_csv_num(&c, (long long)r->counts.newly_left_behind);
-		report_csv_num(&c, (long long)r->counts.errors);
-		for (int k = 0; k < PS__MAX; k++)
-			report_csv_num(&c, (long long)r->counts.state[k]);
-		report_csv_end(&c);
-	}
-	return 0;
-}
-
-static int
-json(struct report_ctx *ctx, const struct report_runs *rs)
-{
 	struct json j;
 
+	memset(&none, 0, sizeof(none));
+	report_csv_init(&c, ctx->out);
 	json_init(&j, ctx->out, 0);
-	report_json_envelope(ctx, &j);
-	json_arr(&j, "runs");
-	for (size_t i = 0; i < rs->n; i++) {
-		json_obj(&j, NULL);
-		report_json_run(&j, &rs->v[i]);
-		json_end(&j);
+	if (ctx->o->format == REPORT_FORMAT_CSV) {
+		report_run_fields(&none, "state_", f);
+		report_csv_fields(&c, f, REPORT_RUN_FIELDS, 1);
+		report_csv_end(&c);
+	} else {
+		report_json_envelope(ctx, &j);
+		json_arr(&j, "runs");
 	}
-	json_end(&j);
-	json_finish(&j);
+	for (size_t i = 0; i < rs->n; i++) {
+		report_run_fields(&rs->v[i], "state_", f);
+		if (ctx->o->format == REPORT_FORMAT_CSV) {
+			report_csv_fields(&c, f, REPORT_RUN_FIELDS, 0);
+			report_csv_end(&c);
+		} else {
+			json_obj(&j, NULL);
+			report_json_fields(&j, f, REPORT_RUN_FIELDS);
+			json_end(&j);
+		}
+	}
+	if (ctx->o->format == REPORT_FORMAT_JSON) {
+		json_end(&j);
+		json_finish(&j);
+	}
 	return 0;
 }
 
@@ -219,12 +182,10 @@ report_history(struct report_ctx *ctx)
 	if (report_runs_load(ctx, ctx->o->limit, since, &rs) == -1)
 		goto out;
 	/* report.c let only text, csv and json through */
-	if (ctx->o->format == REPORT_FORMAT_CSV)
-		rc = csv(ctx, &rs);
-	else if (ctx->o->format == REPORT_FORMAT_JSON)
-		rc = json(ctx, &rs);
-	else
+	if (ctx->o->format == REPORT_FORMAT_TEXT)
 		rc = text(ctx, &rs);
+	else
+		rc = csv_json(ctx, &rs);
 	ctx->res.rows = rs.n;
 out:
 	report_runs_free(&rs);

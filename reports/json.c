@@ -131,15 +131,9 @@ report_json_envelope(struct report_ctx *ctx, struct json *j)
 }
 
 void
-report_json_phone(struct report_ctx *ctx, struct json *j,
-    const struct store_phone *p)
+report_json_fields(struct json *j, const struct report_field *f, size_t n)
 {
-	struct report_field f[REPORT_PHONE_FIELDS];
-	char reason[300];
-
-	report_phone_fields(p, report_probe_of(ctx, p->cluster, p->name),
-	    ctx->o->now, f, reason, sizeof(reason));
-	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
+	for (size_t i = 0; i < n; i++) {
 		switch (f[i].type) {
 		case RF_STR:
 			json_str(j, f[i].name, f[i].s);
@@ -153,43 +147,61 @@ report_json_phone(struct report_ctx *ctx, struct json *j,
 		case RF_BOOL:
 			json_bool(j, f[i].name, f[i].n != 0);
 			break;
-		default:
+		case RF_NULL:
 			json_null(j, f[i].name);
+			break;
+		case RF_OBJ:
+			json_obj(j, f[i].name);
+			break;
+		case RF_END:
+			json_end(j);
+			break;
+		case RF_ABSENT:
+			break;
 		}
 	}
 }
 
 void
-report_json_run(struct json *j, const struct store_run *r)
+report_json_phone(struct report_ctx *ctx, struct json *j,
+    const struct store_phone *p)
+{
+	struct report_field f[REPORT_PHONE_FIELDS];
+	char reason[300];
+
+	report_phone_fields(p, report_probe_of(ctx, p->cluster, p->name),
+	    ctx->o->now, f, reason, sizeof(reason));
+	report_json_fields(j, f, REPORT_PHONE_FIELDS);
+}
+
+void
+report_run_fields(const struct store_run *r, const char *prefix,
+    struct report_field f[REPORT_RUN_FIELDS])
 {
 	int done = r->finished > 0;
+	size_t n = 0;
 
-	json_int(j, "id", r->id);
-	json_time(j, "started", r->started);
-	json_time(j, "finished", r->finished);
-	if (done)
-		json_int(j, "duration_seconds",
-		    r->finished - r->started);
-	else
-		json_null(j, "duration_seconds");
-	json_str(j, "campaigns", r->campaigns);
-	json_str(j, "mode", r->mode);
-	json_int(j, "pid", r->pid);
-	if (done && r->exit_status >= 0)
-		json_int(j, "exit_status", r->exit_status);
-	else
-		json_null(j, "exit_status");
-	json_str(j, "error", r->error);
-	json_str(j, "calls", r->calls);
-	json_int(j, "phones", (long long)r->counts.phones);
-	json_int(j, "queued", (long long)r->counts.queued);
-	json_int(j, "renewed", (long long)r->counts.renewed);
-	json_int(j, "newly_left_behind",
+	REPORT_NUM(f, n, "id", RF_INT, r->id);
+	REPORT_NUM(f, n, "started", RF_TIME, r->started);
+	REPORT_NUM(f, n, "finished", RF_TIME, r->finished);
+	REPORT_NUM(f, n, "duration_seconds", done ? RF_INT : RF_NULL,
+	    r->finished - r->started);
+	REPORT_STR(f, n, "campaigns", r->campaigns);
+	REPORT_STR(f, n, "mode", r->mode);
+	REPORT_NUM(f, n, "pid", RF_INT, r->pid);
+	REPORT_NUM(f, n, "exit_status", done && r->exit_status >= 0 ? RF_INT :
+	    RF_NULL, r->exit_status);
+	REPORT_STR(f, n, "error", r->error);
+	REPORT_STR(f, n, "calls", r->calls);
+	REPORT_NUM(f, n, "phones", RF_INT, (long long)r->counts.phones);
+	REPORT_NUM(f, n, "queued", RF_INT, (long long)r->counts.queued);
+	REPORT_NUM(f, n, "renewed", RF_INT, (long long)r->counts.renewed);
+	REPORT_NUM(f, n, "newly_left_behind", RF_INT,
 	    (long long)r->counts.newly_left_behind);
-	json_int(j, "errors", (long long)r->counts.errors);
-	json_obj(j, "states");
+	REPORT_NUM(f, n, "errors", RF_INT, (long long)r->counts.errors);
+	f[n++] = (struct report_field){ "states", RF_OBJ, prefix, 0 };
 	for (int i = 0; i < PS__MAX; i++)
-		json_int(j, phone_state_name((enum phone_state)i),
+		REPORT_NUM(f, n, phone_state_name((enum phone_state)i), RF_INT,
 		    (long long)r->counts.state[i]);
-	json_end(j);
+	f[n++] = (struct report_field){ "states", RF_END, NULL, 0 };
 }

@@ -60,6 +60,8 @@ struct prev {
 	const char	*name;
 	enum phone_state state;
 	int		 matched;
+	long		 row;		/* resolved: its row in lb->gone now;
+					   -1: not in the store */
 };
 
 struct item {
@@ -154,12 +156,17 @@ mark_kind(const struct report_opts *o, char *buf, size_t len)
 		snprintf(buf + n, len - (size_t)n, " pool=%s", o->pool);
 }
 
+/* A phone of the previous set: one of the mark's, or (--since DATE) one
+ * whose state was then in the set's states. */
 static int
-prev_add(struct lb *lb, const char *cluster, const char *name,
+prev_add(void *arg, const char *cluster, const char *name,
     enum phone_state s, struct lsc_err *e)
 {
+	struct lb *lb = arg;
 	struct prev *v;
 
+	if (lb->ctx->o->since == REPORT_SINCE_TIME && !state_in_set(s))
+		return 0;
 	if ((v = report_grow(lb->prev, lb->nprev, &lb->capprev, sizeof(*v),
 	    64)) == NULL)
 		return report_syserr(e, "reading the previous set");
@@ -175,22 +182,6 @@ prev_add(struct lb *lb, const char *cluster, const char *name,
 	v->matched = 0;
 	lb->nprev++;
 	return 0;
-}
-
-static int
-mark_cb(void *arg, const char *cluster, const char *name, enum phone_state s,
-    struct lsc_err *e)
-{
-	return prev_add(arg, cluster, name, s, e);
-}
-
-static int
-state_at_cb(void *arg, const char *cluster, const char *name,
-    enum phone_state s, struct lsc_err *e)
-{
-	if (!state_in_set(s))
-		return 0;
-	return prev_add(arg, cluster, name, s, e);
 }
 
 static int
@@ -235,14 +226,14 @@ load_prev(struct lb *lb)
 		    &lb->prev_found, ctx->e) == -1)
 			return -1;
 		if (lb->prev_found && store_each_mark(ctx->store, mark,
-		    mark_cb, lb, ctx->e) == -1)
+		    prev_add, lb, ctx->e) == -1)
 			return -1;
 	} else {
 		report_filter(o, &f);
 		lb->prev_found = 1;
 		lb->prev_time = o->since_time;
 		if (store_each_state_at(ctx->store, o->since_time, &f,
-		    state_at_cb, lb, ctx->e) == -1)
+		    prev_add, lb, ctx->e) == -1)
 			return -1;
 	}
 	if (lb->nprev > 1)
@@ -261,21 +252,26 @@ build_items(struct lb *lb)
 	struct prev *pv;
 	struct item *it;
 	size_t i, n = 0, nres = 0;
-	long *rows = NULL;
-	int found, pass, ret = -1;
+	int found, pass;
 
 	for (i = 0; i < cur->n; i++)
 		if ((pv = prev_find(lb, cur->v[i].cluster, cur->v[i].name)) !=
 		    NULL)
 			pv->matched = 1;
-	for (i = 0; i < lb->nprev; i++)
-		if (!lb->prev[i].matched)
-			nres++;
-	if ((lb->items = calloc(cur->n + nres + 1, sizeof(*it))) == NULL ||
-	    (rows = calloc(nres + 1, sizeof(*rows))) == NULL) {
-		report_syserr(ctx->e, "listing phones");
-		goto out;
+	/* resolved phones, with their row as it is now: copied, since the
+	 * store lends it only until its next call */
+	for (i = 0; i < lb->nprev; i++) {
+		if ((pv = &lb->prev[i])->matched)
+			continue;
+		nres++;
+		if (store_phone_get(ctx->store, pv->cluster, pv->name, &row,
+		    &found, ctx->e) == -1 || (found &&
+		    report_phones_add(&lb->gone, &row, ctx->e) == -1))
+			return -1;
+		pv->row = found ? (long)lb->gone.n - 1 : -1;
 	}
+	if ((lb->items = calloc(cur->n + nres + 1, sizeof(*it))) == NULL)
+		return report_syserr(ctx->e, "listing phones");
 
 	for (pass = 0; pass < (lb->since ? 2 : 1); pass++)
 		for (i = 0; i < cur->n; i++) {
@@ -293,34 +289,18 @@ build_items(struct lb *lb)
 				lb->nnew++;
 		}
 	lb->nopen = n;
-
-	/* resolved phones, with their row as it is now: copied, since the
-	 * store lends it only until its next call */
-	for (i = 0, nres = 0; i < lb->nprev; i++) {
-		if (lb->prev[i].matched)
+	for (i = 0; i < lb->nprev; i++) {
+		if ((pv = &lb->prev[i])->matched)
 			continue;
-		if (store_phone_get(ctx->store, lb->prev[i].cluster,
-		    lb->prev[i].name, &row, &found, ctx->e) == -1)
-			goto out;
-		if (found && report_phones_add(&lb->gone, &row, ctx->e) == -1)
-			goto out;
-		rows[nres++] = found ? (long)lb->gone.n - 1 : -1;
 		it = &lb->items[n++];
-		it->cluster = lb->prev[i].cluster;
-		it->name = lb->prev[i].name;
+		it->p = pv->row >= 0 ? &lb->gone.v[pv->row] : NULL;
+		it->cluster = pv->cluster;
+		it->name = pv->name;
 		it->change = CH_RESOLVED;
-		it->prev_state = lb->prev[i].state;
+		it->prev_state = pv->state;
 	}
-	/* the copies may have moved while the array grew: point at them
-	 * only now */
-	for (i = 0; i < nres; i++)
-		lb->items[lb->nopen + i].p = rows[i] >= 0 ?
-		    &lb->gone.v[rows[i]] : NULL;
 	lb->nitems = n;
-	ret = 0;
-out:
-	free(rows);
-	return ret;
+	return 0;
 }
 
 /* ---- text ---------------------------------------------------------------- */
@@ -481,21 +461,6 @@ text(struct lb *lb)
 
 /* ---- CSV ----------------------------------------------------------------- */
 
-static void
-csv_fields(struct report_csv *c, const struct report_field *f)
-{
-	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++) {
-		if (f[i].type == RF_STR)
-			report_csv_str(c, f[i].s);
-		else if (f[i].type == RF_TIME)
-			report_csv_time(c, f[i].n);
-		else if (f[i].type == RF_NULL)
-			report_csv_str(c, NULL);
-		else
-			report_csv_num(c, f[i].n);
-	}
-}
-
 static int
 csv(struct lb *lb)
 {
@@ -508,8 +473,7 @@ csv(struct lb *lb)
 	memset(&none, 0, sizeof(none));
 	report_phone_fields(&none, NULL, 0, f, reason, sizeof(reason));
 	report_csv_init(&c, ctx->out);
-	for (size_t i = 0; i < REPORT_PHONE_FIELDS; i++)
-		report_csv_str(&c, f[i].name);
+	report_csv_fields(&c, f, REPORT_PHONE_FIELDS, 1);
 	if (lb->since) {
 		report_csv_str(&c, "change");
 		report_csv_str(&c, "previous_state");
@@ -522,7 +486,7 @@ csv(struct lb *lb)
 			report_phone_fields(it->p, report_probe_of(ctx,
 			    it->p->cluster, it->p->name), ctx->o->now, f,
 			    reason, sizeof(reason));
-			csv_fields(&c, f);
+			report_csv_fields(&c, f, REPORT_PHONE_FIELDS, 0);
 		} else {
 			report_csv_str(&c, it->cluster);
 			report_csv_str(&c, it->name);

@@ -21,7 +21,8 @@
 
 enum entry_type {
 	ENTRY_STATE,
-	ENTRY_WRITE
+	ENTRY_WRITE,
+	ENTRY_CURRENT	/* the CSV's first row of a phone: its state now */
 };
 
 struct entry {
@@ -131,7 +132,7 @@ load(struct story *st)
 
 	report_filter(ctx->o, &f);
 	f.name = ctx->o->phone;
-	if (store_each_phone(ctx->store, &f, report_phones_add_cb,
+	if (store_each_phone(ctx->store, &f, report_phones_add,
 	    &st->phones, ctx->e) == -1)
 		return -1;
 	if (st->phones.n == 0)
@@ -422,65 +423,61 @@ text(struct story *st)
 
 /* ---- CSV and JSON ------------------------------------------------------------ */
 
+#define ENTRY_FIELDS	9
+
+/* An entry's fields: a state change's (old_state, new_state, reason) or a
+ * write's (op, values, result); the others are left out of JSON. */
+static void
+entry_fields(const struct entry *en, struct report_field f[ENTRY_FIELDS])
+{
+	static const char *const types[] = { "state", "write", "current" };
+	int w = en->type == ENTRY_WRITE;
+	size_t n = 0;
+
+	REPORT_NUM(f, n, "time", RF_TIME, en->time);
+	REPORT_NUM(f, n, "run", en->run > 0 ? RF_INT : RF_NULL, en->run);
+	REPORT_STR(f, n, "type", types[en->type]);
+	REPORT_STR(f, n, "old_state", en->has_old ?
+	    phone_state_name(en->old_state) : NULL);
+	REPORT_STR(f, n, "new_state", phone_state_name(en->new_state));
+	REPORT_STR(f, n, "reason", en->reason);
+	REPORT_STR(f, n, "op", en->op);
+	REPORT_STR(f, n, "values", en->values);
+	REPORT_STR(f, n, "result", en->result);
+	for (n = w ? 3 : 6; n < (w ? 6u : 9u); n++)
+		f[n].type = RF_ABSENT;
+}
+
 static int
 csv(struct story *st)
 {
-	static const char *const head[] = {
-		"cluster", "name", "time", "run", "type", "old_state",
-		"new_state", "reason", "op", "values", "result", NULL
-	};
 	struct report_ctx *ctx = st->ctx;
+	struct report_field f[ENTRY_FIELDS];
 	struct report_csv c;
+	struct entry now;
 	char reason[300];
 
+	memset(&now, 0, sizeof(now));
+	entry_fields(&now, f);
 	report_csv_init(&c, ctx->out);
-	report_csv_header(&c, head);
+	report_csv_str(&c, "cluster");
+	report_csv_str(&c, "name");
+	report_csv_fields(&c, f, ENTRY_FIELDS, 1);
+	report_csv_end(&c);
 	for (size_t i = 0; i < st->phones.n; i++) {
 		const struct store_phone *p = &st->phones.v[i];
 
-		report_csv_str(&c, p->cluster);
-		report_csv_str(&c, p->name);
-		report_csv_time(&c, p->mem.state_since);
-		report_csv_str(&c, NULL);
-		report_csv_str(&c, "current");
-		report_csv_str(&c, NULL);
-		report_csv_str(&c, phone_state_name(p->mem.state));
-		report_csv_str(&c, report_reason(p, ctx->o->now, reason,
-		    sizeof(reason)));
-		report_csv_str(&c, NULL);
-		report_csv_str(&c, NULL);
-		report_csv_str(&c, NULL);
-		report_csv_end(&c);
-		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
-		    k++) {
-			const struct entry *en = &st->v[k];
-
+		now.type = ENTRY_CURRENT;
+		now.time = p->mem.state_since;
+		now.new_state = p->mem.state;
+		now.reason = report_reason(p, ctx->o->now, reason,
+		    sizeof(reason));
+		for (size_t k = 0; k <= st->count[i]; k++) {
+			entry_fields(k == 0 ? &now : &st->v[st->first[i] + k -
+			    1], f);
 			report_csv_str(&c, p->cluster);
 			report_csv_str(&c, p->name);
-			report_csv_time(&c, en->time);
-			if (en->run > 0)
-				report_csv_num(&c, en->run);
-			else
-				report_csv_str(&c, NULL);
-			if (en->type == ENTRY_STATE) {
-				report_csv_str(&c, "state");
-				report_csv_str(&c, en->has_old ?
-				    phone_state_name(en->old_state) : NULL);
-				report_csv_str(&c,
-				    phone_state_name(en->new_state));
-				report_csv_str(&c, en->reason);
-				report_csv_str(&c, NULL);
-				report_csv_str(&c, NULL);
-				report_csv_str(&c, NULL);
-			} else {
-				report_csv_str(&c, "write");
-				report_csv_str(&c, NULL);
-				report_csv_str(&c, NULL);
-				report_csv_str(&c, NULL);
-				report_csv_str(&c, en->op);
-				report_csv_str(&c, en->values);
-				report_csv_str(&c, en->result);
-			}
+			report_csv_fields(&c, f, ENTRY_FIELDS, 0);
 			report_csv_end(&c);
 		}
 	}
@@ -491,6 +488,7 @@ static int
 json(struct story *st)
 {
 	struct report_ctx *ctx = st->ctx;
+	struct report_field f[ENTRY_FIELDS];
 	struct json j;
 	struct side sd = { NULL, &j, 0 };
 
@@ -510,27 +508,9 @@ json(struct story *st)
 		json_arr(&j, "timeline");
 		for (size_t k = st->first[i]; k < st->first[i] + st->count[i];
 		    k++) {
-			const struct entry *en = &st->v[k];
-
+			entry_fields(&st->v[k], f);
 			json_obj(&j, NULL);
-			json_time(&j, "time", en->time);
-			if (en->run > 0)
-				json_int(&j, "run", en->run);
-			else
-				json_null(&j, "run");
-			if (en->type == ENTRY_STATE) {
-				json_str(&j, "type", "state");
-				json_str(&j, "old_state", en->has_old ?
-				    phone_state_name(en->old_state) : NULL);
-				json_str(&j, "new_state",
-				    phone_state_name(en->new_state));
-				json_str(&j, "reason", en->reason);
-			} else {
-				json_str(&j, "type", "write");
-				json_str(&j, "op", en->op);
-				json_str(&j, "values", en->values);
-				json_str(&j, "result", en->result);
-			}
+			report_json_fields(&j, f, ENTRY_FIELDS);
 			json_end(&j);
 		}
 		json_end(&j);

@@ -47,28 +47,20 @@ report_phones_dup(struct report_phones *ps, const char *s)
 }
 
 int
-report_phones_add(struct report_phones *ps, const struct store_phone *p,
-    struct lsc_err *e)
+report_phones_add(void *arg, const struct store_phone *p, struct lsc_err *e)
 {
+	struct report_phones *ps = arg;
 	struct store_phone *v, *c;
-	const char **f[11];
 
 	if ((v = report_grow(ps->v, ps->n, &ps->cap, sizeof(*v), 64)) == NULL)
 		return report_syserr(e, "copying phones");
 	ps->v = v;
 	c = &ps->v[ps->n];
 	*c = *p;
-	f[0] = &c->cluster;
-	f[1] = &c->name;
-	f[2] = &c->campaign;
-	f[3] = &c->pool;
-	f[4] = &c->model;
-	f[5] = &c->description;
-	f[6] = &c->cert_operation;
-	f[7] = &c->cert_status;
-	f[8] = &c->lsc_issuer;
-	f[9] = &c->last_ip;
-	f[10] = &c->last_node;
+	const char **f[] = { &c->cluster, &c->name, &c->campaign, &c->pool,
+	    &c->model, &c->description, &c->cert_operation, &c->cert_status,
+	    &c->lsc_issuer, &c->last_ip, &c->last_node };
+
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (*f[i] != NULL &&
 		    (*f[i] = report_phones_dup(ps, *f[i])) == NULL)
@@ -103,13 +95,6 @@ report_filter(const struct report_opts *o, struct store_filter *f)
 }
 
 int
-report_phones_add_cb(void *arg, const struct store_phone *p,
-    struct lsc_err *e)
-{
-	return report_phones_add(arg, p, e);
-}
-
-int
 report_phones_load(struct report_ctx *ctx, unsigned states,
     enum store_order order, struct report_phones *ps)
 {
@@ -118,7 +103,7 @@ report_phones_load(struct report_ctx *ctx, unsigned states,
 	report_filter(ctx->o, &f);
 	f.states = states;
 	f.order = order;
-	return store_each_phone(ctx->store, &f, report_phones_add_cb, ps,
+	return store_each_phone(ctx->store, &f, report_phones_add, ps,
 	    ctx->e);
 }
 

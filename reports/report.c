@@ -14,16 +14,25 @@
 
 #include "reports/report_int.h"
 
+/* Each kind: the formats it supports and its builder (HTML is one page
+ * for every kind that has it: report_html()). */
 #define F(x)	(1u << REPORT_FORMAT_##x)
-static const unsigned supported[REPORT__MAX] = {
-	[REPORT_LEFT_BEHIND] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
-	[REPORT_SUMMARY] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
-	[REPORT_FORECAST] = F(TEXT) | F(CSV) | F(JSON) | F(HTML),
-	[REPORT_HISTORY] = F(TEXT) | F(CSV) | F(JSON),
-	[REPORT_PHONE] = F(TEXT) | F(CSV) | F(JSON),
-	[REPORT_METRICS] = F(PROM),
-	[REPORT_BAT] = F(BAT),
-	[REPORT_TRUST] = F(TEXT) | F(CSV) | F(JSON) | F(HTML) | F(PROM),
+static const struct {
+	unsigned	 formats;
+	int		(*build)(struct report_ctx *);
+} kinds[REPORT__MAX] = {
+	[REPORT_LEFT_BEHIND] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML),
+	    report_left_behind },
+	[REPORT_SUMMARY] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML),
+	    report_summary },
+	[REPORT_FORECAST] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML),
+	    report_forecast },
+	[REPORT_HISTORY] = { F(TEXT) | F(CSV) | F(JSON), report_history },
+	[REPORT_PHONE] = { F(TEXT) | F(CSV) | F(JSON), report_phone },
+	[REPORT_METRICS] = { F(PROM), report_metrics },
+	[REPORT_BAT] = { F(BAT), report_bat },
+	[REPORT_TRUST] = { F(TEXT) | F(CSV) | F(JSON) | F(HTML) | F(PROM),
+	    report_trust },
 };
 #undef F
 
@@ -42,7 +51,7 @@ report_supports(enum report_kind k, enum report_format f)
 {
 	if ((unsigned)k >= REPORT__MAX || (unsigned)f >= REPORT_FORMAT__MAX)
 		return 0;
-	return (supported[k] & (1u << f)) != 0;
+	return (kinds[k].formats & (1u << f)) != 0;
 }
 
 enum report_format
@@ -188,48 +197,25 @@ load_probes(struct report_ctx *ctx)
 	return report_trust_collect(ctx, ctx->probes);
 }
 
-/* Builds the whole report into ctx->out. */
+/* Builds the whole report into ctx->out; with pem, the trust report's CA
+ * bundle instead. */
 static int
-build(struct report_ctx *ctx)
+build(struct report_ctx *ctx, int pem)
 {
 	const struct report_opts *o = ctx->o;
 	int rc;
 
+	if (pem && o->kind != REPORT_TRUST)
+		return err_set(ctx->e, ERR_USAGE, "report %s: --pem is for "
+		    "trust", report_kind_name(o->kind));
 	if (check_opts(o, ctx->e) == -1 || load_probes(ctx) == -1)
 		return -1;
-	if (o->format == REPORT_FORMAT_HTML)
+	if (pem)
+		rc = report_trust_pem(ctx->probes, ctx);
+	else if (o->format == REPORT_FORMAT_HTML)
 		rc = report_html(ctx);
 	else
-		switch (o->kind) {
-		case REPORT_LEFT_BEHIND:
-			rc = report_left_behind(ctx);
-			break;
-		case REPORT_SUMMARY:
-			rc = report_summary(ctx);
-			break;
-		case REPORT_FORECAST:
-			rc = report_forecast(ctx);
-			break;
-		case REPORT_HISTORY:
-			rc = report_history(ctx);
-			break;
-		case REPORT_PHONE:
-			rc = report_phone(ctx);
-			break;
-		case REPORT_METRICS:
-			rc = report_metrics(ctx);
-			break;
-		case REPORT_BAT:
-			rc = report_bat(ctx);
-			break;
-		case REPORT_TRUST:
-			rc = report_trust(ctx);
-			break;
-		default:
-			rc = err_set(ctx->e, ERR_USAGE, "report: unknown "
-			    "kind");
-			break;
-		}
+		rc = kinds[o->kind].build(ctx);
 	if (rc == 0 && buf_failed(ctx->out))
 		rc = err_set(ctx->e, ERR_SYSTEM, "report %s: out of memory, or "
 		    "text that is not UTF-8", report_kind_name(o->kind));
@@ -249,29 +235,6 @@ finish(struct report_ctx *ctx)
 	return rc;
 }
 
-int
-report_render(struct store *s, const struct report_opts *o, FILE *out,
-    struct lsc_err *e)
-{
-	struct report_ctx ctx;
-	struct buf b = BUF_INIT;
-	int rc = -1;
-
-	ctx_init(&ctx, s, o, &b, e);
-	if (build(&ctx) == -1)
-		goto out;
-	if ((b.len > 0 && fwrite(b.data, 1, b.len, out) != b.len) ||
-	    fflush(out) == EOF || ferror(out)) {
-		report_syserr(e, "writing the report");
-		goto out;
-	}
-	rc = finish(&ctx);
-out:
-	ctx_free(&ctx);
-	buf_free(&b, 0);
-	return rc;
-}
-
 /* ---- files ------------------------------------------------------------------- */
 
 /*
@@ -285,27 +248,14 @@ static int
 write_atomic(const char *path, const char *data, size_t len, mode_t mode,
     struct lsc_err *e)
 {
-	char *dir = NULL, *tmp = NULL, *slash;
-	const char *base;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	char *dir = NULL, *tmp = NULL;
 	struct stat st;
 	size_t tlen, off = 0;
 	ssize_t n;
 	int fd = -1, dfd = -1, rc = -1;
 
-	if ((dir = strdup(path)) == NULL)
-		goto syserr;
-	if ((slash = strrchr(dir, '/')) == NULL) {
-		base = path;
-		free(dir);
-		if ((dir = strdup(".")) == NULL)
-			goto syserr;
-	} else {
-		base = path + (slash - dir) + 1;
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-	}
 	if (*base == '\0') {
 		err_set(e, ERR_USAGE, "%s: not a file name", path);
 		goto out;
@@ -315,11 +265,13 @@ write_atomic(const char *path, const char *data, size_t len, mode_t mode,
 		    "replace it", path);
 		goto out;
 	}
-	tlen = strlen(dir) + strlen(base) + 16;
-	if ((tmp = malloc(tlen)) == NULL)
+	/* the temporary file ".BASE.XXXXXX" beside it */
+	tlen = strlen(path) + 16;
+	if ((dir = slash == NULL ? strdup(".") : strndup(path, slash == path ?
+	    1 : (size_t)(slash - path))) == NULL ||
+	    (tmp = malloc(tlen)) == NULL)
 		goto syserr;
-	snprintf(tmp, tlen, "%s%s.%s.XXXXXX", dir, strcmp(dir, "/") == 0 ?
-	    "" : "/", base);
+	snprintf(tmp, tlen, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
 	if ((fd = mkstemp(tmp)) == -1) {
 		err_set(e, ERR_SYSTEM, "%s: creating a temporary file in %s: "
 		    "%s", path, dir, strerror(errno));
@@ -373,29 +325,42 @@ out:
 	return rc;
 }
 
+/* The mode of a written file: the caller's; else 0644 for what is meant
+ * to be shared (shared: the CA bundle, BAT files), html and prom, 0600
+ * for the rest. */
 static mode_t
-file_mode(const struct report_opts *o)
+file_mode(const struct report_opts *o, int shared)
 {
 	if (o->file_mode != 0)
 		return (mode_t)(o->file_mode & 07777);
-	if (o->format == REPORT_FORMAT_HTML || o->format == REPORT_FORMAT_PROM)
+	if (shared || o->format == REPORT_FORMAT_HTML ||
+	    o->format == REPORT_FORMAT_PROM)
 		return 0644;
 	return 0600;
 }
 
-int
-report_write_file(struct store *s, const struct report_opts *o,
-    const char *path, struct lsc_err *e)
+/* Builds the report (or, with pem, the CA bundle) and writes it to out,
+ * or when out is NULL atomically to path; then the mark and the result. */
+static int
+produce(struct store *s, const struct report_opts *o, FILE *out,
+    const char *path, int pem, struct lsc_err *e)
 {
 	struct report_ctx ctx;
 	struct buf b = BUF_INIT;
 	int rc = -1;
 
 	ctx_init(&ctx, s, o, &b, e);
-	if (build(&ctx) == -1 ||
-	    write_atomic(path, b.data != NULL ? b.data : "", b.len,
-	    file_mode(o), e) == -1)
+	if (build(&ctx, pem) == -1)
 		goto out;
+	if (out == NULL) {
+		if (write_atomic(path, b.data != NULL ? b.data : "", b.len,
+		    file_mode(o, pem), e) == -1)
+			goto out;
+	} else if ((b.len > 0 && fwrite(b.data, 1, b.len, out) != b.len) ||
+	    fflush(out) == EOF || ferror(out)) {
+		report_syserr(e, "writing the report");
+		goto out;
+	}
 	rc = finish(&ctx);
 out:
 	ctx_free(&ctx);
@@ -404,37 +369,24 @@ out:
 }
 
 int
+report_render(struct store *s, const struct report_opts *o, FILE *out,
+    struct lsc_err *e)
+{
+	return produce(s, o, out, NULL, 0, e);
+}
+
+int
+report_write_file(struct store *s, const struct report_opts *o,
+    const char *path, struct lsc_err *e)
+{
+	return produce(s, o, NULL, path, 0, e);
+}
+
+int
 report_write_pem(struct store *s, const struct report_opts *o,
     const char *path, struct lsc_err *e)
 {
-	struct report_ctx ctx;
-	struct buf b = BUF_INIT;
-	int rc = -1;
-
-	ctx_init(&ctx, s, o, &b, e);
-	if (o->kind != REPORT_TRUST) {
-		err_set(e, ERR_USAGE, "report %s: --pem is for trust",
-		    report_kind_name(o->kind));
-		goto out;
-	}
-	if (check_opts(o, e) == -1 || load_probes(&ctx) == -1 ||
-	    report_trust_pem(ctx.probes, &ctx) == -1)
-		goto out;
-	if (buf_failed(&b)) {
-		err_set(e, ERR_SYSTEM, "%s: out of memory", path);
-		goto out;
-	}
-	if (write_atomic(path, b.data != NULL ? b.data : "", b.len,
-	    o->file_mode != 0 ? (mode_t)(o->file_mode & 07777) : 0644,
-	    e) == -1)
-		goto out;
-	if (o->result != NULL)
-		*o->result = ctx.res;
-	rc = 0;
-out:
-	ctx_free(&ctx);
-	buf_free(&b, 0);
-	return rc;
+	return produce(s, o, NULL, path, 1, e);
 }
 
 /* "<cluster>_<pool>.txt", safe as a file name. */
@@ -466,8 +418,7 @@ report_write_bat_dir(struct store *s, const struct report_opts *o,
 	struct buf body = BUF_INIT, path = BUF_INIT;
 	char name[256], **used = NULL;
 	size_t nused = 0;
-	mode_t mode = o->file_mode != 0 ? (mode_t)(o->file_mode & 07777) :
-	    0644;
+	mode_t mode = file_mode(o, 1);
 	int rc = -1;
 
 	memset(&bt, 0, sizeof(bt));

@@ -31,6 +31,7 @@
 	1u << PS_FAILED_RETRYABLE | 1u << PS_NEEDS_ATTENTION | \
 	1u << PS_ABANDONED | 1u << PS_QUEUED | 1u << PS_PENDING)
 
+struct report_csv;
 struct report_forecast;
 struct report_group;
 struct report_phones;
@@ -61,11 +62,9 @@ struct report_phones {
  * 0, those states) in the given order, strings copied. */
 int	 report_phones_load(struct report_ctx *, unsigned states,
 	    enum store_order, struct report_phones *);
-/* Appends a copy of p (its strings too). */
-int	 report_phones_add(struct report_phones *, const struct store_phone *,
-	    struct lsc_err *);
-/* report_phones_add() as a store_phone_fn (arg: the report_phones). */
-int	 report_phones_add_cb(void *, const struct store_phone *,
+/* Appends a copy of p (its strings too) to the struct report_phones at
+ * arg; a store_phone_fn. */
+int	 report_phones_add(void *arg, const struct store_phone *p,
 	    struct lsc_err *);
 void	 report_phones_free(struct report_phones *);
 /* A copy of s in the arena of ps; NULL stays NULL. */
@@ -94,13 +93,33 @@ struct report_key {
 
 /* ---- a phone's fields (shared.c) ---------------------------------------- */
 
-/* One field of a phone as the CSV and JSON forms show it. */
+/*
+ * One field of a record as the CSV and JSON forms show it: a phone, a run,
+ * a group's counts, an entry of a phone's history.  RF_OBJ opens a JSON
+ * object (its members' CSV columns are named with s before their names)
+ * and RF_END closes it; RF_ABSENT is an empty CSV cell and no JSON member.
+ */
 struct report_field {
 	const char	*name;
-	enum { RF_STR, RF_TIME, RF_INT, RF_BOOL, RF_NULL } type;
-	const char	*s;		/* RF_STR (NULL: none) */
+	enum { RF_STR, RF_TIME, RF_INT, RF_BOOL, RF_NULL, RF_ABSENT, RF_OBJ,
+	    RF_END } type;
+	const char	*s;		/* RF_STR (NULL: none), RF_OBJ */
 	long long	 n;	/* RF_TIME (<= 0: never), RF_INT, RF_BOOL */
 };
+
+/* Appends a field to the record f of n fields. */
+#define REPORT_STR(f, n, k, v) \
+	((f)[(n)++] = (struct report_field){ k, RF_STR, v, 0 })
+#define REPORT_NUM(f, n, k, t, v) \
+	((f)[(n)++] = (struct report_field){ k, t, NULL, v })
+
+/* The n fields of a record as CSV cells, or (names) the header's cells:
+ * their names (csv.c).  The row is not ended. */
+void	 report_csv_fields(struct report_csv *, const struct report_field *,
+	    size_t n, int names);
+/* The n fields of a record as members of the open JSON object (json.c). */
+void	 report_json_fields(struct json *, const struct report_field *,
+	    size_t n);
 
 #define REPORT_PHONE_FIELDS 29
 
@@ -186,8 +205,11 @@ void	 report_json_envelope(struct report_ctx *, struct json *);
 /* The phone object (see json.c). */
 void	 report_json_phone(struct report_ctx *, struct json *,
 	    const struct store_phone *);
-/* A run object (see json.c). */
-void	 report_json_run(struct json *, const struct store_run *);
+/* A run's fields (see json.c); the CSV names its phones per state with
+ * prefix before the state's name. */
+#define REPORT_RUN_FIELDS	(17 + PS__MAX)
+void	 report_run_fields(const struct store_run *, const char *prefix,
+	    struct report_field f[REPORT_RUN_FIELDS]);
 
 /* ---- HTML (html.c, svg.c) ------------------------------------------------------ */
 

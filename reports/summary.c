@@ -335,102 +335,84 @@ out:
 
 /* ---- CSV and JSON ------------------------------------------------------------ */
 
+#define GROUP_FIELDS	(17 + PS__MAX)
+
+/* A group's fields: its key (cluster, campaign, pool; not the total's),
+ * then its counts. */
+static size_t
+group_fields(const struct report_group *g, int key,
+    struct report_field f[GROUP_FIELDS])
+{
+	size_t n = 0;
+
+	if (key) {
+		REPORT_STR(f, n, "cluster", g->key.cluster);
+		REPORT_STR(f, n, "campaign", g->key.campaign);
+		REPORT_STR(f, n, "pool", g->key.pool);
+	}
+	REPORT_NUM(f, n, "phones", RF_INT, (long long)g->phones);
+	f[n++] = (struct report_field){ "states", RF_OBJ, "", 0 };
+	for (int k = 0; k < PS__MAX; k++)
+		REPORT_NUM(f, n, phone_state_name((enum phone_state)k), RF_INT,
+		    (long long)g->state[k]);
+	f[n++] = (struct report_field){ "states", RF_END, NULL, 0 };
+	REPORT_NUM(f, n, "renewed_last_run", RF_INT, (long long)g->renewed_run);
+	REPORT_NUM(f, n, "renewed_30d", RF_INT, (long long)g->renewed_30d);
+	REPORT_NUM(f, n, "expiring_30d", RF_INT, (long long)g->exp30);
+	REPORT_NUM(f, n, "expiring_60d", RF_INT, (long long)g->exp60);
+	REPORT_NUM(f, n, "expiring_90d", RF_INT, (long long)g->exp90);
+	REPORT_NUM(f, n, "expired", RF_INT, (long long)g->expired);
+	REPORT_NUM(f, n, "no_lsc", RF_INT, (long long)g->no_lsc);
+	REPORT_NUM(f, n, "probed", RF_INT, (long long)g->probed);
+	REPORT_NUM(f, n, "phone_agrees", RF_INT, (long long)g->agrees);
+	REPORT_NUM(f, n, "phone_differs", RF_INT, (long long)g->differs);
+	REPORT_NUM(f, n, "phone_no_certificate", RF_INT,
+	    (long long)g->silent);
+	return n;
+}
+
 static int
 csv(struct report_ctx *ctx, const struct report_summary *s)
 {
+	struct report_field f[GROUP_FIELDS];
 	struct report_csv c;
+	size_t n;
 
 	report_csv_init(&c, ctx->out);
-	report_csv_str(&c, "cluster");
-	report_csv_str(&c, "campaign");
-	report_csv_str(&c, "pool");
-	report_csv_str(&c, "phones");
-	for (int i = 0; i < PS__MAX; i++)
-		report_csv_str(&c, phone_state_name((enum phone_state)i));
-	report_csv_str(&c, "renewed_last_run");
-	report_csv_str(&c, "renewed_30d");
-	report_csv_str(&c, "expiring_30d");
-	report_csv_str(&c, "expiring_60d");
-	report_csv_str(&c, "expiring_90d");
-	report_csv_str(&c, "expired");
-	report_csv_str(&c, "no_lsc");
-	report_csv_str(&c, "probed");
-	report_csv_str(&c, "phone_agrees");
-	report_csv_str(&c, "phone_differs");
-	report_csv_str(&c, "phone_no_certificate");
+	n = group_fields(&s->total, 1, f);
+	report_csv_fields(&c, f, n, 1);
 	report_csv_end(&c);
 	for (size_t i = 0; i < s->n; i++) {
-		const struct report_group *g = &s->g[i];
-
-		report_csv_str(&c, g->key.cluster);
-		report_csv_str(&c, g->key.campaign);
-		report_csv_str(&c, g->key.pool);
-		report_csv_num(&c, (long long)g->phones);
-		for (int k = 0; k < PS__MAX; k++)
-			report_csv_num(&c, (long long)g->state[k]);
-		report_csv_num(&c, (long long)g->renewed_run);
-		report_csv_num(&c, (long long)g->renewed_30d);
-		report_csv_num(&c, (long long)g->exp30);
-		report_csv_num(&c, (long long)g->exp60);
-		report_csv_num(&c, (long long)g->exp90);
-		report_csv_num(&c, (long long)g->expired);
-		report_csv_num(&c, (long long)g->no_lsc);
-		report_csv_num(&c, (long long)g->probed);
-		report_csv_num(&c, (long long)g->agrees);
-		report_csv_num(&c, (long long)g->differs);
-		report_csv_num(&c, (long long)g->silent);
+		report_csv_fields(&c, f, group_fields(&s->g[i], 1, f), 0);
 		report_csv_end(&c);
 	}
 	return 0;
 }
 
-static void
-json_counts(struct json *j, const struct report_group *g)
-{
-	json_int(j, "phones", (long long)g->phones);
-	json_obj(j, "states");
-	for (int k = 0; k < PS__MAX; k++)
-		json_int(j, phone_state_name((enum phone_state)k),
-		    (long long)g->state[k]);
-	json_end(j);
-	json_int(j, "renewed_last_run", (long long)g->renewed_run);
-	json_int(j, "renewed_30d", (long long)g->renewed_30d);
-	json_int(j, "expiring_30d", (long long)g->exp30);
-	json_int(j, "expiring_60d", (long long)g->exp60);
-	json_int(j, "expiring_90d", (long long)g->exp90);
-	json_int(j, "expired", (long long)g->expired);
-	json_int(j, "no_lsc", (long long)g->no_lsc);
-	json_int(j, "probed", (long long)g->probed);
-	json_int(j, "phone_agrees", (long long)g->agrees);
-	json_int(j, "phone_differs", (long long)g->differs);
-	json_int(j, "phone_no_certificate", (long long)g->silent);
-}
-
 static int
 json(struct report_ctx *ctx, const struct report_summary *s)
 {
+	struct report_field f[REPORT_RUN_FIELDS + GROUP_FIELDS];
 	struct json j;
 
 	json_init(&j, ctx->out, 0);
 	report_json_envelope(ctx, &j);
 	if (s->have_run) {
+		report_run_fields(&s->last, "", f);
 		json_obj(&j, "last_run");
-		report_json_run(&j, &s->last);
+		report_json_fields(&j, f, REPORT_RUN_FIELDS);
 		json_end(&j);
 	} else
 		json_null(&j, "last_run");
 	json_arr(&j, "groups");
 	for (size_t i = 0; i < s->n; i++) {
 		json_obj(&j, NULL);
-		json_str(&j, "cluster", s->g[i].key.cluster);
-		json_str(&j, "campaign", s->g[i].key.campaign);
-		json_str(&j, "pool", s->g[i].key.pool);
-		json_counts(&j, &s->g[i]);
+		report_json_fields(&j, f, group_fields(&s->g[i], 1, f));
 		json_end(&j);
 	}
 	json_end(&j);
 	json_obj(&j, "total");
-	json_counts(&j, &s->total);
+	report_json_fields(&j, f, group_fields(&s->total, 0, f));
 	json_end(&j);
 	json_finish(&j);
 	return 0;

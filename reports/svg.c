@@ -138,6 +138,7 @@ report_svg_states(struct buf *b, const struct report_group *g, size_t n,
     int clusters)
 {
 	unsigned long max = 0, present[PS__MAX] = { 0 }, cum;
+	struct buf legend = BUF_INIT;
 	int x, lx, ly, legend_h, h, y, x0, x1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -147,30 +148,8 @@ report_svg_states(struct buf *b, const struct report_group *g, size_t n,
 			present[k] += g[i].state[k];
 	}
 
-	/* the legend: one swatch per state present, wrapped */
-	lx = 0;
-	ly = 0;
-	for (int k = 0; k < PS__MAX; k++) {
-		int w = 30 + 8 * (int)strlen(phone_state_name(
-		    (enum phone_state)k));
-
-		if (present[k] == 0)
-			continue;
-		if (lx + w > ST_W) {
-			lx = 0;
-			ly += 22;
-		}
-		lx += w;
-	}
-	legend_h = ly + 34;
-	h = legend_h + (int)n * ST_ROW + 8;
-
-	buf_printf(b, "<svg id=\"chart-states\" class=\"chart\" "
-	    "viewBox=\"0 0 %d %d\" role=\"img\" "
-	    "aria-labelledby=\"chart-states-title\" "
-	    "xmlns=\"http://www.w3.org/2000/svg\">\n"
-	    "<title id=\"chart-states-title\">Phones by state per device "
-	    "pool</title>\n<g class=\"legend\">", ST_W, h);
+	/* the legend: one swatch per state present, wrapped; its height
+	 * sizes the chart, so it is drawn aside first */
 	lx = 0;
 	ly = 0;
 	for (int k = 0; k < PS__MAX; k++) {
@@ -183,12 +162,25 @@ report_svg_states(struct buf *b, const struct report_group *g, size_t n,
 			lx = 0;
 			ly += 22;
 		}
-		buf_printf(b, "<rect class=\"sw s-%s\" x=\"%d\" y=\"%d\" "
+		buf_printf(&legend, "<rect class=\"sw s-%s\" x=\"%d\" y=\"%d\" "
 		    "width=\"12\" height=\"12\" rx=\"2\"/><text class=\"lg\" "
 		    "x=\"%d\" y=\"%d\">%s</text>", name, lx, ly + 2, lx + 17,
 		    ly + 12, name);
 		lx += w;
 	}
+	legend_h = ly + 34;
+	h = legend_h + (int)n * ST_ROW + 8;
+
+	buf_printf(b, "<svg id=\"chart-states\" class=\"chart\" "
+	    "viewBox=\"0 0 %d %d\" role=\"img\" "
+	    "aria-labelledby=\"chart-states-title\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\">\n"
+	    "<title id=\"chart-states-title\">Phones by state per device "
+	    "pool</title>\n<g class=\"legend\">", ST_W, h);
+	if (legend.len > 0)
+		buf_append(b, legend.data, legend.len);
+	b->failed |= legend.failed;	/* sticky, as if drawn in b */
+	buf_free(&legend, 0);
 	buf_puts(b, "</g>\n");
 
 	for (size_t i = 0; i < n; i++) {

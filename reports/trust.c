@@ -17,9 +17,12 @@
  * identifiers are compared as text, the walk is bounded, and everything
  * is escaped where it is shown.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/evp.h>
 
 #include "jobs/store_probe.h"
 #include "reports/report_int.h"
@@ -33,7 +36,6 @@ report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
     struct lsc_err *e)
 {
 	struct report_probe *v, *c;
-	const char **f[15];
 
 	if ((v = report_grow(t->p, t->np, &t->capp, sizeof(*v), 64)) == NULL)
 		return report_syserr(e, "reading probes");
@@ -41,21 +43,10 @@ report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
 	c = &t->p[t->np];
 	*c = *p;
 	c->chain_ix = TRUST_NONE;
-	f[0] = &c->cluster;
-	f[1] = &c->pool;
-	f[14] = &c->campaign;
-	f[2] = &c->model;
-	f[3] = &c->name;
-	f[4] = &c->address;
-	f[5] = &c->outcome;
-	f[6] = &c->kind;
-	f[7] = &c->subject;
-	f[8] = &c->issuer;
-	f[9] = &c->sha256;
-	f[10] = &c->aki;
-	f[11] = &c->chain;
-	f[12] = &c->cls;
-	f[13] = &c->reason;
+	const char **f[] = { &c->cluster, &c->pool, &c->campaign, &c->model,
+	    &c->name, &c->address, &c->outcome, &c->kind, &c->subject,
+	    &c->issuer, &c->sha256, &c->aki, &c->chain, &c->cls, &c->reason };
+
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (*f[i] != NULL &&
 		    (*f[i] = report_phones_dup(&t->strings, *f[i])) == NULL)
@@ -64,31 +55,16 @@ report_trust_add_probe(struct report_trust *t, const struct report_probe *p,
 	return 0;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* The DER in base64 (RFC 4648), no line breaks; NULL when out of memory. */
 static char *
 base64(const unsigned char *d, size_t n)
 {
-	char *s, *o;
+	char *s;
 
-	if (n > (SIZE_MAX - 1) / 4 * 3 - 3 || (s = malloc((n + 2) / 3 * 4 +
+	if (n > INT_MAX / 4 * 3 - 3 || (s = malloc((n + 2) / 3 * 4 +
 	    1)) == NULL)
 		return NULL;
-	for (o = s; n >= 3; d += 3, n -= 3) {
-		*o++ = b64[d[0] >> 2];
-		*o++ = b64[(d[0] & 3) << 4 | d[1] >> 4];
-		*o++ = b64[(d[1] & 15) << 2 | d[2] >> 6];
-		*o++ = b64[d[2] & 63];
-	}
-	if (n > 0) {
-		*o++ = b64[d[0] >> 2];
-		*o++ = b64[(d[0] & 3) << 4 | (n == 2 ? d[1] >> 4 : 0)];
-		*o++ = n == 2 ? b64[(d[1] & 15) << 2] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
+	EVP_EncodeBlock((unsigned char *)s, d, (int)n);
 	return s;
 }
 
@@ -98,7 +74,6 @@ report_trust_add_ca(struct report_trust *t, const struct report_ca *ca,
 {
 	struct report_ca *v, *c;
 	char *enc = NULL;
-	const char **f[5];
 	int rc = -1;
 
 	if (der != NULL && len > 0 && (enc = base64(der, len)) == NULL)
@@ -112,11 +87,9 @@ report_trust_add_ca(struct report_trust *t, const struct report_ca *ca,
 	c->phones = 0;
 	c->depth = -1;
 	c->b64 = NULL;
-	f[0] = &c->sha256;
-	f[1] = &c->subject;
-	f[2] = &c->issuer;
-	f[3] = &c->ski;
-	f[4] = &c->aki;
+	const char **f[] = { &c->sha256, &c->subject, &c->issuer, &c->ski,
+	    &c->aki };
+
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (*f[i] != NULL &&
 		    (*f[i] = report_phones_dup(&t->strings, *f[i])) == NULL)
