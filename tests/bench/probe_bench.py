@@ -94,7 +94,7 @@ def run_case(binary, sim, tmp, label, concurrency, pwfile, pools):
     env.pop("LSCRENEW_CONFIG", None)
     sim.reset_counts()
     before = sim.phone_web_counts(open_at_most=0)
-    rc, ru, wall, rss_kb, out, err = bench.spawn(
+    rc, ru, wall, rss_kb, out, err, anon_kb = bench.spawn(
         [binary, "-c", cfg, "probe", "--all", "--json", "--port", port],
         tmp, label, env)
     after = sim.phone_web_counts(open_at_most=0)
@@ -108,6 +108,7 @@ def run_case(binary, sim, tmp, label, concurrency, pwfile, pools):
     return {"label": label, "concurrency": concurrency, "rc": rc,
             "wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
             "user": ru.ru_utime, "sys": ru.ru_stime, "rss_mb": rss_kb / 1024,
+            "anon_mb": anon_kb / 1024,
             "handshakes": hs,
             "connections": after["connections"] - before["connections"],
             "requests": after["requests"] - before["requests"],
@@ -131,7 +132,7 @@ def bench_size(binary, phones, pools, tmp):
         # (the expired phones are queued at once, unpaced)
         write_config(cfg, sim, os.path.join(tmp, "state"), pw, 32, pools,
                      ["max_per_run = 0", "max_per_minute = 0"])
-        rc, _, _, _, out, err = bench.spawn(
+        rc, _, _, _, out, err, _ = bench.spawn(
             [binary, "-c", cfg, "run", "--no-delay"], tmp, "inventory",
             dict(os.environ, LSCRENEW_NOW=str(sim.now()), TZ="UTC"))
         if rc not in (0, 1):    # 1: some phones queued (expired ones)
@@ -167,7 +168,7 @@ def report(results, out, started, elapsed, base_rss):
         rows.append([f"{m['phones']:,}", m["label"].split("-")[1],
                      str(m["concurrency"]), f"{m['wall']:.1f}",
                      f"{m['cpu']:.2f} ({m['user']:.2f}+{m['sys']:.2f})",
-                     f"{per:.0f}", f"{m['rss_mb']:.1f}",
+                     f"{per:.0f}", f"{m['rss_mb']:.1f}", f"{m['anon_mb']:.1f}",
                      f"{m['handshakes']:,}",
                      "yes" if m["problem"] is None else "**NO**"])
     text = [
@@ -175,14 +176,17 @@ def report(results, out, started, elapsed, base_rss):
         "Written by `make bench` (tests/bench/probe_bench.py).", "",
         f"- date: {started} UTC (took {elapsed / 60:.1f} min)",
         f"- machine: {bench.machine()}",
-        f"- `lscrenew version` alone peaks at {base_rss:.1f} MiB RSS",
+        f"- `lscrenew version` alone peaks at {base_rss:.1f} MiB RSS; "
+        "peak anon: the largest RssAnon (heap and private pages, not the "
+        "shared libraries')",
         f"- command: `lscrenew probe --all --json --port P` with "
         f"`probe_rate = {PROBE_RATE}` and the concurrency shown; the "
         "simulator's phone web servers on 127.x.y.z, one Python event "
         "loop (its CPU bounds the wall time, not the client's)", "",
         bench.md_table(["phones", "case", "concurrency", "wall s",
                         "CPU s (usr+sys)", "CPU µs a handshake",
-                        "peak RSS MiB", "handshakes", "exact"], rows), ""]
+                        "peak RSS MiB", "peak anon MiB", "handshakes",
+                        "exact"], rows), ""]
     bad = [m for m in results if m["problem"]]
     for m in bad:
         text.append(f"- {m['phones']} {m['label']}: {m['problem']}")
