@@ -10,7 +10,7 @@
 #   make asan       the unit and integration tests under AddressSanitizer + UBSan
 #                   (make check runs the unit tests so: check-unit-asan)
 #   make valgrind   the unit tests under valgrind
-#   make fuzz       build the fuzz targets and run each to its plateau (3 h;
+#   make fuzz       build the fuzz targets and run each to its plateau (3.3 h;
 #                   make check replays their corpora without libFuzzer)
 #   make lint       cppcheck + mandoc -Tlint
 #   make deb        build/lscrenew_VERSION_ARCH.deb (lintian-clean; checked by make check)

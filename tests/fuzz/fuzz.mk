@@ -32,7 +32,7 @@ FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 # each target's longest input (a reply page, a file, a certificate) and
 # the seconds it takes to reach its plateau (tests/fuzz/README)
-FUZZ_PLAN    := soap) echo 65536 600;; ris) echo 65536 2400;; \
+FUZZ_PLAN    := soap) echo 65536 600;; ris) echo 65536 3600;; \
                 sql) echo 65536 3600;; config) echo 8192 2700;; \
                 store) echo 4096 600;; cert) echo 16384 300;;
 # the objects stay between targets and runs
