@@ -20,14 +20,6 @@ struct confirming {
 	struct lsc_err	 err;		/* the store's failure */
 };
 
-static int64_t
-left_ms(const struct engine *eng)
-{
-	if (eng->deadline_ms <= 0 || eng->clock == NULL)
-		return PROBE_TIMEOUT_MS;
-	return eng->deadline_ms - eng->clock->mono_ms(eng->clock);
-}
-
 /* probe_many()'s report of one phone: its side set, the probe recorded. */
 static int
 probed(void *arg, size_t i, enum probe_outcome o, const struct probe_cert *pc,
@@ -62,7 +54,7 @@ probed(void *arg, size_t i, enum probe_outcome o, const struct probe_cert *pc,
 	if (rec_open(r, &cf->err) == -1 || store_probe_add(r->eng->store, &sp,
 	    cas, ncas, NULL, &cf->err) == -1)
 		return -1;
-	return left_ms(r->eng) > 0 ? 0 : -1;
+	return run_left_ms(r->eng) > 0 ? 0 : -1;
 }
 
 /* A campaign's setting, else [global]'s: the least of the phones'. */
@@ -95,7 +87,7 @@ confirm_probe(struct crun *r, struct lsc_err *e)
 	struct lsc_err pe;
 	unsigned conc, rate;
 	size_t	 n = 0;
-	int64_t	 left = left_ms(r->eng);
+	int64_t	 left = run_left_ms(r->eng);
 	int	 rc = -1;
 
 	if (r->nprobes == 0)

@@ -486,6 +486,14 @@ out:
 	return rc == 0 && confirm(r, e) == 0 ? write_flush(r, e) : -1;
 }
 
+int64_t
+run_left_ms(const struct engine *eng)
+{
+	if (eng->deadline_ms <= 0 || eng->clock == NULL)
+		return INT64_MAX;
+	return eng->deadline_ms - eng->clock->mono_ms(eng->clock);
+}
+
 /* Between pages: the phones waiting in full chunks asked, their writes
  * sent, the batch committed. */
 static int
@@ -494,8 +502,7 @@ pause(void *arg, struct lsc_err *e)
 	struct crun *r = arg;
 	struct engine *eng = r->eng;
 
-	if (eng->deadline_ms > 0 && eng->clock != NULL &&
-	    eng->clock->mono_ms(eng->clock) >= eng->deadline_ms)
+	if (run_left_ms(eng) <= 0)
 		return err_set(e, ERR_TIMEOUT, "run_timeout reached after %lu "
 		    "phones of cluster %s: the rest waits for the next run",
 		    r->listed, r->cl->name);

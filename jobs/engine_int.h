@@ -100,6 +100,8 @@ struct cand *cand_new(size_t pol, const struct axl_phone *);
 void	 cand_free(struct cand *);
 /* Appends c to *v (n used, cap allocated) and takes it (freed when out of
  * memory). */
+/* Milliseconds left before run_timeout (INT64_MAX: no deadline). */
+int64_t	 run_left_ms(const struct engine *);
 int	 cand_push(struct cand ***v, size_t *n, size_t *cap, struct cand *,
 	    struct lsc_err *);
 /* What CUCM says of the phone in this run. */

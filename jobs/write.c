@@ -144,22 +144,12 @@ pace(struct crun *r, const struct policy *pol)
 	now_ms = eng->clock->mono_ms(eng->clock);
 	if (eng->last_write_ms != 0) {
 		wait = eng->last_write_ms + interval - now_ms;
-		if (eng->deadline_ms > 0 && now_ms + wait > eng->deadline_ms)
-			wait = eng->deadline_ms - now_ms;
+		if (wait > run_left_ms(eng))
+			wait = run_left_ms(eng);
 		if (wait > 0)
 			clock_sleep(eng->clock, wait);
 	}
 	eng->last_write_ms = eng->clock->mono_ms(eng->clock);
-}
-
-/* Whether the run's deadline has passed. */
-static int
-past_deadline(const struct crun *r)
-{
-	const struct engine *eng = r->eng;
-
-	return eng->deadline_ms > 0 && eng->clock != NULL &&
-	    eng->clock->mono_ms(eng->clock) >= eng->deadline_ms;
 }
 
 static enum write_outcome
@@ -233,7 +223,7 @@ send_update(struct crun *r, struct wentry *w, const struct axl_capf *capf,
 	const char *msg;
 
 	err_clear(&we);
-	if (eng->writes_blocked || past_deadline(r)) {
+	if (eng->writes_blocked || run_left_ms(r->eng) <= 0) {
 		cand_observation(w->c, &o);
 		policy_update_failed(&o, &w->old, w->pol, eng->now,
 		    WRITE_NOT_APPLIED, eng->writes_blocked ? "writes held "
@@ -277,7 +267,7 @@ send_notify(struct crun *r, struct wentry *w, enum axl_notify how,
 	struct lsc_err we;
 
 	err_clear(&we);
-	if (eng->writes_blocked || past_deadline(r)) {
+	if (eng->writes_blocked || run_left_ms(r->eng) <= 0) {
 		/* nothing left: the next run tells it */
 		policy_notify_failed(&w->p.mem, 1, eng->writes_blocked ?
 		    "writes held for this run" : "run_timeout reached");
@@ -395,7 +385,7 @@ update(struct crun *r, struct wentry *w, struct phone_memory *before,
 	struct axl_capf capf;
 	char	 finish[32], rsa[16], ec[16], result[LSC_ERR_MSGLEN];
 
-	if (!r->eng->writes_blocked && !past_deadline(r) &&
+	if (!r->eng->writes_blocked && run_left_ms(r->eng) > 0 &&
 	    leaving(r, w, e) == -1)
 		return -1;
 	capf_of(w->pol, w->c, r->eng->now, &w->p.mem, &capf, finish,
@@ -422,7 +412,7 @@ tell(struct crun *r, struct wentry *w, enum axl_notify how,
 	char	 result[LSC_ERR_MSGLEN];
 
 	if (how != AXL_NOTIFY_APPLY && !r->eng->writes_blocked &&
-	    !past_deadline(r)) {
+	    run_left_ms(r->eng) > 0) {
 		w->p.mem.phase = OP_NOTIFYING;
 		if (rec_open_as(r, 1, e) == -1 || intent(r, w,
 		    axl_op_name(AXL_NOTIFY_OP(how)), NULL, before, e) == -1 ||
@@ -459,7 +449,7 @@ group(struct crun *r, struct wentry *g, size_t n, struct lsc_err *e)
 	size_t	 i;
 	int	 rc;
 
-	if (r->eng->writes_blocked || past_deadline(r))
+	if (r->eng->writes_blocked || run_left_ms(r->eng) <= 0)
 		return held(r, g, n, e);
 	if (intents(r, g, n, before, e) == -1)
 		return -1;
