@@ -486,14 +486,6 @@ out:
 	return rc == 0 && confirm(r, e) == 0 ? write_flush(r, e) : -1;
 }
 
-int64_t
-run_left_ms(const struct engine *eng)
-{
-	if (eng->deadline_ms <= 0 || eng->clock == NULL)
-		return INT64_MAX;
-	return eng->deadline_ms - eng->clock->mono_ms(eng->clock);
-}
-
 /* Between pages: the phones waiting in full chunks asked, their writes
  * sent, the batch committed. */
 static int

@@ -101,7 +101,14 @@ void	 cand_free(struct cand *);
 /* Appends c to *v (n used, cap allocated) and takes it (freed when out of
  * memory). */
 /* Milliseconds left before run_timeout (INT64_MAX: no deadline). */
-int64_t	 run_left_ms(const struct engine *);
+static inline int64_t
+run_left_ms(const struct engine *eng)
+{
+	if (eng->deadline_ms <= 0 || eng->clock == NULL)
+		return INT64_MAX;
+	return eng->deadline_ms - eng->clock->mono_ms(eng->clock);
+}
+
 int	 cand_push(struct cand ***v, size_t *n, size_t *cap, struct cand *,
 	    struct lsc_err *);
 /* What CUCM says of the phone in this run. */
